@@ -1,0 +1,91 @@
+# ruvector build.
+#
+#   make                              library (static + shared) and the CLI, in build/
+#   make test                         build and run every test
+#   make SANITIZE=address,undefined test
+#   make SANITIZE=thread test         the same under a sanitizer, in build/san-*/
+#   make wasm-test                    core + kernel tests under emscripten and node
+#   make bench                        peers side by side (see bench/README.md)
+#   make clean
+#
+# SIMD kernels are selected at run time by CPUID; nothing here uses
+# -march=native, so a binary built here runs on any x86-64.
+
+CC      ?= cc
+CXX     ?= c++
+comma   := ,
+SANITIZE ?=
+
+ifeq ($(SANITIZE),)
+BUILD   ?= build
+OPT     ?= -O2
+else
+BUILD   ?= build/san-$(subst $(comma),-,$(SANITIZE))
+OPT     ?= -O1
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L
+CFLAGS   ?= $(OPT) -g
+CFLAGS   += -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -fPIC -pthread $(SANFLAGS)
+LDFLAGS  += -pthread $(SANFLAGS)
+LDLIBS   += -lm
+
+# The core: platform -> kernels -> index -> collection -> public API.
+CORE_DIRS := src/util src/platform src/kernels src/index src/collection src/io
+CORE_SRC  := $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c)) src/ruvector.c
+CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+
+CLI_SRC   := $(wildcard cli/*.c)
+CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+
+TEST_SRC  := $(wildcard tests/test_*.c)
+TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+
+LIB_A  := $(BUILD)/libruvector.a
+LIB_SO := $(BUILD)/libruvector.so
+CLI    := $(BUILD)/ruvector
+
+.PHONY: all lib cli test test-c clean wasm-test bench demo stress
+all: lib cli
+lib: $(LIB_A) $(LIB_SO)
+cli: $(CLI)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB_A): $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(LIB_SO): $(CORE_OBJ)
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(CLI): $(CLI_OBJ) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB_A) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.c tests/harness.h $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(LIB_A) $(LDFLAGS) $(LDLIBS)
+
+# Every C test, then the CLI's end-to-end checks.
+test-c: $(TEST_BIN) $(CLI)
+	@BUILD=$(BUILD) sh tests/run_c_tests.sh $(TEST_BIN)
+
+test: test-c
+
+wasm-test:
+	sh scripts/wasm-test.sh
+
+demo: all
+	sh scripts/demo.sh
+
+bench: all
+	sh bench/run.sh
+
+clean:
+	rm -rf build
+
+-include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)

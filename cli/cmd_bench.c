@@ -1,0 +1,551 @@
+/*
+ * cmd_bench.c: `ruvector bench`, the benchmark contract.
+ *
+ *   ruvector bench --base B.fvecs --query Q.fvecs --gt G.ivecs
+ *                  --metric l2|ip|cosine --m 16 --ef-construction 200
+ *                  --ef 10,20,40,80,160,320 --threads T --k 10 [--json]
+ *
+ * Builds the index with T threads, then for each ef runs every query one at
+ * a time on one thread and prints one line per ef:
+ *   {"ef":..,"recall":..,"qps":..,"p50_us":..,"p99_us":..,"build_s":..,
+ *    "threads":..,"bytes_per_vector":..}
+ * recall is recall@k against the first k ground-truth ids; bytes_per_vector
+ * is the collection's heap memory (rv_collection_stats) divided by n.
+ *
+ * Extras, off by default: --generate NxD makes a seeded clustered data set
+ * instead of reading files (ground truth by exact search); --limit N uses the
+ * first N base vectors (ground truth recomputed); --exact adds a line for the
+ * exact index; --delete-fraction F deletes that share of the vectors after
+ * the sweep, checks that none comes back, sweeps again against the exact
+ * neighbours among the survivors, then re-adds them.
+ */
+#define _GNU_SOURCE 1
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define MAX_EFS 32
+
+typedef struct bench_args {
+	const char *base, *query, *gt;
+	rv_metric metric;
+	uint64_t m, efc, threads, k, limit, nq_limit, gen_n, gen_d, seed;
+	uint32_t efs[MAX_EFS];
+	size_t n_efs;
+	bool json, exact;
+	double delete_fraction;
+} bench_args;
+
+typedef struct dataset {
+	float *base, *query;
+	int32_t *gt;       /* nq rows of gt_k ids */
+	size_t n, nq, dim, gt_k;
+	bool generated;    /* base/query from malloc, not from rv_read_vecs */
+} dataset;
+
+static void bench_usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: ruvector bench (--base B.fvecs --query Q.fvecs [--gt G.ivecs] | --generate NxD)\n"
+	        "                      [--metric l2|ip|cosine|l1] [--m 16] [--ef-construction 200]\n"
+	        "                      [--ef 10,20,40,80,160,320] [--threads T] [--k 10] [--json]\n"
+	        "                      [--limit N] [--queries N] [--exact] [--delete-fraction F] [--seed S]\n");
+}
+
+static bool parse_efs(const char *s, bench_args *a)
+{
+	a->n_efs = 0;
+	while (*s) {
+		char *end;
+		unsigned long v = strtoul(s, &end, 10);
+		if (end == s || v < 1 || v > RV_EF_MAX || a->n_efs == MAX_EFS || (*end && *end != ','))
+			return false;
+		a->efs[a->n_efs++] = (uint32_t)v;
+		s = *end ? end + 1 : end;
+	}
+	return a->n_efs > 0;
+}
+
+static int parse_args(int argc, char **argv, bench_args *a)
+{
+	memset(a, 0, sizeof *a);
+	a->metric = RV_METRIC_L2;
+	a->m = 16;
+	a->efc = 200;
+	a->threads = 0;
+	a->k = 10;
+	a->seed = 42;
+	parse_efs("10,20,40,80,160,320", a);
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i], *v;
+		bool ok = true;
+		if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
+			bench_usage(stdout);
+			return -1;
+		} else if (!strcmp(o, "--base"))
+			ok = arg_str(argc, argv, &i, &a->base);
+		else if (!strcmp(o, "--query"))
+			ok = arg_str(argc, argv, &i, &a->query);
+		else if (!strcmp(o, "--gt"))
+			ok = arg_str(argc, argv, &i, &a->gt);
+		else if (!strcmp(o, "--metric")) {
+			ok = arg_str(argc, argv, &i, &v);
+			if (ok && rv_metric_parse(v, &a->metric) != RV_OK) {
+				fprintf(stderr, "ruvector bench: unknown metric '%s' (l2, ip, cosine, l1)\n", v);
+				ok = false;
+			}
+		} else if (!strcmp(o, "--m"))
+			ok = arg_u64(argc, argv, &i, RV_M_MIN, RV_M_MAX, &a->m);
+		else if (!strcmp(o, "--ef-construction"))
+			ok = arg_u64(argc, argv, &i, 1, RV_EF_MAX, &a->efc);
+		else if (!strcmp(o, "--ef")) {
+			ok = arg_str(argc, argv, &i, &v);
+			if (ok && !parse_efs(v, a)) {
+				fprintf(stderr, "ruvector bench: --ef takes a comma-separated list of 1..%u, not '%s'\n",
+				        RV_EF_MAX, v);
+				ok = false;
+			}
+		} else if (!strcmp(o, "--threads"))
+			ok = arg_u64(argc, argv, &i, 1, 1024, &a->threads);
+		else if (!strcmp(o, "--k"))
+			ok = arg_u64(argc, argv, &i, 1, 1000, &a->k);
+		else if (!strcmp(o, "--limit"))
+			ok = arg_u64(argc, argv, &i, 1, RV_MAX_VECTORS, &a->limit);
+		else if (!strcmp(o, "--queries"))
+			ok = arg_u64(argc, argv, &i, 1, 10000000, &a->nq_limit);
+		else if (!strcmp(o, "--seed"))
+			ok = arg_u64(argc, argv, &i, 0, UINT64_MAX, &a->seed);
+		else if (!strcmp(o, "--generate")) {
+			ok = arg_str(argc, argv, &i, &v);
+			unsigned long long n, d;
+			char tail;
+			if (ok && (sscanf(v, "%llux%llu%c", &n, &d, &tail) != 2 || n < 1 || n > 100000000ull || d < 1 ||
+			           d > RV_DIM_MAX)) {
+				fprintf(stderr, "ruvector bench: --generate takes NxD, e.g. 20000x128, not '%s'\n", v);
+				ok = false;
+			}
+			a->gen_n = n, a->gen_d = d;
+		} else if (!strcmp(o, "--json"))
+			a->json = true;
+		else if (!strcmp(o, "--exact"))
+			a->exact = true;
+		else if (!strcmp(o, "--delete-fraction"))
+			ok = arg_double(argc, argv, &i, 0.0, 0.9, &a->delete_fraction);
+		else {
+			fprintf(stderr, "ruvector bench: unknown option '%s'\n", o);
+			ok = false;
+		}
+		if (!ok) {
+			bench_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (!a->gen_n && (!a->base || !a->query)) {
+		fprintf(stderr, "ruvector bench: give --base and --query, or --generate NxD\n");
+		bench_usage(stderr);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* ---- data ---- */
+
+static uint64_t splitmix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static float gauss(uint64_t *s)
+{
+	double u1 = ((double)(splitmix(s) >> 11) + 1.0) / 9007199254740993.0;
+	double u2 = (double)(splitmix(s) >> 11) / 9007199254740992.0;
+	return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
+}
+
+/* Gaussian clusters around random centres: closer to real embeddings than
+ * uniform noise, whose neighbours are all nearly equidistant. */
+static bool generate(dataset *d, size_t n, size_t nq, size_t dim, uint64_t seed)
+{
+	size_t clusters = n / 100 + 1;
+	float *centres = malloc(clusters * dim * sizeof(float));
+	d->base = malloc(n * dim * sizeof(float));
+	d->query = malloc(nq * dim * sizeof(float));
+	if (!centres || !d->base || !d->query) {
+		free(centres);
+		return false;
+	}
+	uint64_t s = seed;
+	for (size_t i = 0; i < clusters * dim; i++)
+		centres[i] = gauss(&s) * 2.0f;
+	for (size_t i = 0; i < n + nq; i++) {
+		float *row = i < n ? d->base + i * dim : d->query + (i - n) * dim;
+		size_t c = splitmix(&s) % clusters;
+		for (size_t j = 0; j < dim; j++)
+			row[j] = centres[c * dim + j] + gauss(&s);
+	}
+	free(centres);
+	d->n = n, d->nq = nq, d->dim = dim;
+	d->generated = true;
+	return true;
+}
+
+static int load(const bench_args *a, dataset *d)
+{
+	if (a->gen_n) {
+		size_t nq = a->nq_limit ? a->nq_limit : 1000;
+		if (!generate(d, a->gen_n, nq, a->gen_d, a->seed)) {
+			fprintf(stderr, "ruvector bench: out of memory generating data\n");
+			return EXIT_FAIL;
+		}
+		return EXIT_OK;
+	}
+	size_t rows, dim, qrows, qdim;
+	void *p;
+	if (rv_read_vecs(a->base, 0, a->limit, &p, &rows, &dim) != RV_OK) {
+		fprintf(stderr, "ruvector bench: %s\n", rv_errmsg(NULL));
+		return EXIT_FAIL;
+	}
+	d->base = p, d->n = rows, d->dim = dim;
+	if (rv_read_vecs(a->query, 0, a->nq_limit, &p, &qrows, &qdim) != RV_OK) {
+		fprintf(stderr, "ruvector bench: %s\n", rv_errmsg(NULL));
+		return EXIT_FAIL;
+	}
+	d->query = p, d->nq = qrows;
+	if (qdim != dim) {
+		fprintf(stderr, "ruvector bench: %s has dimension %zu but %s has %zu\n", a->query, qdim, a->base, dim);
+		return EXIT_FAIL;
+	}
+	if (a->gt && !a->limit) {
+		size_t grows, gk;
+		if (rv_read_vecs(a->gt, 1, a->nq_limit, &p, &grows, &gk) != RV_OK) {
+			fprintf(stderr, "ruvector bench: %s\n", rv_errmsg(NULL));
+			return EXIT_FAIL;
+		}
+		d->gt = p, d->gt_k = gk;
+		if (grows < d->nq || gk < a->k) {
+			fprintf(stderr, "ruvector bench: %s has %zu rows of %zu ids; need %zu rows of at least %llu\n", a->gt,
+			        grows, gk, d->nq, (unsigned long long)a->k);
+			return EXIT_FAIL;
+		}
+		for (size_t i = 0; i < d->nq * gk; i++) {
+			if (d->gt[i] < 0 || (size_t)d->gt[i] >= d->n) {
+				fprintf(stderr, "ruvector bench: %s: id %d at position %zu is not a base vector\n", a->gt,
+				        d->gt[i], i);
+				return EXIT_FAIL;
+			}
+		}
+	}
+	return EXIT_OK;
+}
+
+/* ---- measurement ---- */
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+	return a < b ? -1 : a > b;
+}
+
+typedef struct sweep_result {
+	double recall, qps, p50_us, p99_us;
+	size_t deleted_returned; /* results naming an id in `gone` */
+	int error;
+} sweep_result;
+
+/* Run every query once, one at a time, and score against gt (nq rows of
+ * gt_k, first k used). `gone`, if not NULL, flags deleted base ids. */
+static sweep_result sweep(rv_collection *c, const dataset *d, const int32_t *gt, size_t gt_k, size_t k,
+                          uint32_t ef, uint32_t flags, const unsigned char *gone, double *lat)
+{
+	sweep_result r = {0};
+	rv_hit *hits = malloc(k * sizeof *hits);
+	char *idbuf = malloc(RV_IDBUF_SIZE(k));
+	if (!hits || !idbuf) {
+		free(hits);
+		free(idbuf);
+		r.error = RV_ENOMEM;
+		return r;
+	}
+	rv_search_params p = {ef, flags};
+	size_t found = 0, want = 0;
+	double total = 0;
+	for (size_t q = 0; q < d->nq; q++) {
+		double t0 = now_s();
+		int n = rv_search(c, d->query + q * d->dim, d->dim, k, &p, hits, idbuf, RV_IDBUF_SIZE(k));
+		double t1 = now_s();
+		if (n < 0) {
+			fprintf(stderr, "ruvector bench: search failed: %s\n", rv_errmsg(c));
+			r.error = n;
+			break;
+		}
+		lat[q] = (t1 - t0) * 1e6;
+		total += t1 - t0;
+		const int32_t *g = gt + q * gt_k;
+		for (int i = 0; i < n; i++) {
+			long id = strtol(hits[i].id, NULL, 10);
+			if (gone && gone[id])
+				r.deleted_returned++;
+			for (size_t j = 0; j < k; j++)
+				if (g[j] == id) {
+					found++;
+					break;
+				}
+		}
+		want += k;
+	}
+	free(hits);
+	free(idbuf);
+	if (r.error)
+		return r;
+	qsort(lat, d->nq, sizeof *lat, cmp_double);
+	r.recall = want ? (double)found / (double)want : 0;
+	r.qps = total > 0 ? (double)d->nq / total : 0;
+	r.p50_us = lat[d->nq / 2];
+	r.p99_us = lat[(size_t)((double)(d->nq - 1) * 0.99)];
+	return r;
+}
+
+/* Exact neighbours of every query, by the exact index on all threads. */
+static int32_t *exact_truth(rv_collection *c, const dataset *d, size_t k)
+{
+	rv_hit *hits = malloc(d->nq * k * sizeof *hits);
+	int *counts = malloc(d->nq * sizeof *counts);
+	char *idbuf = malloc(d->nq * RV_IDBUF_SIZE(k));
+	int32_t *gt = calloc(d->nq * k, sizeof *gt);
+	rv_search_params p = {0, RV_SEARCH_EXACT};
+	if (!hits || !counts || !idbuf || !gt ||
+	    rv_search_batch(c, d->nq, d->query, d->dim, k, &p, hits, counts, idbuf, d->nq * RV_IDBUF_SIZE(k)) != RV_OK) {
+		fprintf(stderr, "ruvector bench: exact ground truth failed: %s\n", rv_errmsg(c));
+		free(gt);
+		gt = NULL;
+	} else {
+		for (size_t q = 0; q < d->nq; q++)
+			for (size_t i = 0; i < k; i++)
+				gt[q * k + i] = (int)i < counts[q] ? (int32_t)strtol(hits[q * k + i].id, NULL, 10) : -1;
+	}
+	free(hits);
+	free(counts);
+	free(idbuf);
+	return gt;
+}
+
+static void report(const bench_args *a, const char *phase, const char *ef_label, uint32_t ef, const sweep_result *r,
+                   double build_s, unsigned threads, double bpv, bool with_deleted)
+{
+	if (a->json) {
+		printf("{\"ef\":%u,\"recall\":%.4f,\"qps\":%.1f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"build_s\":%.3f,"
+		       "\"threads\":%u,\"bytes_per_vector\":%.1f",
+		       ef, r->recall, r->qps, r->p50_us, r->p99_us, build_s, threads, bpv);
+		if (strcmp(phase, "build"))
+			printf(",\"phase\":\"%s\"", phase);
+		if (ef_label)
+			printf(",\"mode\":\"%s\"", ef_label);
+		if (with_deleted)
+			printf(",\"deleted_returned\":%zu", r->deleted_returned);
+		printf("}\n");
+	} else {
+		char efs[16];
+		snprintf(efs, sizeof efs, "%u", ef);
+		printf("%-14s %6s %8.4f %10.1f %9.1f %9.1f%s\n", phase, ef_label ? ef_label : efs, r->recall, r->qps,
+		       r->p50_us, r->p99_us, with_deleted ? (r->deleted_returned ? "  DELETED IDS RETURNED" : "") : "");
+	}
+	fflush(stdout);
+}
+
+int cmd_bench(int argc, char **argv)
+{
+	bench_args a;
+	int rc = parse_args(argc, argv, &a);
+	if (rc != 0)
+		return rc < 0 ? EXIT_OK : rc;
+	dataset d = {0};
+	int status = EXIT_FAIL;
+	rv_collection *c = NULL;
+	char *idstore = NULL;
+	const char **ids = NULL;
+	double *lat = NULL;
+	int32_t *gt_owned = NULL, *gt_after = NULL;
+	unsigned char *gone = NULL;
+	if ((status = load(&a, &d)) != EXIT_OK)
+		goto out;
+	status = EXIT_FAIL;
+
+	rv_options o;
+	rv_options_init(&o);
+	o.dim = (uint32_t)d.dim;
+	o.metric = a.metric;
+	o.m = (uint32_t)a.m;
+	o.ef_construction = (uint32_t)a.efc;
+	o.threads = (uint32_t)a.threads;
+	o.exact_threshold = 0; /* measure the graph at every size */
+	if (rv_collection_new(&o, &c) != RV_OK) {
+		fprintf(stderr, "ruvector bench: %s\n", rv_errmsg(NULL));
+		goto out;
+	}
+	rv_options eff;
+	rv_collection_options(c, &eff);
+	/* ids are the base row numbers, as decimal strings */
+	idstore = malloc(d.n * 12);
+	ids = malloc(d.n * sizeof *ids);
+	lat = malloc(d.nq * sizeof *lat);
+	if (!idstore || !ids || !lat) {
+		fprintf(stderr, "ruvector bench: out of memory\n");
+		goto out;
+	}
+	for (size_t i = 0; i < d.n; i++) {
+		snprintf(idstore + i * 12, 12, "%u", (unsigned)i); /* n <= RV_MAX_VECTORS: 10 digits */
+		ids[i] = idstore + i * 12;
+	}
+	if (!a.json)
+		fprintf(stderr, "ruvector bench: %zu base vectors, %zu queries, dim %zu, metric %s, isa %s, %u threads\n",
+		        d.n, d.nq, d.dim, rv_metric_name(a.metric), rv_isa(), eff.threads);
+	if (rv_reserve(c, d.n) != RV_OK) {
+		fprintf(stderr, "ruvector bench: %s\n", rv_errmsg(c));
+		goto out;
+	}
+	double t0 = now_s();
+	if (rv_insert_batch(c, d.n, ids, d.base, d.dim, 0) != RV_OK) {
+		fprintf(stderr, "ruvector bench: insert failed: %s\n", rv_errmsg(c));
+		goto out;
+	}
+	double build_s = now_s() - t0;
+	rv_stats st;
+	rv_collection_stats(c, &st);
+	double bpv = (double)st.memory_bytes / (double)d.n;
+
+	const int32_t *gt = d.gt;
+	size_t gt_k = d.gt_k;
+	if (!gt) {
+		gt = gt_owned = exact_truth(c, &d, a.k);
+		gt_k = a.k;
+		if (!gt)
+			goto out;
+	}
+	if (!a.json) {
+		printf("build: %.2f s with %u threads, %.1f bytes/vector, peak RSS %.1f MiB\n", build_s, eff.threads, bpv,
+		       (double)peak_rss_bytes() / 1048576.0);
+		printf("%-14s %6s %8s %10s %9s %9s\n", "phase", "ef", "recall", "qps", "p50_us", "p99_us");
+	}
+	/* one untimed pass to warm caches, as the peer drivers do */
+	sweep_result warm = sweep(c, &d, gt, gt_k, a.k, a.efs[0], 0, NULL, lat);
+	if (warm.error)
+		goto out;
+	for (size_t e = 0; e < a.n_efs; e++) {
+		sweep_result r = sweep(c, &d, gt, gt_k, a.k, a.efs[e], 0, NULL, lat);
+		if (r.error)
+			goto out;
+		report(&a, "build", NULL, a.efs[e], &r, build_s, eff.threads, bpv, false);
+	}
+	if (a.exact) {
+		sweep_result r = sweep(c, &d, gt, gt_k, a.k, 0, RV_SEARCH_EXACT, NULL, lat);
+		if (r.error)
+			goto out;
+		report(&a, "build", "exact", 0, &r, build_s, eff.threads, bpv, false);
+	}
+
+	if (a.delete_fraction > 0) {
+		/* Delete a seeded random share, score against the exact neighbours
+		 * among the survivors, then re-add what was deleted. */
+		size_t ndel = (size_t)((double)d.n * a.delete_fraction);
+		gone = calloc(d.n, 1);
+		const char **del = malloc(ndel * sizeof *del);
+		if (!gone || !del) {
+			free(del);
+			goto out;
+		}
+		uint64_t s = a.seed ^ 0xde1e7e;
+		for (size_t got = 0; got < ndel;) {
+			size_t i = splitmix(&s) % d.n;
+			if (!gone[i]) {
+				gone[i] = 1;
+				del[got++] = ids[i];
+			}
+		}
+		double td = now_s();
+		int drc = rv_delete_batch(c, ndel, del);
+		double delete_s = now_s() - td;
+		free(del);
+		if (drc != RV_OK) {
+			fprintf(stderr, "ruvector bench: delete failed: %s\n", rv_errmsg(c));
+			goto out;
+		}
+		rv_check_report cr;
+		int crc = rv_check(c, &cr);
+		if (!a.json)
+			printf("deleted %zu in %.2f s; graph check: %s (%llu unreachable, %llu dangling); count %zu\n", ndel,
+			       delete_s, crc == RV_OK ? "ok" : cr.first_problem, (unsigned long long)cr.unreachable,
+			       (unsigned long long)cr.dangling, rv_count(c));
+		else
+			printf("{\"phase\":\"delete\",\"deleted\":%zu,\"delete_s\":%.3f,\"check_ok\":%s,\"count\":%zu}\n", ndel,
+			       delete_s, crc == RV_OK ? "true" : "false", rv_count(c));
+		gt_after = exact_truth(c, &d, a.k);
+		if (!gt_after || crc != RV_OK)
+			goto out;
+		for (size_t e = 0; e < a.n_efs; e++) {
+			sweep_result r = sweep(c, &d, gt_after, a.k, a.k, a.efs[e], 0, gone, lat);
+			if (r.error)
+				goto out;
+			report(&a, "after_delete", NULL, a.efs[e], &r, build_s, eff.threads, bpv, true);
+			if (r.deleted_returned)
+				goto out;
+		}
+		/* re-add the deleted ids */
+		size_t nre = 0;
+		const char **re = malloc(ndel * sizeof *re);
+		float *rv = malloc(ndel * d.dim * sizeof *rv);
+		if (!re || !rv) {
+			free(re);
+			free(rv);
+			goto out;
+		}
+		for (size_t i = 0; i < d.n; i++) {
+			if (gone[i]) {
+				re[nre] = ids[i];
+				memcpy(rv + nre * d.dim, d.base + i * d.dim, d.dim * sizeof(float));
+				nre++;
+			}
+		}
+		int rrc = rv_insert_batch(c, nre, re, rv, d.dim, 0);
+		free(re);
+		free(rv);
+		if (rrc != RV_OK) {
+			fprintf(stderr, "ruvector bench: re-adding deleted ids failed: %s\n", rv_errmsg(c));
+			goto out;
+		}
+		rv_collection_stats(c, &st);
+		if (!a.json)
+			printf("re-added %zu ids; count %zu; slots reused: capacity %llu\n", nre, rv_count(c),
+			       (unsigned long long)st.capacity);
+		for (size_t e = 0; e < a.n_efs; e++) {
+			sweep_result r = sweep(c, &d, gt, gt_k, a.k, a.efs[e], 0, NULL, lat);
+			if (r.error)
+				goto out;
+			report(&a, "readded", NULL, a.efs[e], &r, build_s, eff.threads,
+			       (double)st.memory_bytes / (double)d.n, false);
+		}
+	}
+	status = EXIT_OK;
+out:
+	rv_collection_free(c);
+	free(idstore);
+	free(ids);
+	free(lat);
+	free(gt_owned);
+	free(gt_after);
+	free(gone);
+	if (d.generated) {
+		free(d.base);
+		free(d.query);
+	} else {
+		rv_free_buffer(d.base);
+		rv_free_buffer(d.query);
+	}
+	rv_free_buffer(d.gt);
+	return status;
+}

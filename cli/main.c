@@ -1,0 +1,121 @@
+/*
+ * main.c: the ruvector command-line tool: dispatch to commands, and the
+ * `version` command.
+ */
+#define _GNU_SOURCE 1
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "cli.h"
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{"version", cmd_version, "print the version and the SIMD instruction set in use"},
+	{"bench", cmd_bench, "build an index from fvecs files and measure recall, QPS and latency"},
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: ruvector <command> [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(f, "\nrun 'ruvector <command> --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("ruvector %s\n", rv_version(NULL, NULL, NULL));
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "ruvector: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
+int cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	const char *env = getenv("RUVECTOR_ISA");
+	printf("ruvector %s\n", rv_version(NULL, NULL, NULL));
+	printf("isa: %s\n", rv_isa());
+	printf("isa limit (RUVECTOR_ISA): %s\n", env && *env ? env : "none");
+	return EXIT_OK;
+}
+
+bool arg_str(int argc, char **argv, int *i, const char **out)
+{
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "ruvector: %s needs a value\n", argv[*i]);
+		return false;
+	}
+	*out = argv[++*i];
+	return true;
+}
+
+bool arg_u64(int argc, char **argv, int *i, uint64_t min, uint64_t max, uint64_t *out)
+{
+	const char *name = argv[*i], *s;
+	if (!arg_str(argc, argv, i, &s))
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || s[0] == '-' || v < min || v > max) {
+		fprintf(stderr, "ruvector: %s must be an integer in %" PRIu64 "..%" PRIu64 ", not '%s'\n", name, min, max, s);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+bool arg_double(int argc, char **argv, int *i, double min, double max, double *out)
+{
+	const char *name = argv[*i], *s;
+	if (!arg_str(argc, argv, i, &s))
+		return false;
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= min && v <= max)) {
+		fprintf(stderr, "ruvector: %s must be a number in %g..%g, not '%s'\n", name, min, max, s);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+size_t peak_rss_bytes(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return (size_t)ru.ru_maxrss * 1024;
+}

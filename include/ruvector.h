@@ -1,0 +1,383 @@
+/** @file ruvector.h
+ *  @brief ruvector: an embeddable vector database.
+ *
+ *  ruvector stores float32 vectors under string ids and answers k-nearest-
+ *  neighbour queries, exactly (a SIMD scan) or approximately (an HNSW graph).
+ *  This header is the whole public C API and its documentation.
+ *
+ *  @section caveats Caveats
+ *  - Every call that can fail returns an int: 0 (#RV_OK) or a negative
+ *    RV_E* code. Calls that produce results return the number of results
+ *    (>= 0) or a negative code. Nothing in the library aborts the process;
+ *    running out of memory is #RV_ENOMEM.
+ *  - After a failed call, rv_errmsg() on the same handle, in the same thread,
+ *    gives a message naming what was wrong (the argument, the id, the file
+ *    and offset). A failed call leaves the collection as it was.
+ *  - A collection is safe to use from many threads at once. Searches never
+ *    wait for inserts; they wait only for the rare structural changes listed
+ *    under "Locking" below.
+ *  - Vectors are copied in; the library never keeps a caller's pointer after
+ *    a call returns.
+ *  - With #RV_METRIC_COSINE, vectors are stored normalised, and rv_get()
+ *    returns the original scaled back from the stored norm: equal to what was
+ *    inserted up to float rounding (relative error about 1e-7), not bit-exact.
+ *  - rv_set_allocator() must be called before any other call that allocates,
+ *    or not at all.
+ *
+ *  @section locking Locking
+ *  Writers (insert, update, delete) take turns on a per-collection writer
+ *  mutex; a batch insert links its vectors into the graph on all the
+ *  collection's threads at once, under per-node locks. Searches read the
+ *  graph without locks and never wait for a writer.
+ *  Growing the arrays and repairing the graph after deletions take a
+ *  collection-wide exclusive lock for a moment; searches started meanwhile
+ *  wait for it. A search that runs while an id is updated sees the old
+ *  vector, the new one, or, for an instant, neither; never both.
+ *
+ *  @section distances Distances
+ *  Every search result carries a distance; smaller is always closer.
+ *  - #RV_METRIC_L2:     squared Euclidean distance, sum((a-b)^2).
+ *  - #RV_METRIC_IP:     negative inner product, -sum(a*b).
+ *  - #RV_METRIC_COSINE: 1 - cos(a, b), in [0, 2].
+ *  - #RV_METRIC_L1:     sum(|a-b|).
+ */
+#ifndef RUVECTOR_H
+#define RUVECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @defgroup version Version */
+/** @{ */
+#define RV_VERSION_MAJOR 0
+#define RV_VERSION_MINOR 1
+#define RV_VERSION_PATCH 0
+#define RV_VERSION_STRING "0.1.0"
+
+/** Return the library version string, and its parts where the pointers are
+ *  not NULL. The string is static. */
+const char *rv_version(int *major, int *minor, int *patch);
+/** @} */
+
+/** @defgroup errors Error codes
+ *  Codes live in a negative range of their own so they cannot be mistaken for
+ *  errno values or counts. */
+/** @{ */
+#define RV_OK          0       /**< success */
+#define RV_EINVAL    (-30900)  /**< an argument is outside its documented range */
+#define RV_ENOMEM    (-30901)  /**< an allocation failed */
+#define RV_EDIM      (-30902)  /**< a vector's dimension does not match */
+#define RV_ENONFINITE (-30903) /**< a vector has a NaN or infinite component */
+#define RV_ENOTFOUND (-30904)  /**< no record has that id */
+#define RV_EEXIST    (-30905)  /**< the id exists and RV_UPSERT was not given */
+#define RV_EID       (-30906)  /**< an id is empty, too long or not UTF-8 */
+#define RV_EZERO     (-30907)  /**< a zero vector under the cosine metric */
+#define RV_ERANGE    (-30908)  /**< a caller's buffer is too small */
+#define RV_EIO       (-30909)  /**< an operating-system I/O call failed */
+#define RV_EFORMAT   (-30910)  /**< an input file is malformed or truncated */
+#define RV_ECORRUPT  (-30911)  /**< stored data fails its checksum */
+#define RV_EVERSION  (-30912)  /**< a file was written by a newer format version */
+#define RV_ETHREAD   (-30913)  /**< a thread could not be started */
+#define RV_EUNSUPPORTED (-30914) /**< the CPU or build lacks what was asked for */
+#define RV_EBUSY     (-30915)  /**< the resource is locked or in use */
+#define RV_EREADONLY (-30916)  /**< the handle is read-only or in error state */
+#define RV_ENOSPC    (-30917)  /**< the disk is full */
+
+/** Return a static English description of an error code (any int). */
+const char *rv_strerror(int err);
+/** @} */
+
+/** @defgroup limits Limits */
+/** @{ */
+#define RV_DIM_MAX      65536u      /**< largest dimension */
+#define RV_ID_MAX       255u        /**< longest id in bytes, not counting the NUL */
+#define RV_K_MAX        65536u      /**< largest k for one query */
+#define RV_EF_MAX       65536u      /**< largest ef (search or construction) */
+#define RV_M_MIN        2u          /**< smallest HNSW M */
+#define RV_M_MAX        128u        /**< largest HNSW M */
+#define RV_MAX_VECTORS  0x7fffffffu /**< most vectors in one collection */
+/** Bytes of id buffer that always suffice for k search results. */
+#define RV_IDBUF_SIZE(k) ((size_t)(k) * (RV_ID_MAX + 1u))
+/** @} */
+
+/** @defgroup global Library-wide settings */
+/** @{ */
+
+/** A memory allocator. The whole library allocates through it. Each
+ *  function receives @c ctx. @c realloc and @c free accept NULL. A function
+ *  that fails returns NULL; the library then reports #RV_ENOMEM. */
+typedef struct rv_allocator {
+	void *(*malloc)(void *ctx, size_t size);
+	void *(*realloc)(void *ctx, void *ptr, size_t size);
+	void (*free)(void *ctx, void *ptr);
+	void *ctx;
+} rv_allocator;
+
+/** Install an allocator (NULL restores libc's). Call before anything else.
+ *  @return #RV_OK, or #RV_EBUSY if library objects already exist. */
+int rv_set_allocator(const rv_allocator *alloc);
+
+/** Name of the instruction set the distance kernels use: "avx512", "avx2",
+ *  "neon", "wasm-simd128" or "serial". Chosen once, at first use, from
+ *  CPUID/XGETBV, at most the limit in the environment variable
+ *  RUVECTOR_ISA (same names) when it is set. */
+const char *rv_isa(void);
+
+/** Restrict the kernels to at most @p name ("serial", "avx2", "avx512",
+ *  "neon", "wasm-simd128"). Collections created afterwards use the new
+ *  choice; existing ones keep theirs.
+ *  @return #RV_OK; #RV_EINVAL for an unknown name; #RV_EUNSUPPORTED when
+ *  this CPU or build lacks that instruction set. */
+int rv_set_isa(const char *name);
+/** @} */
+
+/** @defgroup collection Collections */
+/** @{ */
+
+/** Distance metric, fixed when a collection is created. */
+typedef enum rv_metric {
+	RV_METRIC_L2 = 0,     /**< squared Euclidean */
+	RV_METRIC_IP = 1,     /**< inner product (maximum inner product search) */
+	RV_METRIC_COSINE = 2, /**< cosine; vectors are normalised on insert */
+	RV_METRIC_L1 = 3      /**< Manhattan */
+} rv_metric;
+
+/** Parse "l2", "ip", "cosine" or "l1" (also "euclidean", "dot", "manhattan").
+ *  @return #RV_OK or #RV_EINVAL. */
+int rv_metric_parse(const char *name, rv_metric *out);
+/** Canonical name of a metric ("l2", "ip", "cosine", "l1"), or "?". */
+const char *rv_metric_name(rv_metric metric);
+
+/** Opaque handle to a collection: vectors of one dimension and metric under
+ *  string ids, with an exact index and an HNSW graph. */
+typedef struct rv_collection rv_collection;
+
+/** Options for rv_collection_new(). Fill with rv_options_init(), then set
+ *  fields. Out-of-bounds values make rv_collection_new() fail with
+ *  #RV_EINVAL naming the field. */
+typedef struct rv_options {
+	/** Vector dimension. Required: 1..#RV_DIM_MAX; no default. */
+	uint32_t dim;
+	/** Distance metric. Default #RV_METRIC_L2. */
+	rv_metric metric;
+	/** HNSW links per node on upper levels; level 0 keeps 2*m.
+	 *  Default 16; #RV_M_MIN..#RV_M_MAX. */
+	uint32_t m;
+	/** Candidate list size while building. Default 200; 1..#RV_EF_MAX. */
+	uint32_t ef_construction;
+	/** Candidate list size for searches that pass ef = 0. Default 64;
+	 *  1..#RV_EF_MAX. A search always uses at least k. */
+	uint32_t ef_search;
+	/** Collections with fewer live vectors than this are searched by an
+	 *  exact scan, which is exact and, at that size, as fast. Default 4096;
+	 *  0 means always use the graph. */
+	uint32_t exact_threshold;
+	/** Threads for rv_insert_batch() and rv_search_batch(). Default 0: one
+	 *  per online CPU. 1 means the calling thread only. At most 1024. */
+	uint32_t threads;
+	/** Deleted vectors are unlinked from the graph and their slots freed in
+	 *  batches. A repair runs when this many deletions are pending.
+	 *  Default 0: max(64, live/64). rv_vacuum() runs one at any time. */
+	uint32_t repair_batch;
+	/** Seed for the level generator; the same seed and insertion order
+	 *  build the same graph single-threaded. Default 0x5eed. */
+	uint64_t seed;
+} rv_options;
+
+/** Fill @p opts with the documented defaults (dim is left 0). */
+void rv_options_init(rv_options *opts);
+
+/** Create an empty in-memory collection.
+ *  @param[in]  opts options; copied.
+ *  @param[out] out  the new handle, or NULL on failure.
+ *  @return #RV_OK, #RV_EINVAL (a field out of bounds; the message names it),
+ *  #RV_ENOMEM. On failure no error message is attached to a handle; use
+ *  rv_errmsg(NULL). */
+int rv_collection_new(const rv_options *opts, rv_collection **out);
+
+/** Free a collection and everything it owns. NULL is ignored. No call on
+ *  the handle may be running or follow. */
+void rv_collection_free(rv_collection *coll);
+
+/** The message of the most recent failed call that the calling thread made
+ *  on @p coll (NULL: on no handle, as for rv_collection_new()). Thread-local,
+ *  like errno: valid until the thread's next failing call. Never NULL;
+ *  empty when there is none. */
+const char *rv_errmsg(const rv_collection *coll);
+
+/** Copy the collection's options (with defaults resolved) into @p out. */
+void rv_collection_options(const rv_collection *coll, rv_options *out);
+
+/** Make room for @p n vectors in total, so that inserts up to n never grow
+ *  the arrays. Optional: capacity grows by itself.
+ *  @return #RV_OK, #RV_EINVAL (n > #RV_MAX_VECTORS), #RV_ENOMEM. */
+int rv_reserve(rv_collection *coll, size_t n);
+
+/** Flags for inserts. */
+#define RV_UPSERT 0x1u /**< replace the vector of an id that exists */
+
+/** Insert one vector under @p id.
+ *  @param id     NUL-terminated UTF-8, 1..#RV_ID_MAX bytes.
+ *  @param vector @p dim floats, all finite; for cosine, not all zero.
+ *  @param dim    number of floats at vector; must equal the collection's.
+ *  @param flags  0, or #RV_UPSERT to replace an existing id's vector.
+ *  @return #RV_OK; #RV_EDIM; #RV_EID; #RV_ENONFINITE; #RV_EZERO; #RV_EEXIST
+ *  (id exists, no #RV_UPSERT: the stored vector is kept); #RV_EINVAL (NULL
+ *  argument); #RV_ENOMEM. */
+int rv_insert(rv_collection *coll, const char *id, const float *vector, size_t dim, unsigned flags);
+
+/** Insert @p n vectors, spread over the collection's threads. The batch is
+ *  validated as a whole first: if any id or vector is bad, or (without
+ *  #RV_UPSERT) any id exists or repeats within the batch, nothing is
+ *  inserted and the message names the index of the first bad entry. With
+ *  #RV_UPSERT a later entry with the same id wins.
+ *  @param ids     n id strings.
+ *  @param vectors n*dim floats, row-major.
+ *  @param dim     floats per vector; must equal the collection's.
+ *  @return #RV_OK or the codes of rv_insert(). */
+int rv_insert_batch(rv_collection *coll, size_t n, const char *const *ids,
+                    const float *vectors, size_t dim, unsigned flags);
+
+/** Replace the vector of an existing id; the id keeps its identity.
+ *  @return #RV_OK, #RV_ENOTFOUND, or the vector errors of rv_insert(). */
+int rv_update(rv_collection *coll, const char *id, const float *vector, size_t dim);
+
+/** Delete the vector stored under @p id. Its id can be reused at once; its
+ *  graph neighbours are repaired and its slot reused when the next repair
+ *  batch runs (see rv_options.repair_batch, rv_vacuum()).
+ *  @return #RV_OK, #RV_ENOTFOUND, #RV_EID, #RV_ENOMEM. */
+int rv_delete(rv_collection *coll, const char *id);
+
+/** Delete @p n ids at once, then repair the graph. All ids must exist and be
+ *  distinct; otherwise nothing is deleted and the message names the first
+ *  bad one.
+ *  @return #RV_OK, #RV_ENOTFOUND, #RV_EID, #RV_EINVAL (repeated id),
+ *  #RV_ENOMEM. */
+int rv_delete_batch(rv_collection *coll, size_t n, const char *const *ids);
+
+/** Repair the graph around every pending deletion now and free their slots.
+ *  @return #RV_OK or #RV_ENOMEM (the graph is left valid either way). */
+int rv_vacuum(rv_collection *coll);
+
+/** Copy the vector stored under @p id into @p out, which holds @p dim
+ *  floats (the collection's dimension).
+ *  @return #RV_OK, #RV_ENOTFOUND, #RV_EID, #RV_EDIM, #RV_EINVAL. */
+int rv_get(rv_collection *coll, const char *id, float *out, size_t dim);
+
+/** Number of live vectors. */
+size_t rv_count(const rv_collection *coll);
+
+/** Per-query parameters; NULL means all defaults. */
+typedef struct rv_search_params {
+	/** Candidate list size. 0: the collection's ef_search. The search uses
+	 *  max(ef, k). At most #RV_EF_MAX. */
+	uint32_t ef;
+	/** #RV_SEARCH_EXACT to scan every vector instead of the graph. */
+	uint32_t flags;
+} rv_search_params;
+
+#define RV_SEARCH_EXACT 0x1u /**< exact scan; recall 1 */
+
+/** One search result. */
+typedef struct rv_hit {
+	/** The id, NUL-terminated, stored in the caller's id buffer; NULL when
+	 *  no id buffer was given. */
+	const char *id;
+	/** Length of the id in bytes. */
+	uint32_t id_len;
+	/** Distance to the query; see "Distances" above. */
+	float distance;
+} rv_hit;
+
+/** Find the k nearest vectors to @p query, nearest first.
+ *  @param query   @p dim floats, all finite (for cosine, not all zero).
+ *  @param dim     the collection's dimension.
+ *  @param k       1..#RV_K_MAX. A k larger than the collection is allowed:
+ *                 the call returns every live vector.
+ *  @param params  NULL for defaults.
+ *  @param hits    room for k results.
+ *  @param idbuf   where the ids are copied, or NULL to skip ids.
+ *  @param idbuf_size bytes at idbuf; #RV_IDBUF_SIZE(k) always suffices.
+ *  @return the number of hits written, min(k, count); or #RV_EINVAL
+ *  (k = 0, k > #RV_K_MAX, ef > #RV_EF_MAX, NULL query or hits), #RV_EDIM,
+ *  #RV_ENONFINITE, #RV_EZERO, #RV_ERANGE (idbuf too small), #RV_ENOMEM. */
+int rv_search(rv_collection *coll, const float *query, size_t dim, size_t k,
+              const rv_search_params *params, rv_hit *hits, char *idbuf,
+              size_t idbuf_size);
+
+/** Run @p nq queries, spread over the collection's threads.
+ *  @param queries nq*dim floats.
+ *  @param hits    nq*k results; query i's are at hits[i*k].
+ *  @param counts  nq ints: how many hits each query got.
+ *  @param idbuf   NULL, or at least nq * #RV_IDBUF_SIZE(k) bytes; query i
+ *                 uses the slice starting at i * #RV_IDBUF_SIZE(k).
+ *  @return #RV_OK or the codes of rv_search(); the queries are validated
+ *  before any runs. */
+int rv_search_batch(rv_collection *coll, size_t nq, const float *queries, size_t dim, size_t k,
+                    const rv_search_params *params, rv_hit *hits, int *counts,
+                    char *idbuf, size_t idbuf_size);
+
+/** Figures about a collection. */
+typedef struct rv_stats {
+	uint64_t count;            /**< live vectors */
+	uint64_t capacity;         /**< vectors that fit without growing */
+	uint64_t pending_deletes;  /**< deleted, not yet unlinked from the graph */
+	uint64_t free_slots;       /**< slots freed by deletion, awaiting reuse */
+	uint64_t memory_bytes;     /**< bytes the collection holds on the heap */
+	uint32_t max_level;        /**< top HNSW level, 0 when empty */
+	uint32_t dim;              /**< dimension */
+	const char *isa;           /**< kernels in use, as rv_isa() */
+} rv_stats;
+
+/** Fill @p out. */
+void rv_collection_stats(rv_collection *coll, rv_stats *out);
+
+/** What rv_check() found. */
+typedef struct rv_check_report {
+	uint64_t nodes;            /**< live nodes checked */
+	uint64_t edges;            /**< links over all levels */
+	uint64_t reciprocal;       /**< links whose target links back */
+	uint64_t dangling;         /**< links to a free slot or out of range */
+	uint64_t bad_level;        /**< links to a node without that level */
+	uint64_t duplicates;       /**< self-links and repeated links */
+	uint64_t unreachable;      /**< live nodes not reachable from the entry point at level 0 */
+	uint64_t pending_deletes;  /**< deleted nodes still linked (awaiting repair) */
+	char first_problem[160];   /**< the first problem found, or "" */
+} rv_check_report;
+
+/** Check the graph: no dangling ids, no self or duplicate links, level
+ *  consistency, every live node reachable from the entry point; count
+ *  reciprocal links. Takes the exclusive lock while it runs.
+ *  @return #RV_OK if the graph is sound, #RV_ECORRUPT if not (the report
+ *  says where), #RV_ENOMEM. */
+int rv_check(rv_collection *coll, rv_check_report *report);
+/** @} */
+
+/** @defgroup files Vector files
+ *  Readers for the fvecs/ivecs files of the ANN benchmarks: per vector an
+ *  int32 little-endian dimension, then that many float32 (int32 for ivecs). */
+/** @{ */
+
+/** Read a whole .fvecs (or .ivecs, @p is_int != 0) file.
+ *  @param[out] data  rows*dim values, to free with rv_free_buffer().
+ *  @param[out] rows  number of vectors.
+ *  @param[out] dim   dimension of every vector.
+ *  @param limit      read at most this many rows (0: all).
+ *  @return #RV_OK; #RV_EIO (cannot open or read; errmsg has errno text);
+ *  #RV_EFORMAT (truncated, dimension headers disagree or out of range;
+ *  errmsg names the byte offset); #RV_ENOMEM. Errors go to rv_errmsg(NULL). */
+int rv_read_vecs(const char *path, int is_int, size_t limit, void **data,
+                 size_t *rows, size_t *dim);
+
+/** Free a buffer the library allocated for the caller. NULL is ignored. */
+void rv_free_buffer(void *buf);
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* RUVECTOR_H */

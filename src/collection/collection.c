@@ -1,0 +1,647 @@
+/*
+ * collection.c: the public collection API (ruvector.h) over the index and
+ * the id map.
+ *
+ * Every public entry point validates its arguments completely before it
+ * changes anything, so a rejected call leaves the collection exactly as it
+ * was, and the message names the argument (and for batches, the entry).
+ *
+ * Writes. One writer at a time holds `wlock` for the whole write: validate,
+ * take slots, map ids, link into the graph (a batch does this on all
+ * threads), then make the new vectors visible. Holding it throughout keeps
+ * undo simple: if linking runs out of memory, the batch's ids are unmapped
+ * (or mapped back to the vectors they replaced) and its slots deleted, before
+ * any other writer can have touched them. An update is an insert into a new
+ * slot plus the deletion of the old one, the old one hidden first, so a
+ * search never returns the same id twice.
+ *
+ * Reads. A search holds the index's rw lock shared from the walk until the
+ * ids are copied into the caller's buffer; slots are only freed under the
+ * exclusive lock, so every slot it found still names the id it had.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../index/cand.h"
+#include "../index/index.h"
+#include "../util/alloc.h"
+#include "../util/error.h"
+#include "../util/utf8.h"
+#include "idmap.h"
+#include "ruvector.h"
+
+struct rv_collection {
+	rv_options opts;       /* as given, defaults resolved */
+	unsigned threads;      /* resolved opts.threads */
+	rv_index *index;
+	rv_idmap ids;
+	rv_mutex wlock;        /* one writer at a time (see above) */
+	_Atomic size_t live;   /* ids mapped; written under wlock */
+};
+
+void rv_options_init(rv_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->metric = RV_METRIC_L2;
+	o->m = 16;
+	o->ef_construction = 200;
+	o->ef_search = 64;
+	o->exact_threshold = 4096;
+	o->threads = 0;
+	o->repair_batch = 0;
+	o->seed = 0x5eed;
+}
+
+const char *rv_errmsg(const rv_collection *c) { return rv_error_message(c); }
+
+static int check_options(const rv_options *o)
+{
+	if (o->dim < 1 || o->dim > RV_DIM_MAX)
+		return rv_error(NULL, RV_EINVAL, "dim is %u; it must be 1..%u", o->dim, RV_DIM_MAX);
+	if ((unsigned)o->metric > RV_METRIC_L1)
+		return rv_error(NULL, RV_EINVAL, "metric %d is not one of l2, ip, cosine, l1", (int)o->metric);
+	if (o->m < RV_M_MIN || o->m > RV_M_MAX)
+		return rv_error(NULL, RV_EINVAL, "m is %u; it must be %u..%u", o->m, RV_M_MIN, RV_M_MAX);
+	if (o->ef_construction < 1 || o->ef_construction > RV_EF_MAX)
+		return rv_error(NULL, RV_EINVAL, "ef_construction is %u; it must be 1..%u", o->ef_construction, RV_EF_MAX);
+	if (o->ef_search < 1 || o->ef_search > RV_EF_MAX)
+		return rv_error(NULL, RV_EINVAL, "ef_search is %u; it must be 1..%u", o->ef_search, RV_EF_MAX);
+	if (o->threads > 1024)
+		return rv_error(NULL, RV_EINVAL, "threads is %u; it must be 0..1024", o->threads);
+	return RV_OK;
+}
+
+int rv_collection_new(const rv_options *opts, rv_collection **out)
+{
+	if (!out)
+		return rv_error(NULL, RV_EINVAL, "out is NULL");
+	*out = NULL;
+	if (!opts)
+		return rv_error(NULL, RV_EINVAL, "opts is NULL");
+	int rc = check_options(opts);
+	if (rc != RV_OK)
+		return rc;
+	rv_collection *c = rv_calloc(1, sizeof *c);
+	if (!c)
+		return rv_error(NULL, RV_ENOMEM, "out of memory creating a collection");
+	c->opts = *opts;
+	c->threads = opts->threads ? opts->threads : rv_cpu_count();
+	atomic_init(&c->live, 0);
+	rv_index_params p = {opts->dim, opts->metric, opts->m, opts->ef_construction, opts->seed,
+	                     rv_kernels_active()};
+	if (rv_mutex_init(&c->wlock) != 0) {
+		rv_free(c);
+		return rv_error(NULL, RV_ENOMEM, "out of memory creating a collection");
+	}
+	if (rv_idmap_init(&c->ids) != RV_OK) {
+		rv_mutex_destroy(&c->wlock);
+		rv_free(c);
+		return rv_error(NULL, RV_ENOMEM, "out of memory creating a collection");
+	}
+	rc = rv_index_new(&p, &c->index);
+	if (rc != RV_OK) {
+		rv_idmap_destroy(&c->ids);
+		rv_mutex_destroy(&c->wlock);
+		rv_free(c);
+		return rv_error(NULL, rc, "out of memory creating a collection");
+	}
+	rv_alloc_object_created();
+	*out = c;
+	return RV_OK;
+}
+
+void rv_collection_free(rv_collection *c)
+{
+	if (!c)
+		return;
+	rv_index_free(c->index);
+	rv_idmap_destroy(&c->ids);
+	rv_mutex_destroy(&c->wlock);
+	rv_free(c);
+	rv_alloc_object_destroyed();
+}
+
+void rv_collection_options(const rv_collection *c, rv_options *out)
+{
+	*out = c->opts;
+	out->threads = c->threads;
+}
+
+size_t rv_count(const rv_collection *c)
+{
+	return atomic_load_explicit(&c->live, memory_order_acquire);
+}
+
+/* ---- validation ---- */
+
+static int check_id(const rv_collection *c, const char *id, size_t *len, const char *what, size_t index)
+{
+	char where[48] = "";
+	if (what)
+		snprintf(where, sizeof where, " (%s %zu)", what, index);
+	if (!id)
+		return rv_error(c, RV_EINVAL, "id is NULL%s", where);
+	size_t n = strnlen(id, RV_ID_MAX + 1);
+	if (n == 0)
+		return rv_error(c, RV_EID, "id is empty%s", where);
+	if (n > RV_ID_MAX)
+		return rv_error(c, RV_EID, "id is longer than %u bytes%s", RV_ID_MAX, where);
+	size_t bad = rv_utf8_check(id, n);
+	if (bad != n)
+		return rv_error(c, RV_EID, "id is not valid UTF-8 at byte %zu%s", bad, where);
+	*len = n;
+	return RV_OK;
+}
+
+static int check_vector(const rv_collection *c, const float *v, size_t dim, const char *what, size_t index)
+{
+	char where[48] = "";
+	if (what)
+		snprintf(where, sizeof where, " (%s %zu)", what, index);
+	if (!v)
+		return rv_error(c, RV_EINVAL, "vector is NULL%s", where);
+	if (dim != c->opts.dim)
+		return rv_error(c, RV_EDIM, "vector has %zu dimensions; the collection has %u%s", dim,
+		                c->opts.dim, where);
+	bool nonzero = false;
+	for (size_t i = 0; i < dim; i++) {
+		if (!isfinite(v[i]))
+			return rv_error(c, RV_ENONFINITE, "component %zu is %s%s", i, isnan(v[i]) ? "NaN" : "infinite",
+			                where);
+		nonzero |= v[i] != 0.0f;
+	}
+	if (c->opts.metric == RV_METRIC_COSINE && !nonzero)
+		return rv_error(c, RV_EZERO, "vector is all zeros, which has no direction under cosine%s", where);
+	return RV_OK;
+}
+
+/* ---- writes ---- */
+
+static unsigned repair_threshold(const rv_collection *c)
+{
+	if (c->opts.repair_batch)
+		return c->opts.repair_batch;
+	size_t t = rv_count(c) / 64;
+	return t < 64 ? 64 : (unsigned)(t > UINT32_MAX ? UINT32_MAX : t);
+}
+
+/* Under wlock: repair when the queue is long enough. A failed repair leaves
+ * the graph valid and the slots queued; the next one retries. */
+static void maybe_repair(rv_collection *c)
+{
+	if (atomic_load(&c->index->n_pending) >= repair_threshold(c))
+		(void)rv_hnsw_repair(c->index, c->threads);
+}
+
+typedef struct pending_insert {
+	uint32_t slot;  /* the new slot */
+	uint32_t old;   /* slot the id had before (upsert), or RV_IDMAP_NONE */
+} pending_insert;
+
+typedef struct link_job {
+	rv_index *x;
+	const pending_insert *p;
+} link_job;
+
+static int link_one(void *arg, size_t i, unsigned worker)
+{
+	(void)worker;
+	link_job *j = arg;
+	return rv_hnsw_link(j->x, j->p[i].slot);
+}
+
+/* Does any id repeat within the batch? Sort (hash, index) pairs. */
+typedef struct hashed_id {
+	uint64_t h;
+	size_t i;
+} hashed_id;
+
+static int hashed_cmp(const void *a, const void *b)
+{
+	const hashed_id *x = a, *y = b;
+	return x->h < y->h ? -1 : x->h > y->h ? 1 : (x->i < y->i ? -1 : x->i > y->i);
+}
+
+static int find_repeat(const rv_collection *c, size_t n, const char *const *ids, size_t *first, size_t *second)
+{
+	hashed_id *h = rv_malloc(n * sizeof *h);
+	if (!h)
+		return RV_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = 1469598103934665603ull;
+		for (const unsigned char *p = (const unsigned char *)ids[i]; *p; p++)
+			v = (v ^ *p) * 1099511628211ull;
+		h[i] = (hashed_id){v, i};
+	}
+	qsort(h, n, sizeof *h, hashed_cmp);
+	int found = 0;
+	for (size_t i = 0; i + 1 < n && !found; i++) {
+		for (size_t j = i + 1; j < n && h[j].h == h[i].h; j++) {
+			if (strcmp(ids[h[i].i], ids[h[j].i]) == 0) {
+				*first = h[i].i;
+				*second = h[j].i;
+				found = 1;
+				break;
+			}
+		}
+	}
+	rv_free(h);
+	(void)c;
+	return found;
+}
+
+/* Undo entries [0, n) of a batch that failed part-way (under wlock). */
+static void undo_inserts(rv_collection *c, const char *const *ids, const pending_insert *p, size_t n,
+                         bool linked)
+{
+	for (size_t i = n; i-- > 0;) {
+		size_t len = strlen(ids[i]);
+		uint32_t ignored;
+		if (p[i].old != RV_IDMAP_NONE)
+			(void)rv_idmap_put(&c->ids, ids[i], len, p[i].old, true, &ignored); /* no growth: cannot fail */
+		else {
+			(void)rv_idmap_remove(&c->ids, ids[i], len);
+			atomic_fetch_sub(&c->live, 1);
+		}
+		if (linked) {
+			rv_index_mark_deleted(c->index, p[i].slot);
+			rv_index_publish(c->index, p[i].slot); /* deleted and visible-to-repair */
+		} else {
+			rv_index_release_unlinked(c->index, p[i].slot);
+		}
+	}
+}
+
+typedef enum write_mode {
+	MODE_INSERT, /* the ids must be new */
+	MODE_UPSERT, /* new or replacing */
+	MODE_UPDATE  /* the ids must exist */
+} write_mode;
+
+static int insert_batch(rv_collection *c, size_t n, const char *const *ids, const float *vecs,
+                        write_mode mode)
+{
+	const size_t dim = c->opts.dim;
+	const bool upsert = mode != MODE_INSERT;
+	if (n > 1 && !upsert) {
+		size_t a, b;
+		int r = find_repeat(c, n, ids, &a, &b);
+		if (r == RV_ENOMEM)
+			return rv_error(c, RV_ENOMEM, "out of memory checking the batch's ids");
+		if (r)
+			return rv_error(c, RV_EEXIST, "id \"%s\" appears twice in the batch (entries %zu and %zu)",
+			                ids[a], a, b);
+	}
+	pending_insert *p = rv_malloc(n * sizeof *p);
+	if (!p)
+		return rv_error(c, RV_ENOMEM, "out of memory for a batch of %zu", n);
+
+	rv_mutex_lock(&c->wlock);
+	int rc = RV_OK;
+	for (size_t i = 0; i < n && mode != MODE_UPSERT; i++) {
+		bool exists = rv_idmap_find(&c->ids, ids[i], strlen(ids[i])) != RV_IDMAP_NONE;
+		if (mode == MODE_INSERT && exists) {
+			rc = rv_error(c, RV_EEXIST, "id \"%s\" already exists (entry %zu); pass RV_UPSERT to replace it",
+			              ids[i], i);
+			goto out;
+		}
+		if (mode == MODE_UPDATE && !exists) {
+			rc = rv_error(c, RV_ENOTFOUND, "no record with id \"%s\"", ids[i]);
+			goto out;
+		}
+	}
+	size_t done = 0;
+	for (; done < n; done++) {
+		rc = rv_index_alloc(c->index, vecs + done * dim, &p[done].slot);
+		if (rc != RV_OK)
+			break;
+		rc = rv_idmap_put(&c->ids, ids[done], strlen(ids[done]), p[done].slot, upsert, &p[done].old);
+		if (rc != RV_OK) {
+			rv_index_release_unlinked(c->index, p[done].slot);
+			break;
+		}
+		if (p[done].old == RV_IDMAP_NONE)
+			atomic_fetch_add(&c->live, 1);
+	}
+	if (rc != RV_OK) {
+		undo_inserts(c, ids, p, done, false);
+		rc = rv_error(c, rc, "out of memory inserting entry %zu of %zu", done, n);
+		goto out;
+	}
+	link_job job = {c->index, p};
+	unsigned threads = n < 64 ? 1 : c->threads;
+	rc = rv_parallel_for(n, threads, 16, link_one, &job);
+	if (rc != RV_OK) {
+		undo_inserts(c, ids, p, n, true);
+		rc = rv_error(c, rc, "out of memory linking a batch of %zu", n);
+		goto out;
+	}
+	/* Hide what was replaced before showing what replaces it. */
+	for (size_t i = 0; i < n; i++)
+		if (p[i].old != RV_IDMAP_NONE)
+			rv_index_mark_deleted(c->index, p[i].old);
+	for (size_t i = 0; i < n; i++)
+		rv_index_publish(c->index, p[i].slot);
+	maybe_repair(c);
+out:
+	rv_mutex_unlock(&c->wlock);
+	rv_free(p);
+	return rc;
+}
+
+int rv_insert(rv_collection *c, const char *id, const float *vec, size_t dim, unsigned flags)
+{
+	size_t len;
+	int rc = check_id(c, id, &len, NULL, 0);
+	if (rc == RV_OK)
+		rc = check_vector(c, vec, dim, NULL, 0);
+	if (rc != RV_OK)
+		return rc;
+	return insert_batch(c, 1, &id, vec, (flags & RV_UPSERT) ? MODE_UPSERT : MODE_INSERT);
+}
+
+int rv_insert_batch(rv_collection *c, size_t n, const char *const *ids, const float *vecs, size_t dim,
+                    unsigned flags)
+{
+	if (n == 0)
+		return RV_OK;
+	if (!ids || !vecs)
+		return rv_error(c, RV_EINVAL, "%s is NULL", ids ? "vectors" : "ids");
+	if (dim != c->opts.dim)
+		return rv_error(c, RV_EDIM, "vectors have %zu dimensions; the collection has %u", dim, c->opts.dim);
+	if (n > RV_MAX_VECTORS)
+		return rv_error(c, RV_EINVAL, "batch of %zu is larger than %u", n, RV_MAX_VECTORS);
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		int rc = check_id(c, ids[i], &len, "entry", i);
+		if (rc == RV_OK)
+			rc = check_vector(c, vecs + i * dim, dim, "entry", i);
+		if (rc != RV_OK)
+			return rc;
+	}
+	return insert_batch(c, n, ids, vecs, (flags & RV_UPSERT) ? MODE_UPSERT : MODE_INSERT);
+}
+
+int rv_update(rv_collection *c, const char *id, const float *vec, size_t dim)
+{
+	size_t len;
+	int rc = check_id(c, id, &len, NULL, 0);
+	if (rc == RV_OK)
+		rc = check_vector(c, vec, dim, NULL, 0);
+	if (rc != RV_OK)
+		return rc;
+	return insert_batch(c, 1, &id, vec, MODE_UPDATE);
+}
+
+static int delete_locked(rv_collection *c, size_t n, const char *const *ids)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint32_t slot = rv_idmap_remove(&c->ids, ids[i], strlen(ids[i]));
+		atomic_fetch_sub(&c->live, 1);
+		rv_index_mark_deleted(c->index, slot);
+	}
+	return RV_OK;
+}
+
+int rv_delete(rv_collection *c, const char *id)
+{
+	size_t len;
+	int rc = check_id(c, id, &len, NULL, 0);
+	if (rc != RV_OK)
+		return rc;
+	rv_mutex_lock(&c->wlock);
+	if (rv_idmap_find(&c->ids, id, len) == RV_IDMAP_NONE) {
+		rv_mutex_unlock(&c->wlock);
+		return rv_error(c, RV_ENOTFOUND, "no record with id \"%s\"", id);
+	}
+	delete_locked(c, 1, &id);
+	maybe_repair(c);
+	rv_mutex_unlock(&c->wlock);
+	return RV_OK;
+}
+
+int rv_delete_batch(rv_collection *c, size_t n, const char *const *ids)
+{
+	if (n == 0)
+		return RV_OK;
+	if (!ids)
+		return rv_error(c, RV_EINVAL, "ids is NULL");
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		int rc = check_id(c, ids[i], &len, "entry", i);
+		if (rc != RV_OK)
+			return rc;
+	}
+	size_t a, b;
+	int r = find_repeat(c, n, ids, &a, &b);
+	if (r == RV_ENOMEM)
+		return rv_error(c, RV_ENOMEM, "out of memory checking the batch's ids");
+	if (r)
+		return rv_error(c, RV_EINVAL, "id \"%s\" appears twice in the batch (entries %zu and %zu)", ids[a], a, b);
+	rv_mutex_lock(&c->wlock);
+	for (size_t i = 0; i < n; i++) {
+		if (rv_idmap_find(&c->ids, ids[i], strlen(ids[i])) == RV_IDMAP_NONE) {
+			rv_mutex_unlock(&c->wlock);
+			return rv_error(c, RV_ENOTFOUND, "no record with id \"%s\" (entry %zu); nothing was deleted", ids[i], i);
+		}
+	}
+	delete_locked(c, n, ids);
+	int rc = rv_hnsw_repair(c->index, c->threads);
+	rv_mutex_unlock(&c->wlock);
+	/* The deletions stand; a failed repair is retried by the next one. */
+	(void)rc;
+	return RV_OK;
+}
+
+int rv_vacuum(rv_collection *c)
+{
+	rv_mutex_lock(&c->wlock);
+	int rc = rv_hnsw_repair(c->index, c->threads);
+	rv_mutex_unlock(&c->wlock);
+	if (rc != RV_OK)
+		return rv_error(c, rc, "out of memory repairing the graph; it is still valid and the repair will be retried");
+	return RV_OK;
+}
+
+int rv_reserve(rv_collection *c, size_t n)
+{
+	if (n > RV_MAX_VECTORS)
+		return rv_error(c, RV_EINVAL, "cannot reserve %zu vectors; the limit is %u", n, RV_MAX_VECTORS);
+	int rc = rv_index_reserve(c->index, n);
+	if (rc != RV_OK)
+		return rv_error(c, rc, "out of memory reserving %zu vectors", n);
+	return RV_OK;
+}
+
+/* ---- reads ---- */
+
+int rv_get(rv_collection *c, const char *id, float *out, size_t dim)
+{
+	size_t len;
+	int rc = check_id(c, id, &len, NULL, 0);
+	if (rc != RV_OK)
+		return rc;
+	if (!out)
+		return rv_error(c, RV_EINVAL, "out is NULL");
+	if (dim != c->opts.dim)
+		return rv_error(c, RV_EDIM, "output holds %zu floats; the collection has %u dimensions", dim, c->opts.dim);
+	rv_rwlock_rdlock(&c->index->rw);
+	uint32_t slot = rv_idmap_find(&c->ids, id, len);
+	if (slot != RV_IDMAP_NONE)
+		rv_index_get_vector(c->index, slot, out);
+	rv_rwlock_unlock(&c->index->rw);
+	if (slot == RV_IDMAP_NONE)
+		return rv_error(c, RV_ENOTFOUND, "no record with id \"%s\"", id);
+	return RV_OK;
+}
+
+static int check_search(rv_collection *c, const float *q, size_t dim, size_t k, const rv_search_params *p,
+                        const rv_hit *hits, const char *what, size_t index)
+{
+	if (!hits)
+		return rv_error(c, RV_EINVAL, "hits is NULL");
+	if (k == 0 || k > RV_K_MAX)
+		return rv_error(c, RV_EINVAL, "k is %zu; it must be 1..%u", k, RV_K_MAX);
+	if (p && p->ef > RV_EF_MAX)
+		return rv_error(c, RV_EINVAL, "ef is %u; it must be 0..%u", p->ef, RV_EF_MAX);
+	if (p && (p->flags & ~RV_SEARCH_EXACT))
+		return rv_error(c, RV_EINVAL, "unknown search flags 0x%x", p->flags & ~RV_SEARCH_EXACT);
+	return check_vector(c, q, dim, what, index);
+}
+
+/* One validated query. */
+static int search_one(rv_collection *c, const float *q, size_t k, const rv_search_params *p, rv_hit *hits,
+                      char *idbuf, size_t idbuf_size)
+{
+	rv_index *x = c->index;
+	rv_cand local[64];
+	rv_cand *res = k <= 64 ? local : rv_malloc(k * sizeof *res);
+	if (!res)
+		return rv_error(c, RV_ENOMEM, "out of memory for %zu results", k);
+	size_t ef = p && p->ef ? p->ef : c->opts.ef_search;
+	bool exact = (p && (p->flags & RV_SEARCH_EXACT)) || rv_count(c) < c->opts.exact_threshold;
+
+	rv_rwlock_rdlock(&x->rw);
+	rv_scratch *s = rv_scratch_get(x);
+	int n = s ? (exact ? rv_flat_search(x, s, q, k, NULL, NULL, res)
+	                   : rv_hnsw_search(x, s, q, k, ef, NULL, NULL, res))
+	          : RV_ENOMEM;
+	if (s)
+		rv_scratch_put(x, s);
+	int rc = n;
+	if (n >= 0) {
+		size_t used = 0;
+		rv_rwlock_rdlock(&c->ids.lock);
+		for (int i = 0; i < n; i++) {
+			size_t len = 0;
+			const char *key = rv_idmap_key_locked(&c->ids, res[i].slot, &len);
+			hits[i].distance = res[i].dist;
+			hits[i].id_len = (uint32_t)len;
+			hits[i].id = NULL;
+			if (idbuf && key) {
+				if (used + len + 1 > idbuf_size) {
+					rc = RV_ERANGE;
+					break;
+				}
+				memcpy(idbuf + used, key, len);
+				idbuf[used + len] = '\0';
+				hits[i].id = idbuf + used;
+				used += len + 1;
+			}
+		}
+		rv_rwlock_unlock(&c->ids.lock);
+	}
+	rv_rwlock_unlock(&x->rw);
+	if (res != local)
+		rv_free(res);
+	if (rc == RV_ENOMEM)
+		return rv_error(c, rc, "out of memory in search");
+	if (rc == RV_ERANGE)
+		return rv_error(c, rc, "id buffer of %zu bytes is too small; RV_IDBUF_SIZE(k) always suffices", idbuf_size);
+	return rc;
+}
+
+int rv_search(rv_collection *c, const float *q, size_t dim, size_t k, const rv_search_params *p, rv_hit *hits,
+              char *idbuf, size_t idbuf_size)
+{
+	int rc = check_search(c, q, dim, k, p, hits, NULL, 0);
+	if (rc != RV_OK)
+		return rc;
+	return search_one(c, q, k, p, hits, idbuf, idbuf_size);
+}
+
+typedef struct batch_job {
+	rv_collection *c;
+	const float *qs;
+	size_t k;
+	const rv_search_params *p;
+	rv_hit *hits;
+	int *counts;
+	char *idbuf;
+} batch_job;
+
+static int search_job(void *arg, size_t i, unsigned worker)
+{
+	(void)worker;
+	batch_job *j = arg;
+	size_t slice = RV_IDBUF_SIZE(j->k);
+	int n = search_one(j->c, j->qs + i * j->c->opts.dim, j->k, j->p, j->hits + i * j->k,
+	                   j->idbuf ? j->idbuf + i * slice : NULL, slice);
+	if (n < 0)
+		return n;
+	j->counts[i] = n;
+	return RV_OK;
+}
+
+int rv_search_batch(rv_collection *c, size_t nq, const float *qs, size_t dim, size_t k,
+                    const rv_search_params *p, rv_hit *hits, int *counts, char *idbuf, size_t idbuf_size)
+{
+	if (!qs || !counts)
+		return rv_error(c, RV_EINVAL, "%s is NULL", qs ? "counts" : "queries");
+	for (size_t i = 0; i < nq; i++) {
+		int rc = check_search(c, qs + i * dim, dim, k, p, hits, "query", i);
+		if (rc != RV_OK)
+			return rc;
+	}
+	size_t need;
+	if (idbuf && (!rv_mul_size(nq, RV_IDBUF_SIZE(k), &need) || idbuf_size < need))
+		return rv_error(c, RV_ERANGE, "id buffer of %zu bytes is too small for %zu queries", idbuf_size, nq);
+	batch_job j = {c, qs, k, p, hits, counts, idbuf};
+	int rc = rv_parallel_for(nq, c->threads, 4, search_job, &j);
+	return rc < 0 ? rc : RV_OK;
+}
+
+/* ---- inspection ---- */
+
+void rv_collection_stats(rv_collection *c, rv_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	rv_index *x = c->index;
+	out->count = rv_count(c);
+	out->dim = c->opts.dim;
+	out->isa = x->k->name;
+	rv_rwlock_rdlock(&x->rw);
+	out->capacity = x->capacity;
+	rv_mutex_lock(&x->slot_lock);
+	out->free_slots = x->n_free;
+	rv_mutex_unlock(&x->slot_lock);
+	rv_rwlock_unlock(&x->rw);
+	out->pending_deletes = atomic_load(&x->n_pending);
+	uint64_t e = atomic_load(&x->entry);
+	out->max_level = e == RV_NO_ENTRY ? 0 : (uint32_t)(e >> 32);
+	out->memory_bytes = sizeof *c + rv_index_memory(x) + rv_idmap_memory(&c->ids);
+}
+
+int rv_check(rv_collection *c, rv_check_report *r)
+{
+	if (!r)
+		return rv_error(c, RV_EINVAL, "report is NULL");
+	int rc = rv_hnsw_check(c->index, r);
+	if (rc == RV_ENOMEM)
+		return rv_error(c, rc, "out of memory checking the graph");
+	if (rc != RV_OK)
+		return rv_error(c, rc, "graph check failed: %s", r->first_problem);
+	return RV_OK;
+}

@@ -1,0 +1,128 @@
+/*
+ * flat.c: the exact index: a SIMD scan of every visible slot.
+ *
+ * It serves collections below the exact threshold, RV_SEARCH_EXACT queries,
+ * and is the oracle that recall tests measure the graph against.
+ *
+ * Exact means exact. Float32 sums round differently in different orders, so
+ * two vectors whose true distances differ by less than the rounding error can
+ * swap places, and the swap shows as a recall below 1 against a float64
+ * ground truth. The scan therefore keeps the best k + RERANK_EXTRA by float
+ * distance, recomputes those in double precision from the stored vectors,
+ * and ranks by (double distance, slot). The margin only needs to cover
+ * near-ties at the k-th place, which are a handful at most.
+ */
+#include "index.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/alloc.h"
+#include "cand.h"
+
+#define RERANK_EXTRA 32
+
+/* Double-precision distance between the caller's query and a stored row. */
+static double exact_dist(const rv_index *x, const float *q, double qnorm, uint32_t slot)
+{
+	const float *v = rv_vec(x, slot);
+	double s = 0, vv = 0;
+	switch (x->metric) {
+	case RV_METRIC_L2:
+		for (uint32_t i = 0; i < x->dim; i++) {
+			double d = (double)q[i] - v[i];
+			s += d * d;
+		}
+		return s;
+	case RV_METRIC_IP:
+		for (uint32_t i = 0; i < x->dim; i++)
+			s += (double)q[i] * v[i];
+		return -s;
+	case RV_METRIC_COSINE:
+		for (uint32_t i = 0; i < x->dim; i++) {
+			s += (double)q[i] * v[i];
+			vv += (double)v[i] * v[i];
+		}
+		return vv == 0 || qnorm == 0 ? 1.0 : 1.0 - s / (qnorm * sqrt(vv));
+	case RV_METRIC_L1:
+		for (uint32_t i = 0; i < x->dim; i++)
+			s += fabs((double)q[i] - v[i]);
+		return s;
+	}
+	return 0;
+}
+
+static int exact_cmp(const void *a, const void *b)
+{
+	const rv_exact *x = a, *y = b;
+	if (x->dist != y->dist)
+		return x->dist < y->dist ? -1 : 1;
+	return x->slot < y->slot ? -1 : x->slot > y->slot;
+}
+
+static inline void consider(rv_cand *heap, size_t *n, size_t cap, float d, uint32_t slot)
+{
+	rv_cand c = {d, slot};
+	if (*n < cap) {
+		rv_maxheap_push(heap, n, c);
+	} else if (rv_cand_less(c, heap[0])) {
+		rv_maxheap_pop(heap, n);
+		rv_maxheap_push(heap, n, c);
+	}
+}
+
+int rv_flat_search(rv_index *x, rv_scratch *s, const float *query, size_t k,
+                   rv_accept_fn accept, void *actx, rv_cand *out)
+{
+	size_t cap = k + RERANK_EXTRA;
+	if (rv_scratch_reserve(s, cap, 0) != RV_OK)
+		return RV_ENOMEM;
+	const float *q = rv_index_prepare_query(x, query, s->qbuf);
+	rv_cand *heap = s->beam;
+	size_t nh = 0;
+	uint32_t n = atomic_load_explicit(&x->n_slots, memory_order_acquire);
+	uint32_t batch[4];
+	int nbatch = 0;
+	float d4[4];
+	const float sign = x->dsign, off = x->doff;
+	for (uint32_t slot = 0; slot < n; slot++) {
+		if (!rv_visible(x, slot) || (accept && !accept(actx, slot)))
+			continue;
+		batch[nbatch++] = slot;
+		if (nbatch == 4) {
+			const float *v[4] = {rv_vec(x, batch[0]), rv_vec(x, batch[1]), rv_vec(x, batch[2]),
+			                     rv_vec(x, batch[3])};
+			x->raw4(q, v, x->dim, d4);
+			for (int j = 0; j < 4; j++)
+				consider(heap, &nh, cap, sign * d4[j] + off, batch[j]);
+			nbatch = 0;
+		}
+	}
+	for (int j = 0; j < nbatch; j++)
+		consider(heap, &nh, cap, rv_dist(x, q, rv_vec(x, batch[j])), batch[j]);
+
+	double qnorm = 0;
+	if (x->metric == RV_METRIC_COSINE) {
+		for (uint32_t i = 0; i < x->dim; i++)
+			qnorm += (double)query[i] * query[i];
+		qnorm = sqrt(qnorm);
+	}
+	/* Rank the survivors by double distance; sorting a float copy of it
+	 * would bring the ties back, so sort (double, slot) pairs. */
+	if (s->rerank_cap < nh) {
+		rv_exact *p = rv_realloc(s->rerank, cap * sizeof *p);
+		if (!p)
+			return RV_ENOMEM;
+		s->rerank = p;
+		s->rerank_cap = cap;
+	}
+	rv_exact *r = s->rerank;
+	for (size_t i = 0; i < nh; i++)
+		r[i] = (rv_exact){exact_dist(x, query, qnorm, heap[i].slot), heap[i].slot};
+	qsort(r, nh, sizeof *r, exact_cmp);
+	size_t got = nh < k ? nh : k;
+	for (size_t i = 0; i < got; i++)
+		out[i] = (rv_cand){(float)r[i].dist, r[i].slot};
+	return (int)got;
+}

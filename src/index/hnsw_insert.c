@@ -1,0 +1,193 @@
+/*
+ * hnsw_insert.c: linking a new node into the graph (Malkov & Yashunin,
+ * algorithms 1 and 4), safe to run on many threads at once.
+ *
+ * For each level from the node's top down to 0: a beam search of width
+ * ef_construction from the current entry, a heuristic choice of at most M
+ * (2M at level 0) neighbours among the results, the node's own row written,
+ * and then a back link added to each chosen neighbour. A neighbour whose row
+ * is full is pruned with the same heuristic over its old links plus the new
+ * one. The heuristic keeps a candidate only if it is closer to the base node
+ * than to every neighbour kept so far, so rows spread in direction instead
+ * of piling up in one cluster; that is what lets greedy search cross the
+ * graph in few hops.
+ *
+ * Concurrency (see index.h): searches here read rows without locks; each row
+ * is written under its stripe lock, never two at once. While this node is
+ * being linked, another insert may already reach it through a level linked
+ * earlier and append itself to one of this node's lower rows; writing our own
+ * row therefore keeps such appended links rather than overwriting them.
+ * Deleted nodes may be walked but are never chosen as neighbours.
+ */
+#include "index.h"
+
+#include <string.h>
+
+#include "../util/alloc.h"
+#include "cand.h"
+
+static inline rv_mutex *stripe(rv_index *x, uint32_t slot)
+{
+	return &x->stripes[slot & (RV_STRIPES - 1)];
+}
+
+size_t rv_hnsw_select(const rv_index *x, const rv_cand *c, size_t n, size_t max, uint32_t *out)
+{
+	if (n <= max) {
+		for (size_t i = 0; i < n; i++)
+			out[i] = c[i].slot;
+		return n;
+	}
+	size_t m = 0;
+	for (size_t i = 0; i < n && m < max; i++) {
+		const float *vi = rv_vec(x, c[i].slot);
+		bool keep = true;
+		for (size_t j = 0; j < m; j++) {
+			if (rv_dist(x, vi, rv_vec(x, out[j])) < c[i].dist) {
+				keep = false;
+				break;
+			}
+		}
+		if (keep)
+			out[m++] = c[i].slot;
+	}
+	return m;
+}
+
+/* Add a link node -> from at `level`, pruning node's row if it is full. */
+static void add_link(rv_index *x, uint32_t node, uint32_t from, int level, rv_cand *work)
+{
+	const uint32_t maxl = rv_maxlinks(x, level);
+	rv_mutex_lock(stripe(x, node));
+	_Atomic uint32_t *row = rv_links(x, node, level);
+	uint32_t cnt = 0;
+	for (; cnt < maxl; cnt++) {
+		uint32_t v = atomic_load_explicit(&row[cnt], memory_order_relaxed);
+		if (v == RV_NO_SLOT)
+			break;
+		if (v == from) {
+			rv_mutex_unlock(stripe(x, node));
+			return;
+		}
+	}
+	if (cnt < maxl) {
+		atomic_store_explicit(&row[cnt], from, memory_order_release);
+		rv_mutex_unlock(stripe(x, node));
+		return;
+	}
+	const float *base = rv_vec(x, node);
+	for (uint32_t j = 0; j < cnt; j++) {
+		uint32_t v = atomic_load_explicit(&row[j], memory_order_relaxed);
+		work[j] = (rv_cand){rv_dist(x, base, rv_vec(x, v)), v};
+	}
+	work[cnt] = (rv_cand){rv_dist(x, base, rv_vec(x, from)), from};
+	rv_cand_sort(work, cnt + 1);
+	uint32_t keep[RV_M_MAX * 2];
+	size_t n = rv_hnsw_select(x, work, cnt + 1, maxl, keep);
+	for (uint32_t j = 0; j < maxl; j++)
+		atomic_store_explicit(&row[j], j < n ? keep[j] : RV_NO_SLOT, memory_order_release);
+	rv_mutex_unlock(stripe(x, node));
+}
+
+/* Write slot's own row: its chosen neighbours first, then any links other
+ * inserts appended meanwhile, while room remains. */
+static void write_row(rv_index *x, uint32_t slot, int level, const uint32_t *sel, size_t n)
+{
+	const uint32_t maxl = rv_maxlinks(x, level);
+	uint32_t row_new[RV_M_MAX * 2];
+	memcpy(row_new, sel, n * sizeof *sel);
+	rv_mutex_lock(stripe(x, slot));
+	_Atomic uint32_t *row = rv_links(x, slot, level);
+	for (uint32_t j = 0; j < maxl && n < maxl; j++) {
+		uint32_t v = atomic_load_explicit(&row[j], memory_order_relaxed);
+		if (v == RV_NO_SLOT)
+			break;
+		bool dup = false;
+		for (size_t i = 0; i < n && !dup; i++)
+			dup = row_new[i] == v;
+		if (!dup)
+			row_new[n++] = v;
+	}
+	for (uint32_t j = 0; j < maxl; j++)
+		atomic_store_explicit(&row[j], j < n ? row_new[j] : RV_NO_SLOT, memory_order_release);
+	rv_mutex_unlock(stripe(x, slot));
+}
+
+int rv_hnsw_link_locked(rv_index *x, uint32_t slot, rv_scratch *s)
+{
+	const int level = x->levels[slot];
+	const float *q = rv_vec(x, slot);
+	const size_t ef = x->ef_construction;
+	if (rv_scratch_reserve(s, ef, 0) != RV_OK)
+		return RV_ENOMEM;
+	if (s->sel_cap < ef + x->m0 + 1) {
+		rv_cand *p = rv_realloc(s->sel, (ef + x->m0 + 1) * sizeof *p);
+		if (!p)
+			return RV_ENOMEM;
+		s->sel = p;
+		s->sel_cap = ef + x->m0 + 1;
+	}
+
+	uint64_t e = atomic_load_explicit(&x->entry, memory_order_acquire);
+	bool hold_ep = false;
+	if (e == RV_NO_ENTRY || level > (int)(e >> 32)) {
+		rv_mutex_lock(&x->ep_lock);
+		e = atomic_load_explicit(&x->entry, memory_order_acquire);
+		if (e == RV_NO_ENTRY) {
+			atomic_store_explicit(&x->entry, ((uint64_t)level << 32) | slot, memory_order_release);
+			rv_mutex_unlock(&x->ep_lock);
+			return RV_OK;
+		}
+		if (level > (int)(e >> 32))
+			hold_ep = true;
+		else
+			rv_mutex_unlock(&x->ep_lock);
+	}
+	uint32_t cur = (uint32_t)e;
+	int top = (int)(e >> 32);
+	if (cur == slot) { /* relinking the entry point itself (repair): nothing above it */
+		if (hold_ep)
+			rv_mutex_unlock(&x->ep_lock);
+		return RV_OK;
+	}
+	float cur_dist = rv_dist(x, q, rv_vec(x, cur));
+	for (int l = top; l > level; l--)
+		rv_hnsw_greedy(x, q, l, &cur, &cur_dist);
+
+	for (int l = level < top ? level : top; l >= 0; l--) {
+		rv_scratch_new_epoch(s);
+		s->visited[slot] = s->epoch; /* never find ourselves */
+		s->visited[cur] = s->epoch;
+		s->beam[0] = (rv_cand){cur_dist, cur};
+		size_t nb = rv_hnsw_search_layer(x, s, q, s->beam, 1, ef, l);
+		size_t nc = 0;
+		for (size_t i = 0; i < nb; i++)
+			if (!(rv_flags(x, s->beam[i].slot) & RV_SLOT_DELETED))
+				s->sel[nc++] = s->beam[i];
+		uint32_t chosen[RV_M_MAX * 2];
+		size_t n = rv_hnsw_select(x, s->sel, nc, rv_maxlinks(x, l), chosen);
+		write_row(x, slot, l, chosen, n);
+		for (size_t i = 0; i < n; i++)
+			add_link(x, chosen[i], slot, l, s->sel + nc);
+		if (nb) {
+			cur = s->beam[0].slot;
+			cur_dist = s->beam[0].dist;
+		}
+	}
+	if (hold_ep) {
+		atomic_store_explicit(&x->entry, ((uint64_t)level << 32) | slot, memory_order_release);
+		rv_mutex_unlock(&x->ep_lock);
+	}
+	return RV_OK;
+}
+
+int rv_hnsw_link(rv_index *x, uint32_t slot)
+{
+	rv_rwlock_rdlock(&x->rw);
+	rv_scratch *s = rv_scratch_get(x);
+	int rc = s ? rv_hnsw_link_locked(x, slot, s) : RV_ENOMEM;
+	if (s)
+		rv_scratch_put(x, s);
+	rv_rwlock_unlock(&x->rw);
+	return rc;
+}

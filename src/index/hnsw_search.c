@@ -1,0 +1,273 @@
+/*
+ * hnsw_search.c: walking the graph.
+ *
+ * Two searches share the descent through the upper levels (a greedy walk,
+ * one best node per level) and differ at level 0:
+ *
+ * The beam search (the common case, and every search an insert makes) keeps
+ * one sorted array of the ef best nodes seen, with an "expanded" bit per
+ * entry, and always expands the best unexpanded one (as NSG and DiskANN do).
+ * Against hnswlib's pair of binary heaps this does less work per candidate:
+ * most candidates are rejected by one comparison with the last entry, and an
+ * accepted one costs a binary search and a short memmove inside one or two
+ * cache lines. It stops when all ef entries are expanded, which is the same
+ * condition as hnswlib's (the best unexpanded candidate is no better than
+ * the ef-th result).
+ *
+ * Expanding a node reads its link row, keeps the neighbours not visited in
+ * this search (an epoch-stamped byte per slot, so starting a search clears
+ * nothing), prefetches all their vectors, and only then computes distances,
+ * four at a time (rv_kernels.*_x4): the loads of the next vectors overlap
+ * the arithmetic on the current ones.
+ *
+ * The general search is hnswlib's: a candidate heap and a bounded heap of
+ * acceptable results, where nodes that may not be returned (deleted, hidden,
+ * rejected by a filter) still guide the walk. It runs when deletions await
+ * repair, when a filter is given, or when the beam came back with fewer
+ * visible nodes than asked because concurrent writers hid some.
+ */
+#include "index.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "../util/alloc.h"
+#include "cand.h"
+
+/* How much of each neighbour's vector to prefetch before computing any
+ * distance; the hardware streamer fetches the rest once it sees the start. */
+#define PREFETCH_BYTES 256
+
+static inline void prefetch_vec(const rv_index *x, uint32_t slot)
+{
+	const char *p = (const char *)rv_vec(x, slot);
+	size_t n = x->row_bytes < PREFETCH_BYTES ? x->row_bytes : PREFETCH_BYTES;
+	for (size_t off = 0; off < n; off += 64)
+		__builtin_prefetch(p + off, 0, 3);
+}
+
+static inline void prefetch_links0(const rv_index *x, uint32_t slot)
+{
+	const char *p = (const char *)(x->links0 + (size_t)slot * x->m0);
+	__builtin_prefetch(p, 0, 3);
+	__builtin_prefetch(p + 64, 0, 3);
+}
+
+/* Distances from q to n vectors, four at a time. */
+static inline void distances(const rv_index *x, const float *q, const uint32_t *ids, size_t n, float *out)
+{
+	size_t j = 0;
+	for (; j + 4 <= n; j += 4) {
+		const float *v[4] = {rv_vec(x, ids[j]), rv_vec(x, ids[j + 1]), rv_vec(x, ids[j + 2]),
+		                     rv_vec(x, ids[j + 3])};
+		x->raw4(q, v, x->dim, out + j);
+	}
+	for (; j < n; j++)
+		out[j] = x->raw(q, rv_vec(x, ids[j]), x->dim);
+	const float sign = x->dsign, off = x->doff;
+	for (j = 0; j < n; j++)
+		out[j] = sign * out[j] + off;
+}
+
+/* The unvisited neighbours of `node` at `level`, marked visited, their
+ * vectors prefetched. */
+static inline size_t gather(const rv_index *x, rv_scratch *s, uint32_t node, int level)
+{
+	const _Atomic uint32_t *row = rv_links(x, node, level);
+	const uint32_t maxl = rv_maxlinks(x, level);
+	uint8_t *vis = s->visited;
+	const uint8_t tag = s->epoch;
+	uint32_t *ids = s->ids;
+	size_t nn = 0;
+	for (uint32_t j = 0; j < maxl; j++) {
+		uint32_t v = atomic_load_explicit(&row[j], memory_order_acquire);
+		if (v == RV_NO_SLOT)
+			break;
+		if (vis[v] == tag)
+			continue;
+		vis[v] = tag;
+		ids[nn++] = v;
+		prefetch_vec(x, v);
+	}
+	return nn;
+}
+
+/* Insert (d, slot) into the sorted beam[0..*nb) of capacity ef. Returns
+ * the position, or ef when d is no better than a full beam's last entry. */
+static inline size_t beam_insert(rv_cand *beam, size_t *nb, size_t ef, float d, uint32_t slot)
+{
+	size_t n = *nb;
+	if (n == ef && !(d < beam[n - 1].dist))
+		return ef;
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) >> 1;
+		if (beam[mid].dist <= d)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t last = n == ef ? n - 1 : n;
+	memmove(beam + lo + 1, beam + lo, (last - lo) * sizeof *beam);
+	beam[lo].dist = d;
+	beam[lo].slot = slot;
+	if (n < ef)
+		*nb = n + 1;
+	return lo;
+}
+
+size_t rv_hnsw_search_layer(const rv_index *x, rv_scratch *s, const float *q, rv_cand *beam,
+                            size_t nb, size_t ef, int level)
+{
+	size_t k = 0;
+	while (k < nb) {
+		uint32_t cur = beam[k].slot;
+		if (cur & RV_EXPANDED) {
+			k++;
+			continue;
+		}
+		beam[k].slot = cur | RV_EXPANDED;
+		size_t nn = gather(x, s, cur, level);
+		distances(x, q, s->ids, nn, s->dists);
+		size_t best = SIZE_MAX;
+		for (size_t j = 0; j < nn; j++) {
+			size_t pos = beam_insert(beam, &nb, ef, s->dists[j], s->ids[j]);
+			if (pos < best)
+				best = pos;
+		}
+		k = best <= k ? best : k + 1;
+		/* The next node to expand is the first unexpanded one from k on;
+		 * start fetching its links while we find it. */
+		if (level == 0 && k < nb)
+			prefetch_links0(x, beam[k].slot & ~RV_EXPANDED);
+	}
+	for (size_t i = 0; i < nb; i++)
+		beam[i].slot &= ~RV_EXPANDED;
+	return nb;
+}
+
+void rv_hnsw_greedy(const rv_index *x, const float *q, int level, uint32_t *cur, float *cur_dist)
+{
+	const uint32_t maxl = rv_maxlinks(x, level);
+	uint32_t ids[RV_M_MAX * 2];
+	float d[RV_M_MAX * 2 + 4];
+	for (bool changed = true; changed;) {
+		changed = false;
+		const _Atomic uint32_t *row = rv_links(x, *cur, level);
+		size_t nn = 0;
+		for (uint32_t j = 0; j < maxl; j++) {
+			uint32_t v = atomic_load_explicit(&row[j], memory_order_acquire);
+			if (v == RV_NO_SLOT)
+				break;
+			ids[nn++] = v;
+			prefetch_vec(x, v);
+		}
+		distances(x, q, ids, nn, d);
+		for (size_t j = 0; j < nn; j++) {
+			if (d[j] < *cur_dist) {
+				*cur_dist = d[j];
+				*cur = ids[j];
+				changed = true;
+			}
+		}
+	}
+}
+
+static inline bool acceptable(const rv_index *x, uint32_t slot, rv_accept_fn accept, void *actx)
+{
+	return rv_visible(x, slot) && (!accept || accept(actx, slot));
+}
+
+/* hnswlib-style level-0 search that returns only acceptable nodes. */
+static int search_general(const rv_index *x, rv_scratch *s, const float *q, uint32_t ep, float ep_dist,
+                          size_t ef, rv_accept_fn accept, void *actx, size_t *nres)
+{
+	size_t nc = 0, nr = 0;
+	rv_cand *cand = s->heap, *res = s->res;
+	rv_scratch_new_epoch(s);
+	s->visited[ep] = s->epoch;
+	rv_minheap_push(cand, &nc, (rv_cand){ep_dist, ep});
+	float lower = INFINITY;
+	if (acceptable(x, ep, accept, actx)) {
+		rv_maxheap_push(res, &nr, (rv_cand){ep_dist, ep});
+		lower = ep_dist;
+	}
+	while (nc) {
+		rv_cand c = cand[0];
+		if (c.dist > lower && nr == ef)
+			break;
+		rv_minheap_pop(cand, &nc);
+		size_t nn = gather(x, s, c.slot, 0);
+		distances(x, q, s->ids, nn, s->dists);
+		for (size_t j = 0; j < nn; j++) {
+			float d = s->dists[j];
+			uint32_t v = s->ids[j];
+			if (nr < ef || d < lower) {
+				if (nc == s->heap_cap) {
+					size_t want = s->heap_cap * 2;
+					rv_cand *p = rv_realloc(s->heap, want * sizeof *p);
+					if (!p)
+						return RV_ENOMEM;
+					s->heap = cand = p;
+					s->heap_cap = want;
+				}
+				rv_minheap_push(cand, &nc, (rv_cand){d, v});
+				if (acceptable(x, v, accept, actx)) {
+					rv_maxheap_push(res, &nr, (rv_cand){d, v});
+					if (nr > ef)
+						rv_maxheap_pop(res, &nr);
+					lower = res[0].dist;
+				}
+			}
+		}
+	}
+	*nres = nr;
+	return RV_OK;
+}
+
+int rv_hnsw_search(rv_index *x, rv_scratch *s, const float *query, size_t k, size_t ef,
+                   rv_accept_fn accept, void *actx, rv_cand *out)
+{
+	uint64_t e = atomic_load_explicit(&x->entry, memory_order_acquire);
+	if (e == RV_NO_ENTRY)
+		return 0;
+	const float *q = rv_index_prepare_query(x, query, s->qbuf);
+	uint32_t cur = (uint32_t)e;
+	int top = (int)(e >> 32);
+	float cur_dist = rv_dist(x, q, rv_vec(x, cur));
+	for (int l = top; l > 0; l--)
+		rv_hnsw_greedy(x, q, l, &cur, &cur_dist);
+	if (ef < k)
+		ef = k;
+
+	bool fast = !accept && atomic_load_explicit(&x->n_pending, memory_order_relaxed) == 0;
+	if (fast) {
+		if (rv_scratch_reserve(s, ef, 0) != RV_OK)
+			return RV_ENOMEM;
+		rv_scratch_new_epoch(s);
+		s->visited[cur] = s->epoch;
+		s->beam[0] = (rv_cand){cur_dist, cur};
+		size_t nb = rv_hnsw_search_layer(x, s, q, s->beam, 1, ef, 0);
+		size_t got = 0, hidden = 0;
+		for (size_t i = 0; i < nb && got < k; i++) {
+			if (rv_visible(x, s->beam[i].slot))
+				out[got++] = s->beam[i];
+			else
+				hidden++;
+		}
+		if (got == k || hidden == 0)
+			return (int)got;
+		/* Concurrent writers hid some of the beam; walk again, skipping them. */
+	}
+	if (rv_scratch_reserve(s, ef, ef * 4 + 64) != RV_OK)
+		return RV_ENOMEM;
+	size_t nr;
+	int rc = search_general(x, s, q, cur, cur_dist, ef, accept, actx, &nr);
+	if (rc != RV_OK)
+		return rc;
+	rv_cand *res = s->res;
+	rv_maxheap_sort(res, nr);
+	size_t got = nr < k ? nr : k;
+	memcpy(out, res, got * sizeof *out);
+	return (int)got;
+}

@@ -1,0 +1,268 @@
+/*
+ * index.h: the vector store and the HNSW graph over it.
+ *
+ * What it is. Vectors live in slots: slot i's vector is row i of one
+ * contiguous array, and its level-0 links are row i of another. Both indexes
+ * read this store: the exact index (flat.c) scans it; the HNSW graph
+ * (hnsw_*.c) links it. Slots are what the graph speaks of; the collection
+ * layer maps string ids to them.
+ *
+ * Why this layout. A query's cost is memory latency: each hop reads one link
+ * row (2*M uint32, 128 bytes for M=16, two cache lines, 64-byte aligned) and
+ * then up to 2*M vectors at random. Keeping vectors and level-0 links in two
+ * dense arrays makes both reads predictable, lets us prefetch every
+ * neighbour's vector before computing any distance, and keeps the per-node
+ * overhead to the links plus two bytes (level, flags). Upper levels hold
+ * about 1/M of the nodes, so they get a small separate block per node.
+ * An unused link word holds RV_NO_SLOT, and a row is read up to the first
+ * RV_NO_SLOT, so no count word is needed.
+ *
+ * Deletion. A deleted slot is flagged at once (searches skip it, but may
+ * still walk through it, which keeps recall) and queued. A repair then, in
+ * one pass, rewrites the links of every node that pointed at a deleted one
+ * (its surviving neighbours plus the deleted node's neighbours, pruned by the
+ * same heuristic as inserts), moves the entry point if needed, reconnects any
+ * node left unreachable, and frees the slots for reuse. Nothing accumulates:
+ * the queue is bounded by the repair batch size.
+ *
+ * LOCKING PROTOCOL. Fields say which lock guards them.
+ *   rw (reader/writer, writer-preferring):
+ *     shared     searches; linking a new node; marking a node deleted.
+ *     exclusive  growing the arrays (pointers and capacity change);
+ *                repairing deletions and freeing slots; rv_check.
+ *     So: while a thread holds rw shared, every slot it reached stays
+ *     allocated to the same vector, and every array pointer is stable.
+ *   stripes[hash(slot)] (mutex): held while writing any of slot's link rows.
+ *     Never two at once. Readers take no lock: every link word is an atomic
+ *     uint32, stored with release and loaded with acquire, so a reader sees
+ *     either the old or the new id, both valid slots, never a torn value.
+ *   ep_lock (mutex): changing the entry point. Readers load `entry`
+ *     atomically (slot and level packed in one 64-bit word). An insert whose
+ *     level is above the current top holds ep_lock for its whole insertion,
+ *     as hnswlib does; that is one insert in about M^level.
+ *   slot_lock (mutex): the free list, the pending-deletion queue, n_slots.
+ *   Publication: a slot's vector, level, norm and link rows are written
+ *     before any other node links to it (a release store), and readers reach
+ *     slots only through acquire loads of links or of `entry`, so they always
+ *     see a finished vector.
+ *   Order: rw -> ep_lock -> stripes; slot_lock is a leaf.
+ */
+#ifndef RV_INDEX_H
+#define RV_INDEX_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../kernels/kernels.h"
+#include "../platform/platform.h"
+#include "ruvector.h"
+
+#define RV_NO_SLOT UINT32_MAX
+#define RV_NO_ENTRY UINT64_MAX
+#define RV_LEVEL_MAX 24    /* levels above this are clamped; 16^24 nodes would be needed */
+#define RV_STRIPES 1024    /* link-row lock stripes */
+
+/* Slot flags (atomic byte per slot). */
+#define RV_SLOT_USED 0x1u    /* holds a vector */
+#define RV_SLOT_HIDDEN 0x2u  /* being linked: searches may walk it, never return it */
+#define RV_SLOT_DELETED 0x4u /* deleted, awaiting repair: walkable, never returned */
+
+/* A candidate: distance and slot. While a node sits in a search beam the top
+ * bit of `slot` marks it expanded (slots are below 2^31). */
+typedef struct rv_cand {
+	float dist;
+	uint32_t slot;
+} rv_cand;
+#define RV_EXPANDED 0x80000000u
+
+/* Optional predicate for filtered searches: may slot be returned? */
+typedef bool (*rv_accept_fn)(void *ctx, uint32_t slot);
+
+/* A candidate ranked in double precision (exact search). */
+typedef struct rv_exact {
+	double dist;
+	uint32_t slot;
+} rv_exact;
+
+/* Per-search scratch, pooled per index so that no query allocates once the
+ * pool is warm (hnswlib's visited_list_pool.h does the same). */
+typedef struct rv_scratch {
+	struct rv_scratch *next;  /* pool free-list link (pool.lock) */
+	uint8_t *visited;         /* epoch stamp per slot */
+	size_t visited_cap;
+	uint8_t epoch;            /* current stamp; 0 is never a valid stamp */
+	rv_cand *beam;            /* sorted candidate list (size ef) */
+	size_t beam_cap;
+	rv_cand *heap;            /* candidate heap of the general search */
+	size_t heap_cap;
+	rv_cand *res;             /* result heap of the general search */
+	size_t res_cap;
+	rv_cand *sel;             /* neighbour-selection work space */
+	size_t sel_cap;
+	rv_exact *rerank;         /* exact search: survivors ranked in double */
+	size_t rerank_cap;
+	uint32_t *ids;            /* neighbours of one node being expanded */
+	float *dists;             /* their distances */
+	float *qbuf;              /* normalised query, dim floats */
+} rv_scratch;
+
+typedef struct rv_scratch_pool {
+	rv_mutex lock;
+	rv_scratch *free;         /* idle scratch objects */
+	size_t total;             /* created so far */
+} rv_scratch_pool;
+
+typedef struct rv_index_params {
+	uint32_t dim;
+	rv_metric metric;
+	uint32_t m;
+	uint32_t ef_construction;
+	uint64_t seed;
+	const rv_kernels *kernels;
+} rv_index_params;
+
+typedef struct rv_index {
+	/* Fixed at creation. */
+	uint32_t dim;
+	rv_metric metric;
+	uint32_t m;               /* max links on levels >= 1 */
+	uint32_t m0;              /* max links on level 0 (2*m) */
+	uint32_t ef_construction;
+	double level_mult;        /* 1/ln(m): expected level spacing */
+	uint64_t seed;
+	const rv_kernels *k;
+	rv_f32_dist_fn raw;       /* l2sq, dot or l1 */
+	rv_f32_dist4_fn raw4;
+	float dsign, doff;        /* distance = dsign * raw + doff (ip: -dot; cosine: 1 - dot) */
+	size_t row_bytes;         /* dim * sizeof(float) */
+
+	/* Storage. Pointers and capacity: rw exclusive to change. Contents: see
+	 * the protocol above. */
+	size_t capacity;
+	float *vecs;              /* capacity rows of dim floats, 64-byte aligned */
+	_Atomic uint32_t *links0; /* capacity rows of m0 slots */
+	_Atomic uint32_t **upper; /* per slot: NULL, or level*m slots for levels 1..level */
+	uint8_t *levels;          /* per slot: top level */
+	_Atomic uint8_t *flags;   /* per slot: RV_SLOT_* */
+	float *norms;             /* cosine only: each vector's norm before normalising */
+	size_t upper_bytes;       /* bytes in all upper blocks (slot_lock) */
+
+	rv_rwlock rw;
+	rv_mutex stripes[RV_STRIPES];
+
+	rv_mutex ep_lock;
+	_Atomic uint64_t entry;   /* (level << 32) | slot, or RV_NO_ENTRY */
+
+	rv_mutex slot_lock;
+	_Atomic uint32_t n_slots; /* slots [0, n_slots) have been handed out at least once */
+	uint32_t *free_slots;     /* freed slots, reused last-in first-out */
+	size_t n_free, free_cap;
+	uint32_t *pending;        /* deleted, awaiting repair */
+	size_t pending_cap;
+	_Atomic size_t n_pending;
+
+	_Atomic uint64_t level_draws; /* counter feeding the level generator */
+	rv_scratch_pool pool;
+} rv_index;
+
+/* ---- index.c: lifetime, slots, storage ---- */
+int rv_index_new(const rv_index_params *p, rv_index **out);
+void rv_index_free(rv_index *x);
+int rv_index_reserve(rv_index *x, size_t n);
+/* Take a slot, store the vector (normalised for cosine), draw its level.
+ * The slot is USED|HIDDEN and unlinked. Takes rw itself. */
+int rv_index_alloc(rv_index *x, const float *vec, uint32_t *slot);
+/* Give back a slot from rv_index_alloc that was never linked. */
+void rv_index_release_unlinked(rv_index *x, uint32_t slot);
+/* Make a linked slot visible to searches. */
+void rv_index_publish(rv_index *x, uint32_t slot);
+/* Flag a slot deleted and queue it for repair; returns the queue length.
+ * Caller holds rw shared or exclusive. */
+size_t rv_index_mark_deleted(rv_index *x, uint32_t slot);
+/* Copy a slot's vector, in the caller's units (un-normalised). rw shared. */
+void rv_index_get_vector(const rv_index *x, uint32_t slot, float *out);
+size_t rv_index_memory(rv_index *x);
+
+static inline const float *rv_vec(const rv_index *x, uint32_t slot)
+{
+	return x->vecs + (size_t)slot * x->dim;
+}
+
+static inline _Atomic uint32_t *rv_links(const rv_index *x, uint32_t slot, int level)
+{
+	if (level == 0)
+		return x->links0 + (size_t)slot * x->m0;
+	return x->upper[slot] + (size_t)(level - 1) * x->m;
+}
+
+static inline uint32_t rv_maxlinks(const rv_index *x, int level)
+{
+	return level == 0 ? x->m0 : x->m;
+}
+
+static inline uint8_t rv_flags(const rv_index *x, uint32_t slot)
+{
+	return atomic_load_explicit(&x->flags[slot], memory_order_acquire);
+}
+
+/* Searchable: holds a vector and may be returned. */
+static inline bool rv_visible(const rv_index *x, uint32_t slot)
+{
+	return rv_flags(x, slot) == RV_SLOT_USED;
+}
+
+static inline float rv_dist(const rv_index *x, const float *a, const float *b)
+{
+	return x->dsign * x->raw(a, b, x->dim) + x->doff;
+}
+
+/* Prepare a query for this index: validate nothing, normalise for cosine
+ * into buf; returns the pointer to use. */
+const float *rv_index_prepare_query(const rv_index *x, const float *q, float *buf);
+
+/* ---- scratch pool (index.c) ---- */
+rv_scratch *rv_scratch_get(rv_index *x);   /* caller holds rw (any mode) */
+void rv_scratch_put(rv_index *x, rv_scratch *s);
+int rv_scratch_reserve(rv_scratch *s, size_t beam, size_t heap); /* 0 or RV_ENOMEM */
+/* Start a new visited epoch (clears the stamps when the byte wraps). */
+void rv_scratch_new_epoch(rv_scratch *s);
+
+/* ---- hnsw_insert.c ---- */
+/* Link an allocated slot into the graph. Takes rw shared. */
+int rv_hnsw_link(rv_index *x, uint32_t slot);
+/* Link with rw already held (shared or exclusive) and a scratch in hand. */
+int rv_hnsw_link_locked(rv_index *x, uint32_t slot, rv_scratch *s);
+/* Heuristic neighbour selection over cands[0..n) sorted by distance to
+ * `base`; writes at most `max` slots to out; returns how many. */
+size_t rv_hnsw_select(const rv_index *x, const rv_cand *cands, size_t n, size_t max, uint32_t *out);
+
+/* ---- hnsw_search.c ---- */
+/* Approximate k-NN. Caller holds rw shared. Writes up to k results sorted
+ * by distance; returns the count or a negative error. `accept` may be NULL. */
+int rv_hnsw_search(rv_index *x, rv_scratch *s, const float *q, size_t k, size_t ef,
+                   rv_accept_fn accept, void *actx, rv_cand *out);
+/* Greedy descent to level `stop`, then a beam search of width ef at level
+ * `level` (used by inserts). Returns beam size; beam in s->beam, sorted,
+ * RV_EXPANDED bits cleared. */
+size_t rv_hnsw_search_layer(const rv_index *x, rv_scratch *s, const float *q, rv_cand *beam,
+                            size_t nb, size_t ef, int level);
+/* Greedy walk at one level from *cur; updates *cur and *cur_dist. */
+void rv_hnsw_greedy(const rv_index *x, const float *q, int level, uint32_t *cur, float *cur_dist);
+
+/* ---- flat.c ---- */
+/* Exact k-NN over every visible slot. Caller holds rw shared. The final
+ * ranking is recomputed in double precision, so ties and near-ties order
+ * exactly as a float64 brute force would (then by slot). */
+int rv_flat_search(rv_index *x, rv_scratch *s, const float *q, size_t k,
+                   rv_accept_fn accept, void *actx, rv_cand *out);
+
+/* ---- hnsw_repair.c ---- */
+/* Unlink every pending deleted slot and free it. Takes rw exclusive. */
+int rv_hnsw_repair(rv_index *x, unsigned threads);
+
+/* ---- hnsw_check.c ---- */
+int rv_hnsw_check(rv_index *x, rv_check_report *r);
+
+#endif

@@ -1,0 +1,95 @@
+/*
+ * kernels.h: distance kernels and the one dispatch table that selects them.
+ *
+ * Layout. One source file per instruction set per kernel family
+ * (f32_serial.c, f32_avx2.c, f32_avx512.c, f32_neon.c, f32_wasm.c), each
+ * compiled with function-level target attributes, never -march=native, so a
+ * binary built anywhere runs on any x86-64 and still uses AVX-512 where the
+ * CPU has it. Every kernel has a portable _serial twin that is both the
+ * fallback and the test oracle.
+ *
+ * Selection. At first use, dispatch.c asks the CPU (CPUID and XGETBV on x86:
+ * the OS must have enabled the register state, not just the CPU support it)
+ * and builds one constant table per instruction set: start from the serial
+ * table, then let each family overwrite the entries it has for that ISA.
+ * The active table is the best one allowed by the RUVECTOR_ISA environment
+ * variable or rv_set_isa(). Indexes copy the pointers they need when they
+ * are created, so the hot path is one indirect call and no branch.
+ *
+ * Conventions. Lengths are in elements; pointers need no alignment. "l2sq"
+ * is the squared distance and returns it squared. "cosine" returns the
+ * distance 1 - cos, and 1 when either vector is all zeros. NaN inputs give
+ * NaN outputs. The _x4 kernels compute one query against four vectors at
+ * once, to keep the query in registers and overlap four dependency chains.
+ */
+#ifndef RV_KERNELS_H
+#define RV_KERNELS_H
+
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum rv_isa_id {
+	RV_ISA_SERIAL = 0,
+	RV_ISA_AVX2 = 1,
+	RV_ISA_AVX512 = 2,
+	RV_ISA_NEON = 3,
+	RV_ISA_WASM = 4,
+	RV_ISA_COUNT
+} rv_isa_id;
+
+typedef float (*rv_f32_dist_fn)(const float *a, const float *b, size_t n);
+typedef void (*rv_f32_dist4_fn)(const float *q, const float *const v[4], size_t n, float out[4]);
+
+typedef struct rv_kernels {
+	rv_isa_id isa;
+	const char *name;
+	rv_f32_dist_fn l2sq;   /* sum (a-b)^2 */
+	rv_f32_dist_fn dot;    /* sum a*b */
+	rv_f32_dist_fn cosine; /* 1 - dot/sqrt(|a|^2 |b|^2) */
+	rv_f32_dist_fn l1;     /* sum |a-b| */
+	rv_f32_dist4_fn l2sq_x4;
+	rv_f32_dist4_fn dot_x4;
+	rv_f32_dist4_fn l1_x4;
+} rv_kernels;
+
+/* The table in use (never NULL). */
+const rv_kernels *rv_kernels_active(void);
+/* The table of one ISA, or NULL when it is not compiled in or this CPU lacks
+ * it. Tests walk every ISA with this. */
+const rv_kernels *rv_kernels_for(rv_isa_id isa);
+const char *rv_isa_label(rv_isa_id isa);
+
+/* CPU feature probe (cpu_x86.c / per-target): is this ISA usable here? */
+bool rv_cpu_supports(rv_isa_id isa);
+
+/* Per-family fillers: each sets the entries it implements for its ISA. */
+void rv_f32_serial_fill(rv_kernels *k);
+void rv_f32_avx2_fill(rv_kernels *k);
+void rv_f32_avx512_fill(rv_kernels *k);
+void rv_f32_neon_fill(rv_kernels *k);
+void rv_f32_wasm_fill(rv_kernels *k);
+/* Whether the filler above is compiled in for this target. */
+bool rv_f32_avx2_compiled(void);
+bool rv_f32_avx512_compiled(void);
+bool rv_f32_neon_compiled(void);
+bool rv_f32_wasm_compiled(void);
+
+/* Serial kernels, exported as the oracle for tests. */
+float rv_l2sq_f32_serial(const float *a, const float *b, size_t n);
+float rv_dot_f32_serial(const float *a, const float *b, size_t n);
+float rv_cosine_f32_serial(const float *a, const float *b, size_t n);
+float rv_l1_f32_serial(const float *a, const float *b, size_t n);
+
+/* Shared by every ISA so that all of them agree on the edge cases:
+ * a zero vector is at distance 1 from everything. Computed in double so
+ * that |a|^2*|b|^2 cannot overflow. */
+static inline float rv_cosine_finish(float dot, float aa, float bb)
+{
+	if (aa == 0.0f || bb == 0.0f)
+		return 1.0f;
+	return (float)(1.0 - (double)dot / sqrt((double)aa * (double)bb));
+}
+
+#endif

@@ -1,0 +1,198 @@
+/*
+ * test_kernels.c: every compiled distance kernel against the serial one
+ * and against a double-precision reference, on every length 0..300, at
+ * unaligned addresses, on zeros, NaN, infinities and huge values.
+ */
+#include "harness.h"
+
+#include <float.h>
+
+#include "../src/kernels/kernels.h"
+#include "ruvector.h"
+
+#define MAXLEN 300
+#define PAD 8
+
+typedef enum { K_L2SQ, K_DOT, K_COS, K_L1 } kind;
+static const char *const kind_name[] = {"l2sq", "dot", "cosine", "l1"};
+
+static rv_f32_dist_fn pick(const rv_kernels *k, kind w)
+{
+	switch (w) {
+	case K_L2SQ: return k->l2sq;
+	case K_DOT: return k->dot;
+	case K_COS: return k->cosine;
+	default: return k->l1;
+	}
+}
+
+/* Double-precision value and the sum of |terms|, which bounds the float
+ * rounding error of any summation order: |err| <= n * eps * sum|terms|. */
+static double reference(kind w, const float *a, const float *b, size_t n, double *scale)
+{
+	double s = 0, abs_sum = 0, aa = 0, bb = 0;
+	for (size_t i = 0; i < n; i++) {
+		double x = a[i], y = b[i];
+		switch (w) {
+		case K_L2SQ: s += (x - y) * (x - y); abs_sum += (x - y) * (x - y); break;
+		case K_DOT: s += x * y; abs_sum += fabs(x * y); break;
+		case K_COS: s += x * y; aa += x * x; bb += y * y; break;
+		case K_L1: s += fabs(x - y); abs_sum += fabs(x - y); break;
+		}
+	}
+	if (w == K_COS) {
+		*scale = 4.0; /* the ratio's error is relative to 1 (Cauchy-Schwarz) */
+		if (aa == 0 || bb == 0)
+			return 1.0;
+		return 1.0 - s / sqrt(aa * bb);
+	}
+	*scale = abs_sum;
+	return s;
+}
+
+static int close_enough(double got, double want, double scale, size_t n)
+{
+	if (isnan(want))
+		return isnan(got);
+	if (isinf(want))
+		return got == want;
+	double tol = (double)(n + 4) * FLT_EPSILON * 2.0 * scale + 1e-30;
+	return fabs(got - want) <= tol;
+}
+
+static void fill(test_rng *r, float *v, size_t n, float scale)
+{
+	for (size_t i = 0; i < n; i++)
+		v[i] = rng_float(r) * scale;
+}
+
+static void check_all_lengths(const rv_kernels *k, kind w, float scale, uint64_t seed)
+{
+	rv_f32_dist_fn f = pick(k, w), serial = pick(rv_kernels_for(RV_ISA_SERIAL), w);
+	test_rng r = {seed};
+	float abuf[MAXLEN + PAD], bbuf[MAXLEN + PAD];
+	for (size_t n = 0; n <= MAXLEN; n++) {
+		size_t off_a = n % 4, off_b = (n / 4) % 4; /* unaligned in every combination */
+		float *a = abuf + off_a, *b = bbuf + off_b;
+		fill(&r, a, n, scale);
+		fill(&r, b, n, scale);
+		double sc, want = reference(w, a, b, n, &sc);
+		float got = f(a, b, n), ser = serial(a, b, n);
+		CHECK_MSG(close_enough(got, want, sc, n), "%s %s n=%zu scale=%g: got %.9g want %.9g",
+		          k->name, kind_name[w], n, scale, got, want);
+		CHECK_MSG(close_enough(got, ser, sc, n), "%s %s n=%zu: got %.9g serial %.9g",
+		          k->name, kind_name[w], n, got, ser);
+	}
+}
+
+static void check_special(const rv_kernels *k, kind w)
+{
+	rv_f32_dist_fn f = pick(k, w), serial = pick(rv_kernels_for(RV_ISA_SERIAL), w);
+	float a[MAXLEN + PAD], b[MAXLEN + PAD];
+	test_rng r = {99};
+	for (size_t n = 1; n <= MAXLEN; n += (n < 40 ? 1 : 13)) {
+		/* zeros */
+		memset(a, 0, sizeof a);
+		memset(b, 0, sizeof b);
+		float z = f(a + 1, b + 3, n);
+		CHECK_MSG(z == serial(a + 1, b + 3, n), "%s %s zeros n=%zu: %g", k->name, kind_name[w], n, z);
+		CHECK_MSG(w == K_COS ? z == 1.0f : z == 0.0f, "%s %s zeros n=%zu: %g", k->name, kind_name[w], n, z);
+		/* a NaN anywhere, including the tail, gives NaN */
+		for (size_t pos = 0; pos < n; pos += (n > 20 ? n / 7 + 1 : 1)) {
+			fill(&r, a, n + 4, 1.0f);
+			fill(&r, b, n + 4, 1.0f);
+			a[1 + pos] = NAN;
+			float v = f(a + 1, b, n);
+			CHECK_MSG(isnan(v), "%s %s NaN at %zu of %zu gave %g", k->name, kind_name[w], pos, n, v);
+		}
+		/* +inf in one vector: l2sq and l1 are +inf */
+		if (w == K_L2SQ || w == K_L1) {
+			fill(&r, a, n, 1.0f);
+			fill(&r, b, n, 1.0f);
+			a[n - 1] = INFINITY;
+			CHECK_MSG(isinf(f(a, b, n)), "%s %s inf n=%zu", k->name, kind_name[w], n);
+		}
+		/* huge finite values that overflow to the same +inf in any order */
+		for (size_t i = 0; i < n; i++) {
+			a[i] = 3e38f;
+			b[i] = -3e38f;
+		}
+		if (w == K_L2SQ || w == K_L1) {
+			float hv = f(a, b, n), hs = serial(a, b, n);
+			CHECK_MSG(hv == hs && isinf(hv), "%s %s overflow n=%zu: %g vs %g", k->name, kind_name[w], n, hv, hs);
+		}
+	}
+	/* large but finite magnitudes keep relative accuracy */
+	check_all_lengths(k, w, 1e15f, 7);
+	check_all_lengths(k, w, 1e-15f, 8);
+}
+
+static void check_x4(const rv_kernels *k)
+{
+	test_rng r = {5};
+	float q[MAXLEN + PAD], v[4][MAXLEN + PAD];
+	for (size_t n = 0; n <= MAXLEN; n++) {
+		fill(&r, q, n + 3, 1.0f);
+		for (int j = 0; j < 4; j++)
+			fill(&r, v[j], n + 3, 1.0f);
+		const float *ptrs[4] = {v[0] + 1, v[1] + 2, v[2] + 3, v[3]};
+		float out[4];
+		struct {
+			rv_f32_dist4_fn x4;
+			kind w;
+		} pairs[] = {{k->l2sq_x4, K_L2SQ}, {k->dot_x4, K_DOT}, {k->l1_x4, K_L1}};
+		for (size_t p = 0; p < 3; p++) {
+			pairs[p].x4(q + 1, ptrs, n, out);
+			for (int j = 0; j < 4; j++) {
+				double sc, want = reference(pairs[p].w, q + 1, ptrs[j], n, &sc);
+				CHECK_MSG(close_enough(out[j], want, sc, n), "%s %s_x4 n=%zu lane %d: %g vs %g",
+				          k->name, kind_name[pairs[p].w], n, j, out[j], want);
+			}
+		}
+	}
+}
+
+TEST(every_compiled_kernel)
+{
+	int tested = 0;
+	for (int isa = 0; isa < RV_ISA_COUNT; isa++) {
+		const rv_kernels *k = rv_kernels_for((rv_isa_id)isa);
+		if (!k)
+			continue;
+		tested++;
+		printf("  testing %s kernels\n", k->name);
+		for (int w = 0; w < 4; w++) {
+			check_all_lengths(k, (kind)w, 1.0f, 1000 + (uint64_t)w);
+			check_all_lengths(k, (kind)w, 255.0f, 2000 + (uint64_t)w);
+			check_special(k, (kind)w);
+		}
+		check_x4(k);
+	}
+	CHECK(tested >= 1);
+}
+
+TEST(dispatch_picks_best_and_can_be_limited)
+{
+	const char *isa = rv_isa();
+	CHECK(isa && *isa);
+	CHECK_RC(rv_set_isa("no-such-isa"), RV_EINVAL);
+	CHECK_RC(rv_set_isa(NULL), RV_EINVAL);
+	CHECK_OK(rv_set_isa("serial"));
+	CHECK(strcmp(rv_isa(), "serial") == 0);
+#if defined(__x86_64__)
+	CHECK_RC(rv_set_isa("neon"), RV_EUNSUPPORTED);
+	if (rv_kernels_for(RV_ISA_AVX2)) {
+		CHECK_OK(rv_set_isa("avx2"));
+		CHECK(strcmp(rv_isa(), "avx2") == 0);
+	}
+#endif
+	CHECK_OK(rv_set_isa(isa));
+	CHECK(strcmp(rv_isa(), isa) == 0);
+}
+
+int main(void)
+{
+	RUN(every_compiled_kernel);
+	RUN(dispatch_picks_best_and_can_be_limited);
+	return harness_exit();
+}
