@@ -27,12 +27,13 @@
 
 #include "cli.h"
 
-#define MAX_EFS 32
+#define MAX_EFS 256
 
 typedef struct bench_args {
 	const char *base, *query, *gt;
 	rv_metric metric;
 	uint64_t m, efc, threads, k, limit, nq_limit, gen_n, gen_d, seed;
+	double alpha;
 	uint32_t efs[MAX_EFS];
 	size_t n_efs;
 	bool json, exact;
@@ -52,7 +53,8 @@ static void bench_usage(FILE *f)
 	        "usage: ruvector bench (--base B.fvecs --query Q.fvecs [--gt G.ivecs] | --generate NxD)\n"
 	        "                      [--metric l2|ip|cosine|l1] [--m 16] [--ef-construction 200]\n"
 	        "                      [--ef 10,20,40,80,160,320] [--threads T] [--k 10] [--json]\n"
-	        "                      [--limit N] [--queries N] [--exact] [--delete-fraction F] [--seed S]\n");
+	        "                      [--alpha 1.2] [--limit N] [--queries N] [--exact] [--delete-fraction F]\n"
+	        "                      [--seed S]\n");
 }
 
 static bool parse_efs(const char *s, bench_args *a)
@@ -78,6 +80,7 @@ static int parse_args(int argc, char **argv, bench_args *a)
 	a->threads = 0;
 	a->k = 10;
 	a->seed = 42;
+	a->alpha = 1.2;
 	parse_efs("10,20,40,80,160,320", a);
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i], *v;
@@ -108,7 +111,9 @@ static int parse_args(int argc, char **argv, bench_args *a)
 				        RV_EF_MAX, v);
 				ok = false;
 			}
-		} else if (!strcmp(o, "--threads"))
+		} else if (!strcmp(o, "--alpha"))
+			ok = arg_double(argc, argv, &i, 1.0, 2.0, &a->alpha);
+		else if (!strcmp(o, "--threads"))
 			ok = arg_u64(argc, argv, &i, 1, 1024, &a->threads);
 		else if (!strcmp(o, "--k"))
 			ok = arg_u64(argc, argv, &i, 1, 1000, &a->k);
@@ -382,6 +387,7 @@ int cmd_bench(int argc, char **argv)
 	o.metric = a.metric;
 	o.m = (uint32_t)a.m;
 	o.ef_construction = (uint32_t)a.efc;
+	o.prune_alpha = (float)a.alpha;
 	o.threads = (uint32_t)a.threads;
 	o.exact_threshold = 0; /* measure the graph at every size */
 	if (rv_collection_new(&o, &c) != RV_OK) {

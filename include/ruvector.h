@@ -169,6 +169,12 @@ typedef struct rv_options {
 	uint32_t m;
 	/** Candidate list size while building. Default 200; 1..#RV_EF_MAX. */
 	uint32_t ef_construction;
+	/** Neighbour selection keeps a candidate unless a neighbour already
+	 *  kept is closer to it by this factor (in the metric's distance).
+	 *  1.0 is HNSW's heuristic; larger keeps more long links, which raises
+	 *  recall per unit of search work, for a longer build. Default 1.2;
+	 *  1.0..2.0. */
+	float prune_alpha;
 	/** Candidate list size for searches that pass ef = 0. Default 64;
 	 *  1..#RV_EF_MAX. A search always uses at least k. */
 	uint32_t ef_search;
@@ -262,6 +268,15 @@ int rv_delete_batch(rv_collection *coll, size_t n, const char *const *ids);
 /** Repair the graph around every pending deletion now and free their slots.
  *  @return #RV_OK or #RV_ENOMEM (the graph is left valid either way). */
 int rv_vacuum(rv_collection *coll);
+
+/** Repair pending deletions, then renumber the vectors so that graph
+ *  neighbours lie close together in memory, which makes searches faster
+ *  (fewer cache and TLB misses). Runs by itself after an insert batch that
+ *  at least doubles the collection; worth calling after other bulk changes.
+ *  Takes the exclusive lock while it runs; needs memory for a second copy
+ *  of the vectors and links, and skips the renumbering without it.
+ *  @return #RV_OK, or #RV_ENOMEM from the repair. */
+int rv_optimize(rv_collection *coll);
 
 /** Copy the vector stored under @p id into @p out, which holds @p dim
  *  floats (the collection's dimension).

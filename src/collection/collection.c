@@ -47,6 +47,7 @@ void rv_options_init(rv_options *o)
 	o->metric = RV_METRIC_L2;
 	o->m = 16;
 	o->ef_construction = 200;
+	o->prune_alpha = 1.2f;
 	o->ef_search = 64;
 	o->exact_threshold = 4096;
 	o->threads = 0;
@@ -66,6 +67,8 @@ static int check_options(const rv_options *o)
 		return rv_error(NULL, RV_EINVAL, "m is %u; it must be %u..%u", o->m, RV_M_MIN, RV_M_MAX);
 	if (o->ef_construction < 1 || o->ef_construction > RV_EF_MAX)
 		return rv_error(NULL, RV_EINVAL, "ef_construction is %u; it must be 1..%u", o->ef_construction, RV_EF_MAX);
+	if (!(o->prune_alpha >= 1.0f && o->prune_alpha <= 2.0f))
+		return rv_error(NULL, RV_EINVAL, "prune_alpha is %g; it must be 1.0..2.0", (double)o->prune_alpha);
 	if (o->ef_search < 1 || o->ef_search > RV_EF_MAX)
 		return rv_error(NULL, RV_EINVAL, "ef_search is %u; it must be 1..%u", o->ef_search, RV_EF_MAX);
 	if (o->threads > 1024)
@@ -89,8 +92,8 @@ int rv_collection_new(const rv_options *opts, rv_collection **out)
 	c->opts = *opts;
 	c->threads = opts->threads ? opts->threads : rv_cpu_count();
 	atomic_init(&c->live, 0);
-	rv_index_params p = {opts->dim, opts->metric, opts->m, opts->ef_construction, opts->seed,
-	                     rv_kernels_active()};
+	rv_index_params p = {opts->dim, opts->metric, opts->m, opts->ef_construction, opts->prune_alpha,
+	                     opts->seed, rv_kernels_active()};
 	if (rv_mutex_init(&c->wlock) != 0) {
 		rv_free(c);
 		return rv_error(NULL, RV_ENOMEM, "out of memory creating a collection");
@@ -193,6 +196,24 @@ static void maybe_repair(rv_collection *c)
 {
 	if (atomic_load(&c->index->n_pending) >= repair_threshold(c))
 		(void)rv_hnsw_repair(c->index, c->threads);
+}
+
+/* Under wlock: renumber slots for locality (hnsw_reorder.c). Skipped, with
+ * nothing changed, when memory is short. */
+static void reorder(rv_collection *c)
+{
+	rv_index *x = c->index;
+	rv_rwlock_wrlock(&x->rw);
+	uint32_t n = atomic_load(&x->n_slots);
+	void *prepared = rv_idmap_renumber_prepare(&c->ids, n);
+	uint32_t *map = NULL;
+	if (prepared && rv_hnsw_reorder(x, &map) == RV_OK && map) {
+		rv_idmap_renumber_apply(&c->ids, prepared, map, n);
+		prepared = NULL;
+	}
+	rv_free(prepared);
+	rv_free(map);
+	rv_rwlock_unlock(&x->rw);
 }
 
 typedef struct pending_insert {
@@ -345,6 +366,10 @@ static int insert_batch(rv_collection *c, size_t n, const char *const *ids, cons
 	for (size_t i = 0; i < n; i++)
 		rv_index_publish(c->index, p[i].slot);
 	maybe_repair(c);
+	/* A batch that built most of the collection left it in insertion order;
+	 * renumber it for locality (rv_optimize). */
+	if (n >= 1024 && n * 2 >= rv_count(c))
+		reorder(c);
 out:
 	rv_mutex_unlock(&c->wlock);
 	rv_free(p);
@@ -462,6 +487,18 @@ int rv_vacuum(rv_collection *c)
 	rv_mutex_unlock(&c->wlock);
 	if (rc != RV_OK)
 		return rv_error(c, rc, "out of memory repairing the graph; it is still valid and the repair will be retried");
+	return RV_OK;
+}
+
+int rv_optimize(rv_collection *c)
+{
+	rv_mutex_lock(&c->wlock);
+	int rc = rv_hnsw_repair(c->index, c->threads);
+	if (rc == RV_OK)
+		reorder(c);
+	rv_mutex_unlock(&c->wlock);
+	if (rc != RV_OK)
+		return rv_error(c, rc, "out of memory repairing the graph; it is still valid");
 	return RV_OK;
 }
 

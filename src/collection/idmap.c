@@ -230,6 +230,33 @@ uint32_t rv_idmap_remove(rv_idmap *m, const char *id, size_t len)
 	return slot;
 }
 
+void *rv_idmap_renumber_prepare(rv_idmap *m, size_t n)
+{
+	rv_rwlock_rdlock(&m->lock);
+	size_t cap = m->key_cap > n ? m->key_cap : n;
+	rv_rwlock_unlock(&m->lock);
+	return rv_malloc(cap * sizeof(uint64_t));
+}
+
+void rv_idmap_renumber_apply(rv_idmap *m, void *prepared, const uint32_t *old_to_new, size_t n)
+{
+	uint64_t *off = prepared;
+	rv_rwlock_wrlock(&m->lock);
+	/* key_cap cannot have grown: the caller holds the writer lock */
+	size_t cap = m->key_cap > n ? m->key_cap : n;
+	for (size_t i = 0; i < cap; i++)
+		off[i] = i >= n && i < m->key_cap ? m->key_off[i] : NO_KEY;
+	for (size_t i = 0; i < n && i < m->key_cap; i++)
+		off[old_to_new[i]] = m->key_off[i];
+	for (size_t i = 0; i < m->nbuckets; i++)
+		if (m->buckets[i].slot != RV_IDMAP_NONE && m->buckets[i].slot < n)
+			m->buckets[i].slot = old_to_new[m->buckets[i].slot];
+	rv_free(m->key_off);
+	m->key_off = off;
+	m->key_cap = cap;
+	rv_rwlock_unlock(&m->lock);
+}
+
 size_t rv_idmap_count(rv_idmap *m)
 {
 	rv_rwlock_rdlock(&m->lock);

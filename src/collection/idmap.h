@@ -55,6 +55,11 @@ int rv_idmap_put(rv_idmap *m, const char *id, size_t len, uint32_t slot, bool re
 /* Unmap id; returns its slot or RV_IDMAP_NONE. */
 uint32_t rv_idmap_remove(rv_idmap *m, const char *id, size_t len);
 size_t rv_idmap_count(rv_idmap *m);
+/* Renumbering slots [0, n) by a permutation, in two steps so that the
+ * second cannot fail: _prepare allocates (NULL when out of memory), _apply
+ * renumbers and consumes the prepared buffer. */
+void *rv_idmap_renumber_prepare(rv_idmap *m, size_t n);
+void rv_idmap_renumber_apply(rv_idmap *m, void *prepared, const uint32_t *old_to_new, size_t n);
 size_t rv_idmap_memory(rv_idmap *m);
 
 /* With the lock held shared (rv_rwlock_rdlock(&m->lock)): the id bytes of a

@@ -53,19 +53,20 @@ static inline void prefetch_links0(const rv_index *x, uint32_t slot)
 	__builtin_prefetch(p + 64, 0, 3);
 }
 
-/* Distances from q to n vectors, four at a time. */
+/* Distances from q to n vectors, four at a time. A last group of one to
+ * three is padded with repeats of its first vector (already in cache), which
+ * costs less than calling the single-vector kernel for each. `out` has room
+ * for n rounded up to 4. */
 static inline void distances(const rv_index *x, const float *q, const uint32_t *ids, size_t n, float *out)
 {
-	size_t j = 0;
-	for (; j + 4 <= n; j += 4) {
-		const float *v[4] = {rv_vec(x, ids[j]), rv_vec(x, ids[j + 1]), rv_vec(x, ids[j + 2]),
-		                     rv_vec(x, ids[j + 3])};
+	for (size_t j = 0; j < n; j += 4) {
+		const float *v0 = rv_vec(x, ids[j]);
+		const float *v[4] = {v0, j + 1 < n ? rv_vec(x, ids[j + 1]) : v0, j + 2 < n ? rv_vec(x, ids[j + 2]) : v0,
+		                     j + 3 < n ? rv_vec(x, ids[j + 3]) : v0};
 		x->raw4(q, v, x->dim, out + j);
 	}
-	for (; j < n; j++)
-		out[j] = x->raw(q, rv_vec(x, ids[j]), x->dim);
 	const float sign = x->dsign, off = x->doff;
-	for (j = 0; j < n; j++)
+	for (size_t j = 0; j < n; j++)
 		out[j] = sign * out[j] + off;
 }
 
@@ -134,12 +135,13 @@ size_t rv_hnsw_search_layer(const rv_index *x, rv_scratch *s, const float *q, rv
 			size_t pos = beam_insert(beam, &nb, ef, s->dists[j], s->ids[j]);
 			if (pos < best)
 				best = pos;
+			/* Entering the beam makes a node likely to be expanded soon:
+			 * its link row is a separate cache miss (index.h's layout), so
+			 * ask for it now rather than when it is expanded. */
+			if (level == 0 && pos < ef)
+				prefetch_links0(x, s->ids[j]);
 		}
 		k = best <= k ? best : k + 1;
-		/* The next node to expand is the first unexpanded one from k on;
-		 * start fetching its links while we find it. */
-		if (level == 0 && k < nb)
-			prefetch_links0(x, beam[k].slot & ~RV_EXPANDED);
 	}
 	for (size_t i = 0; i < nb; i++)
 		beam[i].slot &= ~RV_EXPANDED;

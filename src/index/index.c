@@ -35,6 +35,7 @@ int rv_index_new(const rv_index_params *p, rv_index **out)
 	x->m = p->m;
 	x->m0 = 2 * p->m;
 	x->ef_construction = p->ef_construction;
+	x->alpha = p->alpha;
 	x->level_mult = 1.0 / log((double)p->m);
 	x->seed = p->seed;
 	x->k = p->kernels;

@@ -119,6 +119,7 @@ typedef struct rv_index_params {
 	rv_metric metric;
 	uint32_t m;
 	uint32_t ef_construction;
+	float alpha;
 	uint64_t seed;
 	const rv_kernels *kernels;
 } rv_index_params;
@@ -130,6 +131,7 @@ typedef struct rv_index {
 	uint32_t m;               /* max links on levels >= 1 */
 	uint32_t m0;              /* max links on level 0 (2*m) */
 	uint32_t ef_construction;
+	float alpha;              /* neighbour-selection relaxation (hnsw_insert.c) */
 	double level_mult;        /* 1/ln(m): expected level spacing */
 	uint64_t seed;
 	const rv_kernels *k;
@@ -261,6 +263,12 @@ int rv_flat_search(rv_index *x, rv_scratch *s, const float *q, size_t k,
 /* ---- hnsw_repair.c ---- */
 /* Unlink every pending deleted slot and free it. Takes rw exclusive. */
 int rv_hnsw_repair(rv_index *x, unsigned threads);
+
+/* ---- hnsw_reorder.c ---- */
+/* Renumber slots in breadth-first order of the level-0 graph. Caller holds
+ * rw exclusive. On success *old_to_new (n_slots entries, rv_free it) maps
+ * each old slot to its new number; on RV_ENOMEM nothing changed. */
+int rv_hnsw_reorder(rv_index *x, uint32_t **old_to_new);
 
 /* ---- hnsw_check.c ---- */
 int rv_hnsw_check(rv_index *x, rv_check_report *r);
