@@ -78,6 +78,7 @@ test: test-c
 
 wasm-test:
 	sh scripts/wasm-test.sh
+cross-test: ; sh scripts/cross-test.sh
 
 demo: all
 	sh scripts/demo.sh

@@ -308,7 +308,9 @@ typedef struct rv_hit {
 	float distance;
 } rv_hit;
 
-/** Find the k nearest vectors to @p query, nearest first.
+/** Find the k nearest vectors to @p query, nearest first. Exact searches
+ *  rank equal distances by id: the shorter id first, then bytewise (for
+ *  decimal ids, numeric order).
  *  @param query   @p dim floats, all finite (for cosine, not all zero).
  *  @param dim     the collection's dimension.
  *  @param k       1..#RV_K_MAX. A k larger than the collection is allowed:

@@ -83,9 +83,11 @@ static inline float rng_gauss(test_rng *r)
 	return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
 }
 
-/* n clustered vectors of dimension d: `clusters` Gaussian blobs, the shape
- * of real embeddings more than uniform noise is. */
-static inline float *make_clustered(size_t n, size_t d, size_t clusters, uint64_t seed)
+/* n clustered vectors of dimension d: `clusters` Gaussian blobs of unit
+ * spread whose centres spread `scale` (3: well apart; 1: overlapping, which
+ * is harder to search), the shape of real embeddings more than uniform
+ * noise is. */
+static inline float *make_clustered_scaled(size_t n, size_t d, size_t clusters, uint64_t seed, float scale)
 {
 	test_rng r = {seed};
 	float *centers = malloc(clusters * d * sizeof(float));
@@ -95,7 +97,7 @@ static inline float *make_clustered(size_t n, size_t d, size_t clusters, uint64_
 		exit(2);
 	}
 	for (size_t i = 0; i < clusters * d; i++)
-		centers[i] = rng_gauss(&r) * 3.0f;
+		centers[i] = rng_gauss(&r) * scale;
 	for (size_t i = 0; i < n; i++) {
 		size_t c = rng_next(&r) % clusters;
 		for (size_t j = 0; j < d; j++)
@@ -103,6 +105,11 @@ static inline float *make_clustered(size_t n, size_t d, size_t clusters, uint64_
 	}
 	free(centers);
 	return v;
+}
+
+static inline float *make_clustered(size_t n, size_t d, size_t clusters, uint64_t seed)
+{
+	return make_clustered_scaled(n, d, clusters, seed, 3.0f);
 }
 
 #endif

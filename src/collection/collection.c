@@ -39,6 +39,7 @@ struct rv_collection {
 	rv_idmap ids;
 	rv_mutex wlock;        /* one writer at a time (see above) */
 	_Atomic size_t live;   /* ids mapped; written under wlock */
+	size_t since_connect;  /* vectors linked since the last reachability pass (wlock) */
 };
 
 void rv_options_init(rv_options *o)
@@ -366,6 +367,16 @@ static int insert_batch(rv_collection *c, size_t n, const char *const *ids, cons
 	for (size_t i = 0; i < n; i++)
 		rv_index_publish(c->index, p[i].slot);
 	maybe_repair(c);
+	/* Rarely, every neighbour of a node prunes it away later and it can no
+	 * longer be reached; a walk of the graph finds and relinks such nodes.
+	 * It costs about one pass over the links, so run it once per
+	 * max(1024, count/8) inserted vectors: a constant share of insert time. */
+	c->since_connect += n;
+	size_t every = rv_count(c) / 8;
+	if (c->since_connect >= (every > 1024 ? every : 1024)) {
+		if (rv_hnsw_connect(c->index) == RV_OK)
+			c->since_connect = 0;
+	}
 	/* A batch that built most of the collection left it in insertion order;
 	 * renumber it for locality (rv_optimize). */
 	if (n >= 1024 && n * 2 >= rv_count(c))
@@ -484,6 +495,8 @@ int rv_vacuum(rv_collection *c)
 {
 	rv_mutex_lock(&c->wlock);
 	int rc = rv_hnsw_repair(c->index, c->threads);
+	if (rc == RV_OK)
+		c->since_connect = 0;
 	rv_mutex_unlock(&c->wlock);
 	if (rc != RV_OK)
 		return rv_error(c, rc, "out of memory repairing the graph; it is still valid and the repair will be retried");
@@ -548,6 +561,19 @@ static int check_search(rv_collection *c, const float *q, size_t dim, size_t k, 
 	return check_vector(c, q, dim, what, index);
 }
 
+/* Exact ties rank by id: shorter first, then bytewise, which is numeric
+ * order for decimal ids (ruvector.h). */
+static int tie_by_id(void *ctx, uint32_t a, uint32_t b)
+{
+	rv_idmap *m = ctx;
+	size_t la = 0, lb = 0;
+	rv_rwlock_rdlock(&m->lock);
+	const char *ka = rv_idmap_key_locked(m, a, &la), *kb = rv_idmap_key_locked(m, b, &lb);
+	int r = !ka || !kb ? 0 : la != lb ? (la < lb ? -1 : 1) : memcmp(ka, kb, la);
+	rv_rwlock_unlock(&m->lock);
+	return r;
+}
+
 /* One validated query. */
 static int search_one(rv_collection *c, const float *q, size_t k, const rv_search_params *p, rv_hit *hits,
                       char *idbuf, size_t idbuf_size)
@@ -562,7 +588,7 @@ static int search_one(rv_collection *c, const float *q, size_t k, const rv_searc
 
 	rv_rwlock_rdlock(&x->rw);
 	rv_scratch *s = rv_scratch_get(x);
-	int n = s ? (exact ? rv_flat_search(x, s, q, k, NULL, NULL, res)
+	int n = s ? (exact ? rv_flat_search(x, s, q, k, NULL, NULL, tie_by_id, &c->ids, res)
 	                   : rv_hnsw_search(x, s, q, k, ef, NULL, NULL, res))
 	          : RV_ENOMEM;
 	if (s)

@@ -9,8 +9,11 @@
  * swap places, and the swap shows as a recall below 1 against a float64
  * ground truth. The scan therefore keeps the best k + RERANK_EXTRA by float
  * distance, recomputes those in double precision from the stored vectors,
- * and ranks by (double distance, slot). The margin only needs to cover
- * near-ties at the k-th place, which are a handful at most.
+ * and ranks by double distance. The margin only needs to cover near-ties at
+ * the k-th place, which are a handful at most. Exact ties (common with
+ * integer data such as SIFT, whose squared distances are integers) are
+ * ranked by the caller's tie-breaker (the collection compares ids), so the
+ * order does not depend on how slots happen to be numbered.
  */
 #include "index.h"
 
@@ -53,12 +56,35 @@ static double exact_dist(const rv_index *x, const float *q, double qnorm, uint32
 	return 0;
 }
 
-static int exact_cmp(const void *a, const void *b)
+static int exact_cmp(const rv_exact *a, const rv_exact *b, rv_tie_fn tie, void *tctx)
 {
-	const rv_exact *x = a, *y = b;
-	if (x->dist != y->dist)
-		return x->dist < y->dist ? -1 : 1;
-	return x->slot < y->slot ? -1 : x->slot > y->slot;
+	if (a->dist != b->dist)
+		return a->dist < b->dist ? -1 : 1;
+	if (tie) {
+		int t = tie(tctx, a->slot, b->slot);
+		if (t)
+			return t;
+	}
+	return a->slot < b->slot ? -1 : a->slot > b->slot;
+}
+
+/* Merge sort with a context-taking comparator (qsort has none in C11).
+ * tmp holds n entries. */
+static void exact_sort(rv_exact *a, rv_exact *tmp, size_t n, rv_tie_fn tie, void *tctx)
+{
+	if (n < 2)
+		return;
+	size_t h = n / 2;
+	exact_sort(a, tmp, h, tie, tctx);
+	exact_sort(a + h, tmp, n - h, tie, tctx);
+	size_t i = 0, j = h, o = 0;
+	while (i < h && j < n)
+		tmp[o++] = exact_cmp(&a[j], &a[i], tie, tctx) < 0 ? a[j++] : a[i++];
+	while (i < h)
+		tmp[o++] = a[i++];
+	while (j < n)
+		tmp[o++] = a[j++];
+	memcpy(a, tmp, n * sizeof *a);
 }
 
 static inline void consider(rv_cand *heap, size_t *n, size_t cap, float d, uint32_t slot)
@@ -73,7 +99,7 @@ static inline void consider(rv_cand *heap, size_t *n, size_t cap, float d, uint3
 }
 
 int rv_flat_search(rv_index *x, rv_scratch *s, const float *query, size_t k,
-                   rv_accept_fn accept, void *actx, rv_cand *out)
+                   rv_accept_fn accept, void *actx, rv_tie_fn tie, void *tctx, rv_cand *out)
 {
 	size_t cap = k + RERANK_EXTRA;
 	if (rv_scratch_reserve(s, cap, 0) != RV_OK)
@@ -110,17 +136,17 @@ int rv_flat_search(rv_index *x, rv_scratch *s, const float *query, size_t k,
 	}
 	/* Rank the survivors by double distance; sorting a float copy of it
 	 * would bring the ties back, so sort (double, slot) pairs. */
-	if (s->rerank_cap < nh) {
-		rv_exact *p = rv_realloc(s->rerank, cap * sizeof *p);
+	if (s->rerank_cap < 2 * cap) {
+		rv_exact *p = rv_realloc(s->rerank, 2 * cap * sizeof *p);
 		if (!p)
 			return RV_ENOMEM;
 		s->rerank = p;
-		s->rerank_cap = cap;
+		s->rerank_cap = 2 * cap;
 	}
 	rv_exact *r = s->rerank;
 	for (size_t i = 0; i < nh; i++)
 		r[i] = (rv_exact){exact_dist(x, query, qnorm, heap[i].slot), heap[i].slot};
-	qsort(r, nh, sizeof *r, exact_cmp);
+	exact_sort(r, r + cap, nh, tie, tctx);
 	size_t got = nh < k ? nh : k;
 	for (size_t i = 0; i < got; i++)
 		out[i] = (rv_cand){(float)r[i].dist, r[i].slot};

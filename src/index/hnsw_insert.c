@@ -25,6 +25,7 @@
  */
 #include "index.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "../util/alloc.h"
@@ -73,7 +74,7 @@ size_t rv_hnsw_select(const rv_index *x, const rv_cand *c, size_t n, size_t max,
  * members farther than it that it now dominates leave, and if the row is
  * still over full the farthest member leaves. That is O(M) distances where
  * re-selecting the whole row is O(M^2), with the same rule applied. */
-static void add_link(rv_index *x, uint32_t node, uint32_t from, int level)
+static bool add_link(rv_index *x, uint32_t node, uint32_t from, int level)
 {
 	const uint32_t maxl = rv_maxlinks(x, level);
 	rv_mutex_lock(stripe(x, node));
@@ -85,13 +86,13 @@ static void add_link(rv_index *x, uint32_t node, uint32_t from, int level)
 			break;
 		if (v == from) {
 			rv_mutex_unlock(stripe(x, node));
-			return;
+			return true;
 		}
 	}
 	if (cnt < maxl) {
 		atomic_store_explicit(&row[cnt], from, memory_order_release);
 		rv_mutex_unlock(stripe(x, node));
-		return;
+		return true;
 	}
 	const float alpha = x->alpha;
 	const float *base = rv_vec(x, node), *fv = rv_vec(x, from);
@@ -113,7 +114,7 @@ static void add_link(rv_index *x, uint32_t node, uint32_t from, int level)
 		/* a nearer member that is nearer to the newcomer than node is */
 		if (to_node[j] < d_new && alpha * to_new[j] < d_new) {
 			rv_mutex_unlock(stripe(x, node));
-			return;
+			return false;
 		}
 	}
 	uint32_t keep[RV_M_MAX * 2 + 1];
@@ -132,6 +133,36 @@ static void add_link(rv_index *x, uint32_t node, uint32_t from, int level)
 	keep[n++] = from;
 	for (uint32_t j = 0; j < maxl; j++)
 		atomic_store_explicit(&row[j], j < n ? keep[j] : RV_NO_SLOT, memory_order_release);
+	rv_mutex_unlock(stripe(x, node));
+	return true;
+}
+
+/* Put `from` into node's level-0 row unconditionally, replacing the member
+ * farthest from node if the row is full. Used when every neighbour turned a
+ * new node away, which would leave it with no way in. */
+static void force_link(rv_index *x, uint32_t node, uint32_t from)
+{
+	rv_mutex_lock(stripe(x, node));
+	_Atomic uint32_t *row = rv_links(x, node, 0);
+	const float *base = rv_vec(x, node);
+	uint32_t at = x->m0;
+	float worst = -INFINITY;
+	for (uint32_t j = 0; j < x->m0; j++) {
+		uint32_t v = atomic_load_explicit(&row[j], memory_order_relaxed);
+		if (v == from) {
+			at = x->m0;
+			break;
+		}
+		if (v == RV_NO_SLOT) {
+			at = j;
+			break;
+		}
+		float d = rv_dist(x, base, rv_vec(x, v));
+		if (d > worst)
+			worst = d, at = j;
+	}
+	if (at < x->m0)
+		atomic_store_explicit(&row[at], from, memory_order_release);
 	rv_mutex_unlock(stripe(x, node));
 }
 
@@ -213,8 +244,11 @@ int rv_hnsw_link_locked(rv_index *x, uint32_t slot, rv_scratch *s)
 		uint32_t chosen[RV_M_MAX * 2];
 		size_t n = rv_hnsw_select(x, s->sel, nc, rv_maxlinks(x, l), chosen);
 		write_row(x, slot, l, chosen, n);
+		size_t kept = 0;
 		for (size_t i = 0; i < n; i++)
-			add_link(x, chosen[i], slot, l);
+			kept += add_link(x, chosen[i], slot, l);
+		if (l == 0 && n > 0 && kept == 0)
+			force_link(x, chosen[0], slot);
 		if (nb) {
 			cur = s->beam[0].slot;
 			cur_dist = s->beam[0].dist;

@@ -26,6 +26,7 @@
  */
 #include "index.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "../util/alloc.h"
@@ -121,119 +122,134 @@ static int repair_node(void *arg, size_t i, unsigned worker)
 	return RV_OK;
 }
 
-static bool row_has(const rv_index *x, uint32_t node, int level, uint32_t v)
+/* Breadth-first walk of level 0 from the entry point. Marks what it
+ * reaches in `seen` and counts, in `indeg` (saturating at 255), the links
+ * into each node from reached nodes. */
+static void walk(const rv_index *x, uint32_t entry, uint32_t n, uint8_t *seen, uint8_t *indeg, uint32_t *queue)
 {
-	const _Atomic uint32_t *row = rv_links(x, node, level);
-	for (uint32_t j = 0; j < rv_maxlinks(x, level); j++) {
+	memset(seen, 0, n);
+	memset(indeg, 0, n);
+	size_t head = 0, tail = 0;
+	queue[tail++] = entry;
+	seen[entry] = 1;
+	while (head < tail) {
+		uint32_t u = queue[head++];
+		const _Atomic uint32_t *row = rv_links(x, u, 0);
+		for (uint32_t j = 0; j < x->m0; j++) {
+			uint32_t v = atomic_load_explicit(&row[j], memory_order_relaxed);
+			if (v == RV_NO_SLOT)
+				break;
+			if (indeg[v] < 255)
+				indeg[v]++;
+			if (!seen[v]) {
+				seen[v] = 1;
+				queue[tail++] = v;
+			}
+		}
+	}
+}
+
+static bool append_if_room(rv_index *x, uint32_t v, uint32_t node)
+{
+	_Atomic uint32_t *row = rv_links(x, v, 0);
+	if (atomic_load_explicit(&row[x->m0 - 1], memory_order_relaxed) != RV_NO_SLOT)
+		return false;
+	for (uint32_t j = 0; j < x->m0; j++) {
 		uint32_t u = atomic_load_explicit(&row[j], memory_order_relaxed);
-		if (u == RV_NO_SLOT)
-			return false;
-		if (u == v)
+		if (u == node)
 			return true;
+		if (u == RV_NO_SLOT) {
+			atomic_store_explicit(&row[j], node, memory_order_release);
+			return true;
+		}
 	}
 	return false;
 }
 
-/* Make sure some live node links to `node` at level 0. */
-static int reconnect(rv_index *x, rv_scratch *s, uint32_t node)
+/* Give an unreached node a link from a reached one, without taking the last
+ * way in from any other node. (Relinking by a full insert does not work:
+ * its pruning evicts members, and two stranded nodes then keep evicting
+ * each other.) A search from the entry point lists reached nodes near
+ * `node`; the nearest with a free link slot takes it. If all are full, the
+ * nearest replaces its farthest member that other reached nodes also link
+ * to. The entry point is the last resort. */
+static void reconnect(rv_index *x, rv_scratch *s, uint32_t node, const uint8_t *seen, uint8_t *indeg)
 {
-	int rc = rv_hnsw_link_locked(x, node, s);
-	if (rc != RV_OK)
-		return rc;
-	const _Atomic uint32_t *row = rv_links(x, node, 0);
-	uint32_t first = RV_NO_SLOT;
-	for (uint32_t j = 0; j < x->m0; j++) {
-		uint32_t v = atomic_load_explicit(&row[j], memory_order_relaxed);
-		if (v == RV_NO_SLOT)
-			break;
-		if (row_has(x, v, 0, node))
-			return RV_OK;
-		if (first == RV_NO_SLOT)
-			first = v;
-		_Atomic uint32_t *vrow = rv_links(x, v, 0);
-		if (atomic_load_explicit(&vrow[x->m0 - 1], memory_order_relaxed) == RV_NO_SLOT) {
-			for (uint32_t i = 0; i < x->m0; i++) {
-				if (atomic_load_explicit(&vrow[i], memory_order_relaxed) == RV_NO_SLOT) {
-					atomic_store_explicit(&vrow[i], node, memory_order_release);
-					return RV_OK;
-				}
-			}
+	size_t nb = rv_hnsw_beam(x, s, rv_vec(x, node), x->ef_construction);
+	for (size_t i = 0; i < nb; i++) {
+		uint32_t v = s->beam[i].slot;
+		if (v != node && seen[v] && append_if_room(x, v, node)) {
+			indeg[node] = 1;
+			return;
 		}
 	}
-	if (first != RV_NO_SLOT) {
-		/* Every neighbour's row is full: replace the farthest link of the
-		 * nearest one. */
-		_Atomic uint32_t *vrow = rv_links(x, first, 0);
-		const float *base = rv_vec(x, first);
-		uint32_t worst = 0;
-		float wd = -1;
-		for (uint32_t i = 0; i < x->m0; i++) {
-			float d = rv_dist(x, base, rv_vec(x, atomic_load_explicit(&vrow[i], memory_order_relaxed)));
-			if (d > wd)
-				wd = d, worst = i;
+	for (size_t i = 0; i <= nb; i++) {
+		uint32_t v = i < nb ? s->beam[i].slot : (uint32_t)atomic_load(&x->entry);
+		if (v == node || !seen[v])
+			continue;
+		_Atomic uint32_t *row = rv_links(x, v, 0);
+		const float *base = rv_vec(x, v);
+		uint32_t at = x->m0;
+		float far = -INFINITY;
+		for (uint32_t j = 0; j < x->m0; j++) {
+			uint32_t w = atomic_load_explicit(&row[j], memory_order_relaxed);
+			if (w == RV_NO_SLOT || w == node)
+				break;
+			float d = rv_dist(x, base, rv_vec(x, w));
+			if (indeg[w] >= 2 && d > far)
+				far = d, at = j;
 		}
-		atomic_store_explicit(&vrow[worst], node, memory_order_release);
+		if (at == x->m0 && i < nb)
+			continue;
+		if (at == x->m0)
+			at = x->m0 - 1; /* the entry point, with no safe member: the next pass checks */
+		uint32_t w = atomic_load_explicit(&row[at], memory_order_relaxed);
+		if (w != RV_NO_SLOT && indeg[w] > 0)
+			indeg[w]--;
+		atomic_store_explicit(&row[at], node, memory_order_release);
+		indeg[node] = 1;
+		return;
 	}
-	return RV_OK;
 }
 
-/* Breadth-first walk of level 0 from the entry point; reconnect every live
- * node it misses. Returns how many were reconnected, or an error. */
+/* Make every live node reachable from the entry point at level 0: walk,
+ * give each node the walk missed a way in (reconnect), and walk again to
+ * confirm, up to a few passes. Returns how many nodes were linked, or an
+ * error. */
+#define CONNECT_PASSES 4
+
 static int ensure_reachable(rv_index *x, rv_scratch *s)
 {
 	uint64_t e = atomic_load(&x->entry);
 	uint32_t n = atomic_load(&x->n_slots);
 	if (e == RV_NO_ENTRY || n == 0)
 		return 0;
-	uint32_t *queue = rv_malloc((size_t)n * sizeof *queue);
-	if (!queue)
+	if (rv_scratch_reserve(s, x->ef_construction, 0) != RV_OK)
 		return RV_ENOMEM;
-	rv_scratch_new_epoch(s);
-	uint8_t tag = s->epoch;
-	size_t head = 0, tail = 0;
-	queue[tail++] = (uint32_t)e;
-	s->visited[(uint32_t)e] = tag;
+	uint32_t *queue = rv_malloc((size_t)n * sizeof *queue);
+	uint8_t *seen = rv_malloc(n), *indeg = rv_malloc(n);
 	int fixed = 0, rc = RV_OK;
-	for (uint32_t start = 0;;) {
-		while (head < tail) {
-			uint32_t u = queue[head++];
-			const _Atomic uint32_t *row = rv_links(x, u, 0);
-			for (uint32_t j = 0; j < x->m0; j++) {
-				uint32_t v = atomic_load_explicit(&row[j], memory_order_relaxed);
-				if (v == RV_NO_SLOT)
-					break;
-				if (s->visited[v] != tag) {
-					s->visited[v] = tag;
-					queue[tail++] = v;
-				}
-			}
+	if (!queue || !seen || !indeg)
+		rc = RV_ENOMEM;
+	for (int pass = 0; pass < CONNECT_PASSES && rc == RV_OK; pass++) {
+		walk(x, (uint32_t)e, n, seen, indeg, queue);
+		int missed = 0;
+		for (uint32_t u = 0; u < n; u++) {
+			/* hidden nodes are being inserted right now: leave them */
+			if (seen[u] || rv_flags(x, u) != RV_SLOT_USED)
+				continue;
+			missed++;
+			reconnect(x, s, u, seen, indeg);
+			/* u hangs off a reached node now, and so does whatever u links to */
+			seen[u] = 1;
 		}
-		/* Next live node not reached: link it, then keep walking from it
-		 * (whatever hangs off it is reachable through it now). */
-		while (start < n && (s->visited[start] == tag || rv_flags(x, start) != RV_SLOT_USED))
-			start++;
-		if (start >= n)
+		fixed += missed;
+		if (missed == 0)
 			break;
-		/* relinking uses the visited array: remember the walk's marks */
-		uint32_t node = start;
-		uint8_t *saved = rv_malloc(n);
-		if (!saved) {
-			rc = RV_ENOMEM;
-			break;
-		}
-		memcpy(saved, s->visited, n);
-		rc = reconnect(x, s, node);
-		memcpy(s->visited, saved, n);
-		rv_free(saved);
-		if (rc != RV_OK)
-			break;
-		/* the epoch may have wrapped inside reconnect; restore ours */
-		s->epoch = tag;
-		s->visited[node] = tag;
-		queue[tail++] = node;
-		fixed++;
 	}
 	rv_free(queue);
+	rv_free(seen);
+	rv_free(indeg);
 	return rc != RV_OK ? rc : fixed;
 }
 
@@ -318,6 +334,17 @@ static int repair_locked(rv_index *x, unsigned threads)
 			rv_scratch_put(x, sc[t]);
 	rv_free(sc);
 	return rc;
+}
+
+int rv_hnsw_connect(rv_index *x)
+{
+	rv_rwlock_wrlock(&x->rw);
+	rv_scratch *s = rv_scratch_get(x);
+	int rc = s ? ensure_reachable(x, s) : RV_ENOMEM;
+	if (s)
+		rv_scratch_put(x, s);
+	rv_rwlock_unlock(&x->rw);
+	return rc < 0 ? rc : RV_OK;
 }
 
 int rv_hnsw_repair(rv_index *x, unsigned threads)

@@ -227,29 +227,42 @@ static int search_general(const rv_index *x, rv_scratch *s, const float *q, uint
 	return RV_OK;
 }
 
-int rv_hnsw_search(rv_index *x, rv_scratch *s, const float *query, size_t k, size_t ef,
-                   rv_accept_fn accept, void *actx, rv_cand *out)
+/* From the entry point down to level 1, one best node per level. */
+static bool descend(const rv_index *x, const float *q, uint32_t *cur, float *cur_dist)
 {
 	uint64_t e = atomic_load_explicit(&x->entry, memory_order_acquire);
 	if (e == RV_NO_ENTRY)
+		return false;
+	*cur = (uint32_t)e;
+	*cur_dist = rv_dist(x, q, rv_vec(x, *cur));
+	for (int l = (int)(e >> 32); l > 0; l--)
+		rv_hnsw_greedy(x, q, l, cur, cur_dist);
+	return true;
+}
+
+size_t rv_hnsw_beam(const rv_index *x, rv_scratch *s, const float *q, size_t ef)
+{
+	uint32_t cur;
+	float cur_dist;
+	if (!descend(x, q, &cur, &cur_dist))
 		return 0;
+	rv_scratch_new_epoch(s);
+	s->visited[cur] = s->epoch;
+	s->beam[0] = (rv_cand){cur_dist, cur};
+	return rv_hnsw_search_layer(x, s, q, s->beam, 1, ef, 0);
+}
+
+int rv_hnsw_search(rv_index *x, rv_scratch *s, const float *query, size_t k, size_t ef,
+                   rv_accept_fn accept, void *actx, rv_cand *out)
+{
 	const float *q = rv_index_prepare_query(x, query, s->qbuf);
-	uint32_t cur = (uint32_t)e;
-	int top = (int)(e >> 32);
-	float cur_dist = rv_dist(x, q, rv_vec(x, cur));
-	for (int l = top; l > 0; l--)
-		rv_hnsw_greedy(x, q, l, &cur, &cur_dist);
 	if (ef < k)
 		ef = k;
-
 	bool fast = !accept && atomic_load_explicit(&x->n_pending, memory_order_relaxed) == 0;
 	if (fast) {
 		if (rv_scratch_reserve(s, ef, 0) != RV_OK)
 			return RV_ENOMEM;
-		rv_scratch_new_epoch(s);
-		s->visited[cur] = s->epoch;
-		s->beam[0] = (rv_cand){cur_dist, cur};
-		size_t nb = rv_hnsw_search_layer(x, s, q, s->beam, 1, ef, 0);
+		size_t nb = rv_hnsw_beam(x, s, q, ef);
 		size_t got = 0, hidden = 0;
 		for (size_t i = 0; i < nb && got < k; i++) {
 			if (rv_visible(x, s->beam[i].slot))
@@ -261,6 +274,10 @@ int rv_hnsw_search(rv_index *x, rv_scratch *s, const float *query, size_t k, siz
 			return (int)got;
 		/* Concurrent writers hid some of the beam; walk again, skipping them. */
 	}
+	uint32_t cur;
+	float cur_dist;
+	if (!descend(x, q, &cur, &cur_dist))
+		return 0;
 	if (rv_scratch_reserve(s, ef, ef * 4 + 64) != RV_OK)
 		return RV_ENOMEM;
 	size_t nr;

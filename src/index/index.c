@@ -35,7 +35,10 @@ int rv_index_new(const rv_index_params *p, rv_index **out)
 	x->m = p->m;
 	x->m0 = 2 * p->m;
 	x->ef_construction = p->ef_construction;
-	x->alpha = p->alpha;
+	/* Relaxing the rule scales distances, which only makes sense for ones
+	 * that cannot be negative: for inner product (-dot) it would prune more,
+	 * not less. */
+	x->alpha = p->metric == RV_METRIC_IP ? 1.0f : p->alpha;
 	x->level_mult = 1.0 / log((double)p->m);
 	x->seed = p->seed;
 	x->k = p->kernels;

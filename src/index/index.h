@@ -79,6 +79,8 @@ typedef struct rv_cand {
 
 /* Optional predicate for filtered searches: may slot be returned? */
 typedef bool (*rv_accept_fn)(void *ctx, uint32_t slot);
+/* Optional order for exact ties: <0, 0 or >0 as slot a ranks before b. */
+typedef int (*rv_tie_fn)(void *ctx, uint32_t a, uint32_t b);
 
 /* A candidate ranked in double precision (exact search). */
 typedef struct rv_exact {
@@ -250,19 +252,27 @@ int rv_hnsw_search(rv_index *x, rv_scratch *s, const float *q, size_t k, size_t 
  * RV_EXPANDED bits cleared. */
 size_t rv_hnsw_search_layer(const rv_index *x, rv_scratch *s, const float *q, rv_cand *beam,
                             size_t nb, size_t ef, int level);
+/* The level-0 beam of width ef for q (already prepared): greedy descent,
+ * then a beam search. Result in s->beam (reserved for ef by the caller),
+ * sorted; returns its length. */
+size_t rv_hnsw_beam(const rv_index *x, rv_scratch *s, const float *q, size_t ef);
 /* Greedy walk at one level from *cur; updates *cur and *cur_dist. */
 void rv_hnsw_greedy(const rv_index *x, const float *q, int level, uint32_t *cur, float *cur_dist);
 
 /* ---- flat.c ---- */
 /* Exact k-NN over every visible slot. Caller holds rw shared. The final
- * ranking is recomputed in double precision, so ties and near-ties order
- * exactly as a float64 brute force would (then by slot). */
+ * ranking is recomputed in double precision, so near-ties order exactly as
+ * a float64 brute force would; exact ties by `tie` (may be NULL), then slot. */
 int rv_flat_search(rv_index *x, rv_scratch *s, const float *q, size_t k,
-                   rv_accept_fn accept, void *actx, rv_cand *out);
+                   rv_accept_fn accept, void *actx, rv_tie_fn tie, void *tctx, rv_cand *out);
 
 /* ---- hnsw_repair.c ---- */
-/* Unlink every pending deleted slot and free it. Takes rw exclusive. */
+/* Unlink every pending deleted slot and free it, then make every live node
+ * reachable again. Takes rw exclusive. */
 int rv_hnsw_repair(rv_index *x, unsigned threads);
+/* Only the reachability pass: a breadth-first walk of level 0 from the
+ * entry point that relinks any live node it misses. Takes rw exclusive. */
+int rv_hnsw_connect(rv_index *x);
 
 /* ---- hnsw_reorder.c ---- */
 /* Renumber slots in breadth-first order of the level-0 graph. Caller holds
