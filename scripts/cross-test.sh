@@ -17,6 +17,10 @@
 # (qemu-user), GNU make.
 # Environment: CROSS_CC (default aarch64-linux-gnu-gcc), QEMU (default
 # qemu-aarch64), AARCH64_SYSROOT (default Debian's /usr/aarch64-linux-gnu).
+# Flag and file lists are space-separated words on purpose (no paths with
+# spaces in this repository), and $(...) in single quotes is for make or a
+# child sh to expand:
+# shellcheck disable=SC2086,SC2016
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -41,7 +45,9 @@ need make make
 START=$(date +%s)
 
 # The core source list, taken from the Makefile so the two never drift apart.
-CORE_SRC=$(make -s --no-print-directory -f Makefile \
+# (MAKEFLAGS cleared: under `make -jN cross-test` the parent's jobserver is
+# not ours to use.)
+CORE_SRC=$(MAKEFLAGS='' MFLAGS='' MAKELEVEL='' make -s --no-print-directory -f Makefile \
 	--eval='rv-print-core-src: ; @echo $(CORE_SRC)' rv-print-core-src) ||
 	die "could not read CORE_SRC from the Makefile"
 [ -n "$CORE_SRC" ] || die "the Makefile's CORE_SRC is empty"
