@@ -8,20 +8,22 @@
 #define RV_TEST_HARNESS_H
 
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int harness_failures;
-static int harness_checks;
+/* atomic: tests check from several threads at once */
+static _Atomic int harness_failures;
+static _Atomic int harness_checks;
 static const char *harness_test = "";
 
 #define TEST(name) static void name(void)
 #define RUN(name)                                                                   \
 	do {                                                                            \
-		int before_ = harness_failures;                                             \
+		int before_ = atomic_load(&harness_failures);                                             \
 		harness_test = #name;                                                       \
 		name();                                                                     \
 		printf("%s %s\n", harness_failures == before_ ? "ok  " : "FAIL", #name);   \
@@ -53,8 +55,8 @@ static const char *harness_test = "";
 
 static inline int harness_exit(void)
 {
-	printf("%d checks, %d failed\n", harness_checks, harness_failures);
-	return harness_failures ? 1 : 0;
+	printf("%d checks, %d failed\n", atomic_load(&harness_checks), atomic_load(&harness_failures));
+	return atomic_load(&harness_failures) ? 1 : 0;
 }
 
 /* Deterministic generator for test data (splitmix64). */

@@ -71,7 +71,7 @@ static void setup(rv_metric metric)
 	for (size_t i = 0; i < N * D; i++)
 		base[i] = rng_float(&r);
 	for (size_t i = 0; i < N; i++) {
-		snprintf(names[i], sizeof names[i], "id%zu", i);
+		snprintf(names[i], sizeof names[i], "id%u", (unsigned)i);
 		ids[i] = names[i];
 	}
 	if (rv_insert_batch(coll, N, ids, base, D, 0) != RV_OK)

@@ -57,7 +57,7 @@ static int ranked_cmp(const void *x, const void *y)
 static void ids_for(size_t n, char (*ids)[16], const char **ptrs)
 {
 	for (size_t i = 0; i < n; i++) {
-		snprintf(ids[i], 16, "v%zu", i);
+		snprintf(ids[i], 16, "v%u", (unsigned)i);
 		ptrs[i] = ids[i];
 	}
 }
@@ -186,7 +186,7 @@ static void exact_matches_oracle(rv_metric metric)
 		CHECK(got == (int)k);
 		for (int i = 0; i < got; i++) {
 			char want[16];
-			snprintf(want, sizeof want, "v%zu", r[i].i);
+			snprintf(want, sizeof want, "v%u", (unsigned)r[i].i);
 			if (strcmp(hits[i].id, want) != 0)
 				mismatches++;
 			CHECK_MSG(fabs(hits[i].distance - r[i].d) <= 1e-4 * (1 + fabs(r[i].d)),

@@ -197,6 +197,8 @@ int rv_hnsw_link_locked(rv_index *x, uint32_t slot, rv_scratch *s)
 	const size_t ef = x->ef_construction;
 	if (rv_scratch_reserve(s, ef, 0) != RV_OK)
 		return RV_ENOMEM;
+	if (!s->chosen && !(s->chosen = rv_malloc((size_t)(RV_LEVEL_MAX + 1) * x->m0 * sizeof(uint32_t))))
+		return RV_ENOMEM;
 	if (s->sel_cap < ef + x->m0 + 1) {
 		rv_cand *p = rv_realloc(s->sel, (ef + x->m0 + 1) * sizeof *p);
 		if (!p)
@@ -231,7 +233,14 @@ int rv_hnsw_link_locked(rv_index *x, uint32_t slot, rv_scratch *s)
 	for (int l = top; l > level; l--)
 		rv_hnsw_greedy(x, q, l, &cur, &cur_dist);
 
-	for (int l = level < top ? level : top; l >= 0; l--) {
+	/* Search top-down (each level's best result seeds the next), but
+	 * publish bottom-up: a concurrent search can reach this node only
+	 * through a level it is already linked at, and must then find its rows
+	 * on every level below written, or it would walk into an empty level-0
+	 * row and stop there. */
+	const int linked_top = level < top ? level : top;
+	size_t nchosen[RV_LEVEL_MAX + 1];
+	for (int l = linked_top; l >= 0; l--) {
 		rv_scratch_new_epoch(s);
 		s->visited[slot] = s->epoch; /* never find ourselves */
 		s->visited[cur] = s->epoch;
@@ -241,18 +250,20 @@ int rv_hnsw_link_locked(rv_index *x, uint32_t slot, rv_scratch *s)
 		for (size_t i = 0; i < nb; i++)
 			if (!(rv_flags(x, s->beam[i].slot) & RV_SLOT_DELETED))
 				s->sel[nc++] = s->beam[i];
-		uint32_t chosen[RV_M_MAX * 2];
-		size_t n = rv_hnsw_select(x, s->sel, nc, rv_maxlinks(x, l), chosen);
-		write_row(x, slot, l, chosen, n);
-		size_t kept = 0;
-		for (size_t i = 0; i < n; i++)
-			kept += add_link(x, chosen[i], slot, l);
-		if (l == 0 && n > 0 && kept == 0)
-			force_link(x, chosen[0], slot);
+		nchosen[l] = rv_hnsw_select(x, s->sel, nc, rv_maxlinks(x, l), s->chosen + (size_t)l * x->m0);
 		if (nb) {
 			cur = s->beam[0].slot;
 			cur_dist = s->beam[0].dist;
 		}
+	}
+	for (int l = 0; l <= linked_top; l++) {
+		const uint32_t *chosen = s->chosen + (size_t)l * x->m0;
+		write_row(x, slot, l, chosen, nchosen[l]);
+		size_t kept = 0;
+		for (size_t i = 0; i < nchosen[l]; i++)
+			kept += add_link(x, chosen[i], slot, l);
+		if (l == 0 && nchosen[l] > 0 && kept == 0)
+			force_link(x, chosen[0], slot);
 	}
 	if (hold_ep) {
 		atomic_store_explicit(&x->entry, ((uint64_t)level << 32) | slot, memory_order_release);

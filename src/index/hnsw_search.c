@@ -181,18 +181,22 @@ static inline bool acceptable(const rv_index *x, uint32_t slot, rv_accept_fn acc
 }
 
 /* hnswlib-style level-0 search that returns only acceptable nodes. */
-static int search_general(const rv_index *x, rv_scratch *s, const float *q, uint32_t ep, float ep_dist,
+static int search_general(const rv_index *x, rv_scratch *s, const float *q, const rv_cand *start, int ns,
                           size_t ef, rv_accept_fn accept, void *actx, size_t *nres)
 {
 	size_t nc = 0, nr = 0;
 	rv_cand *cand = s->heap, *res = s->res;
 	rv_scratch_new_epoch(s);
-	s->visited[ep] = s->epoch;
-	rv_minheap_push(cand, &nc, (rv_cand){ep_dist, ep});
 	float lower = INFINITY;
-	if (acceptable(x, ep, accept, actx)) {
-		rv_maxheap_push(res, &nr, (rv_cand){ep_dist, ep});
-		lower = ep_dist;
+	for (int i = 0; i < ns; i++) {
+		s->visited[start[i].slot] = s->epoch;
+		rv_minheap_push(cand, &nc, start[i]);
+		if (acceptable(x, start[i].slot, accept, actx)) {
+			rv_maxheap_push(res, &nr, start[i]);
+			if (nr > ef)
+				rv_maxheap_pop(res, &nr);
+			lower = res[0].dist;
+		}
 	}
 	while (nc) {
 		rv_cand c = cand[0];
@@ -227,29 +231,47 @@ static int search_general(const rv_index *x, rv_scratch *s, const float *q, uint
 	return RV_OK;
 }
 
-/* From the entry point down to level 1, one best node per level. */
-static bool descend(const rv_index *x, const float *q, uint32_t *cur, float *cur_dist)
+/* Level 0 starts from two nodes: the one the greedy descent through the
+ * upper levels ends at (near the query: the usual HNSW start), and the entry
+ * point itself. The graph guarantees that every live node is reachable from
+ * the entry point at level 0 (hnsw_repair.c keeps it so, hnsw_check.c checks
+ * it), not from any other node: after heavy deletion the level-0 graph can
+ * be reachable from the entry yet not from where the descent landed. The
+ * entry is one extra distance; when it is far it drops out of the beam
+ * unexpanded, and when the graph is small or torn it is how the walk gets
+ * everywhere. Returns the number of start nodes written to `start`. */
+static int descend(const rv_index *x, const float *q, rv_cand start[2])
 {
 	uint64_t e = atomic_load_explicit(&x->entry, memory_order_acquire);
 	if (e == RV_NO_ENTRY)
-		return false;
-	*cur = (uint32_t)e;
-	*cur_dist = rv_dist(x, q, rv_vec(x, *cur));
+		return 0;
+	uint32_t ep = (uint32_t)e, cur = ep;
+	float ep_dist = rv_dist(x, q, rv_vec(x, ep)), cur_dist = ep_dist;
 	for (int l = (int)(e >> 32); l > 0; l--)
-		rv_hnsw_greedy(x, q, l, cur, cur_dist);
-	return true;
+		rv_hnsw_greedy(x, q, l, &cur, &cur_dist);
+	start[0] = (rv_cand){cur_dist, cur};
+	if (cur == ep)
+		return 1;
+	start[1] = (rv_cand){ep_dist, ep};
+	return 2;
 }
 
 size_t rv_hnsw_beam(const rv_index *x, rv_scratch *s, const float *q, size_t ef)
 {
-	uint32_t cur;
-	float cur_dist;
-	if (!descend(x, q, &cur, &cur_dist))
+	rv_cand start[2];
+	int ns = descend(x, q, start);
+	if (ns == 0)
 		return 0;
 	rv_scratch_new_epoch(s);
-	s->visited[cur] = s->epoch;
-	s->beam[0] = (rv_cand){cur_dist, cur};
-	return rv_hnsw_search_layer(x, s, q, s->beam, 1, ef, 0);
+	size_t nb = 0;
+	for (int i = 0; i < ns; i++) {
+		s->visited[start[i].slot] = s->epoch;
+		if (nb < ef)
+			s->beam[nb++] = start[i];
+	}
+	/* start[1], the entry point, is never nearer than where the greedy
+	 * descent from it ended */
+	return rv_hnsw_search_layer(x, s, q, s->beam, nb, ef, 0);
 }
 
 int rv_hnsw_search(rv_index *x, rv_scratch *s, const float *query, size_t k, size_t ef,
@@ -274,14 +296,14 @@ int rv_hnsw_search(rv_index *x, rv_scratch *s, const float *query, size_t k, siz
 			return (int)got;
 		/* Concurrent writers hid some of the beam; walk again, skipping them. */
 	}
-	uint32_t cur;
-	float cur_dist;
-	if (!descend(x, q, &cur, &cur_dist))
+	rv_cand start[2];
+	int ns = descend(x, q, start);
+	if (ns == 0)
 		return 0;
 	if (rv_scratch_reserve(s, ef, ef * 4 + 64) != RV_OK)
 		return RV_ENOMEM;
 	size_t nr;
-	int rc = search_general(x, s, q, cur, cur_dist, ef, accept, actx, &nr);
+	int rc = search_general(x, s, q, start, ns, ef, accept, actx, &nr);
 	if (rc != RV_OK)
 		return rc;
 	rv_cand *res = s->res;

@@ -105,6 +105,7 @@ static void scratch_free(rv_scratch *s)
 	rv_free(s->heap);
 	rv_free(s->res);
 	rv_free(s->sel);
+	rv_free(s->chosen);
 	rv_free(s->rerank);
 	rv_free(s->ids);
 	rv_free(s->dists);

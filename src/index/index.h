@@ -103,6 +103,7 @@ typedef struct rv_scratch {
 	size_t res_cap;
 	rv_cand *sel;             /* neighbour-selection work space */
 	size_t sel_cap;
+	uint32_t *chosen;         /* inserts: chosen neighbours per level, (RV_LEVEL_MAX+1) * m0 */
 	rv_exact *rerank;         /* exact search: survivors ranked in double */
 	size_t rerank_cap;
 	uint32_t *ids;            /* neighbours of one node being expanded */

@@ -16,6 +16,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+/* Declare libc's allocation functions before poisoning their names below:
+ * a header that declares them after the macros exist (emscripten's libc
+ * does, as `void free(void *);`) would not compile. */
+#include <stdlib.h>
+#include <string.h>
 
 void *rv_malloc(size_t size);
 void *rv_calloc(size_t count, size_t size); /* zeroed; checks count*size */
