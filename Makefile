@@ -4,7 +4,9 @@
 #   make test                         build and run every test
 #   make SANITIZE=address,undefined test
 #   make SANITIZE=thread test         the same under a sanitizer, in build/san-*/
-#   make wasm-test                    core + kernel tests under emscripten and node
+#   make wasm-test                    core + tests under emscripten and node (SIMD and plain)
+#   make cross-test                   core + tests for arm64 (NEON) under qemu
+#   make demo                         the main job: SIFT (or generated) index, recall and QPS
 #   make bench                        peers side by side (see bench/README.md)
 #   make clean
 #
@@ -49,7 +51,7 @@ LIB_A  := $(BUILD)/libruvector.a
 LIB_SO := $(BUILD)/libruvector.so
 CLI    := $(BUILD)/ruvector
 
-.PHONY: all lib cli test test-c clean wasm-test bench demo stress
+.PHONY: all lib cli test test-c test-cli deps clean wasm-test cross-test bench demo stress
 all: lib cli
 lib: $(LIB_A) $(LIB_SO)
 cli: $(CLI)
@@ -77,7 +79,23 @@ $(BUILD)/tests/%: tests/%.c tests/harness.h $(LIB_A)
 test-c: $(TEST_BIN) $(CLI)
 	@BUILD=$(BUILD) sh tests/run_c_tests.sh $(TEST_BIN)
 
-test: test-c
+test-cli: $(CLI)
+	@sh tests/test_cli.sh $(CLI)
+
+deps:
+	@sh scripts/install-deps.sh build test
+
+# `make test` is the whole suite: the packages it needs, the C tests, the
+# CLI, and the core built for WebAssembly (SIMD and not) and arm64 (NEON)
+# with the kernel and collection tests run there. Under a sanitizer only the
+# native tests run (the ports are other compilers).
+ifeq ($(SANITIZE),)
+test: deps
+	$(MAKE) test-c test-cli
+	$(MAKE) wasm-test cross-test
+else
+test: test-c test-cli
+endif
 
 wasm-test:
 	sh scripts/wasm-test.sh

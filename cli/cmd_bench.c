@@ -341,7 +341,7 @@ static int32_t *exact_truth(rv_collection *c, const dataset *d, size_t k)
 }
 
 static void report(const bench_args *a, const char *phase, const char *ef_label, uint32_t ef, const sweep_result *r,
-                   double build_s, unsigned threads, double bpv, bool with_deleted)
+                   double build_s, unsigned threads, double bpv, bool with_deleted, double exact_qps)
 {
 	if (a->json) {
 		printf("{\"ef\":%u,\"recall\":%.4f,\"qps\":%.1f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"build_s\":%.3f,"
@@ -357,8 +357,11 @@ static void report(const bench_args *a, const char *phase, const char *ef_label,
 	} else {
 		char efs[16];
 		snprintf(efs, sizeof efs, "%u", ef);
-		printf("%-14s %6s %8.4f %10.1f %9.1f %9.1f%s\n", phase, ef_label ? ef_label : efs, r->recall, r->qps,
-		       r->p50_us, r->p99_us, with_deleted ? (r->deleted_returned ? "  DELETED IDS RETURNED" : "") : "");
+		char speed[24] = "";
+		if (exact_qps > 0)
+			snprintf(speed, sizeof speed, "%9.1fx", r->qps / exact_qps);
+		printf("%-14s %6s %8.4f %10.1f %9.1f %9.1f %10s%s\n", phase, ef_label ? ef_label : efs, r->recall, r->qps,
+		       r->p50_us, r->p99_us, speed, with_deleted ? (r->deleted_returned ? "  DELETED IDS RETURNED" : "") : "");
 	}
 	fflush(stdout);
 }
@@ -436,7 +439,17 @@ int cmd_bench(int argc, char **argv)
 	if (!a.json) {
 		printf("build: %.2f s with %u threads, %.1f bytes/vector, peak RSS %.1f MiB\n", build_s, eff.threads, bpv,
 		       (double)peak_rss_bytes() / 1048576.0);
-		printf("%-14s %6s %8s %10s %9s %9s\n", "phase", "ef", "recall", "qps", "p50_us", "p99_us");
+		printf("%-14s %6s %8s %10s %9s %9s %10s\n", "phase", "ef", "recall", "qps", "p50_us", "p99_us",
+		       a.exact ? "vs exact" : "");
+	}
+	/* the exact scan first: the brute-force reference for recall and speed */
+	double exact_qps = 0;
+	if (a.exact) {
+		sweep_result r = sweep(c, &d, gt, gt_k, a.k, 0, RV_SEARCH_EXACT, NULL, lat);
+		if (r.error)
+			goto out;
+		exact_qps = r.qps;
+		report(&a, "build", "exact", 0, &r, build_s, eff.threads, bpv, false, 0);
 	}
 	/* one untimed pass to warm caches, as the peer drivers do */
 	sweep_result warm = sweep(c, &d, gt, gt_k, a.k, a.efs[0], 0, NULL, lat);
@@ -446,13 +459,7 @@ int cmd_bench(int argc, char **argv)
 		sweep_result r = sweep(c, &d, gt, gt_k, a.k, a.efs[e], 0, NULL, lat);
 		if (r.error)
 			goto out;
-		report(&a, "build", NULL, a.efs[e], &r, build_s, eff.threads, bpv, false);
-	}
-	if (a.exact) {
-		sweep_result r = sweep(c, &d, gt, gt_k, a.k, 0, RV_SEARCH_EXACT, NULL, lat);
-		if (r.error)
-			goto out;
-		report(&a, "build", "exact", 0, &r, build_s, eff.threads, bpv, false);
+		report(&a, "build", NULL, a.efs[e], &r, build_s, eff.threads, bpv, false, exact_qps);
 	}
 
 	if (a.delete_fraction > 0) {
@@ -497,7 +504,7 @@ int cmd_bench(int argc, char **argv)
 			sweep_result r = sweep(c, &d, gt_after, a.k, a.k, a.efs[e], 0, gone, lat);
 			if (r.error)
 				goto out;
-			report(&a, "after_delete", NULL, a.efs[e], &r, build_s, eff.threads, bpv, true);
+			report(&a, "after_delete", NULL, a.efs[e], &r, build_s, eff.threads, bpv, true, 0);
 			if (r.deleted_returned)
 				goto out;
 		}
@@ -533,7 +540,7 @@ int cmd_bench(int argc, char **argv)
 			if (r.error)
 				goto out;
 			report(&a, "readded", NULL, a.efs[e], &r, build_s, eff.threads,
-			       (double)st.memory_bytes / (double)d.n, false);
+			       (double)st.memory_bytes / (double)d.n, false, 0);
 		}
 	}
 	status = EXIT_OK;

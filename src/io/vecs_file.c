@@ -59,17 +59,9 @@ int rv_read_vecs(const char *path, int is_int, size_t limit, void **data, size_t
 		goto done;
 	}
 	size_t rec = 4 + (size_t)d * 4;
-	if (size % rec != 0) {
-		size_t whole = size / rec;
-		rc = rv_error(NULL, RV_EFORMAT,
-		              "%s: truncated: %zu bytes is not a whole number of %zu-byte records (dimension %u); "
-		              "the last record starts at byte %zu",
-		              path, size, rec, d, whole * rec);
-		goto done;
-	}
-	size_t n = size / rec;
+	size_t n = size / rec, tail = size % rec;
 	if (limit && n > limit)
-		n = limit;
+		n = limit, tail = 0;
 	size_t bytes;
 	if (!rv_mul_size(n, (size_t)d * 4, &bytes) || !(out = rv_malloc(bytes))) {
 		rc = rv_error(NULL, RV_ENOMEM, "%s: out of memory for %zu vectors of dimension %u", path, n, d);
@@ -79,10 +71,14 @@ int rv_read_vecs(const char *path, int is_int, size_t limit, void **data, size_t
 		rc = rv_error(NULL, RV_EIO, "%s: cannot seek: %s", path, strerror(errno));
 		goto done;
 	}
-	for (size_t i = 0; i < n; i++) {
+	/* Whole records first, so that a header that disagrees is named as
+	 * such rather than as the truncation it also causes. */
+	for (size_t i = 0; i <= n; i++) {
 		size_t off = i * rec;
+		if (i == n && tail < 4)
+			break;
 		if (fread(hdr, 1, 4, f) != 4) {
-			rc = rv_error(NULL, RV_EFORMAT, "%s: truncated at byte %zu", path, off);
+			rc = rv_error(NULL, RV_EIO, "%s: read error at byte %zu", path, off);
 			goto done;
 		}
 		uint32_t di = le32(hdr);
@@ -91,9 +87,11 @@ int rv_read_vecs(const char *path, int is_int, size_t limit, void **data, size_t
 			              off, i, (int32_t)di, d);
 			goto done;
 		}
+		if (i == n)
+			break;
 		unsigned char *row = (unsigned char *)(out + i * d);
 		if (fread(row, 4, d, f) != d) {
-			rc = rv_error(NULL, RV_EFORMAT, "%s: truncated inside vector %zu (byte %zu)", path, i, off + 4);
+			rc = rv_error(NULL, RV_EIO, "%s: read error inside vector %zu (byte %zu)", path, i, off + 4);
 			goto done;
 		}
 		/* Values are little-endian on disk; convert in place on big-endian hosts. */
@@ -101,6 +99,13 @@ int rv_read_vecs(const char *path, int is_int, size_t limit, void **data, size_t
 		if (*(const unsigned char *)&probe != 1)
 			for (uint32_t j = 0; j < d; j++)
 				out[i * d + j] = le32(row + 4 * j);
+	}
+	if (tail) {
+		rc = rv_error(NULL, RV_EFORMAT,
+		              "%s: truncated: %zu bytes is not a whole number of %zu-byte records (dimension %u); "
+		              "the last record starts at byte %zu",
+		              path, size, rec, d, n * rec);
+		goto done;
 	}
 	*data = out;
 	*rows = n;

@@ -1,0 +1,56 @@
+#!/bin/sh
+# install-deps.sh: install the Debian packages the project needs, only those
+# missing, so it is quick and harmless to run again.
+#
+#   sh scripts/install-deps.sh [group...]
+#
+# Groups (default: build test):
+#   build   compiler and make: what `make` needs
+#   test    what `make test` needs beyond that: python3 for the CLI checks,
+#           emscripten + node (WebAssembly build), the arm64 cross compiler +
+#           qemu (NEON build), xz (unpacking the benchmark data)
+#   bench   the peers of `make bench`: hnswlib (C++ headers), FAISS and numpy
+#           for Python, matplotlib for the plots
+#   all     every group
+#
+# Needs root (or sudo) only when something is missing.
+set -eu
+
+groups="${*:-build test}"
+[ "$groups" = "all" ] && groups="build test bench"
+
+pkgs=""
+for g in $groups; do
+	case "$g" in
+	build) pkgs="$pkgs gcc g++ make libc6-dev" ;;
+	test) pkgs="$pkgs python3 xz-utils emscripten nodejs gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user" ;;
+	bench) pkgs="$pkgs libhnswlib-dev python3-numpy python3-faiss python3-matplotlib xz-utils g++" ;;
+	*) echo "install-deps: unknown group '$g' (build, test, bench, all)" >&2; exit 2 ;;
+	esac
+done
+
+missing=""
+for p in $pkgs; do
+	# "install ok installed" only for a package that is fully installed
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		case " $missing " in *" $p "*) ;; *) missing="$missing $p" ;; esac
+	fi
+done
+
+if [ -z "$missing" ]; then
+	echo "install-deps: all packages present ($groups)"
+	exit 0
+fi
+
+echo "install-deps: installing:$missing"
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+	command -v sudo >/dev/null 2>&1 || { echo "install-deps: need root to install:$missing" >&2; exit 1; }
+	SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine has no package lists yet; refresh them once, then install.
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing
+echo "install-deps: done"
