@@ -112,29 +112,14 @@ static int check_locked(rv_index *x, rv_check_report *r)
 		PROBLEM(r, "entry point %u (level %d) is not a node of the top level %d", ep, (int)(e >> 32), top);
 		return RV_OK;
 	}
-	uint8_t *seen = rv_calloc(n, 1);
+	uint8_t *seen = rv_malloc(n);
 	uint32_t *queue = rv_malloc((size_t)n * sizeof *queue);
 	if (!seen || !queue) {
 		rv_free(seen);
 		rv_free(queue);
 		return RV_ENOMEM;
 	}
-	size_t head = 0, tail = 0;
-	queue[tail++] = ep;
-	seen[ep] = 1;
-	while (head < tail) {
-		uint32_t u = queue[head++];
-		const _Atomic uint32_t *row = rv_links(x, u, 0);
-		for (uint32_t j = 0; j < x->m0; j++) {
-			uint32_t v = atomic_load_explicit(&row[j], memory_order_relaxed);
-			if (v == RV_NO_SLOT)
-				break;
-			if (v < n && !seen[v] && (rv_flags(x, v) & RV_SLOT_USED)) {
-				seen[v] = 1;
-				queue[tail++] = v;
-			}
-		}
-	}
+	rv_hnsw_walk(x, ep, n, seen, NULL, queue);
 	for (uint32_t s = 0; s < n; s++) {
 		if (rv_flags(x, s) == RV_SLOT_USED && !seen[s]) {
 			r->unreachable++;
@@ -144,6 +129,34 @@ static int check_locked(rv_index *x, rv_check_report *r)
 	rv_free(seen);
 	rv_free(queue);
 	return RV_OK;
+}
+
+size_t rv_hnsw_walk(const rv_index *x, uint32_t entry, uint32_t n, uint8_t *seen, uint8_t *indeg, uint32_t *queue)
+{
+	memset(seen, 0, n);
+	if (indeg)
+		memset(indeg, 0, n);
+	size_t head = 0, tail = 0;
+	queue[tail++] = entry;
+	seen[entry] = 1;
+	while (head < tail) {
+		uint32_t u = queue[head++];
+		const _Atomic uint32_t *row = rv_links(x, u, 0);
+		for (uint32_t j = 0; j < x->m0; j++) {
+			uint32_t v = atomic_load_explicit(&row[j], memory_order_relaxed);
+			if (v == RV_NO_SLOT)
+				break;
+			if (v >= n) /* dangling: rv_hnsw_check reports it */
+				continue;
+			if (indeg && indeg[v] < 255)
+				indeg[v]++;
+			if (!seen[v]) {
+				seen[v] = 1;
+				queue[tail++] = v;
+			}
+		}
+	}
+	return tail;
 }
 
 int rv_hnsw_check(rv_index *x, rv_check_report *r)

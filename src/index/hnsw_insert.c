@@ -44,21 +44,18 @@ size_t rv_hnsw_select(const rv_index *x, const rv_cand *c, size_t n, size_t max,
 		return n;
 	}
 	const float alpha = x->alpha;
-	const float sign = x->dsign, off = x->doff;
 	size_t m = 0;
 	for (size_t i = 0; i < n && m < max; i++) {
 		const float *vi = rv_vec(x, c[i].slot);
 		const float limit = c[i].dist;
 		bool keep = true;
-		/* distances to the kept ones, four at a time */
+		/* distances to the kept ones, four at a time, stopping early */
 		for (size_t j = 0; j < m && keep; j += 4) {
-			const float *v0 = rv_vec(x, out[j]);
-			const float *v[4] = {v0, j + 1 < m ? rv_vec(x, out[j + 1]) : v0,
-			                     j + 2 < m ? rv_vec(x, out[j + 2]) : v0, j + 3 < m ? rv_vec(x, out[j + 3]) : v0};
+			size_t g = m - j < 4 ? m - j : 4;
 			float d[4];
-			x->raw4(vi, v, x->dim, d);
-			for (size_t t = 0; t < 4 && j + t < m; t++)
-				if (alpha * (sign * d[t] + off) < limit)
+			rv_dists(x, vi, out + j, g, d);
+			for (size_t t = 0; t < g; t++)
+				if (alpha * d[t] < limit)
 					keep = false;
 		}
 		if (keep)
@@ -100,17 +97,10 @@ static bool add_link(rv_index *x, uint32_t node, uint32_t from, int level)
 	float to_node[RV_M_MAX * 2 + 4], to_new[RV_M_MAX * 2 + 4];
 	for (uint32_t j = 0; j < cnt; j++)
 		ids[j] = atomic_load_explicit(&row[j], memory_order_relaxed);
-	for (uint32_t j = 0; j < cnt; j += 4) {
-		const float *v0 = rv_vec(x, ids[j]);
-		const float *v[4] = {v0, j + 1 < cnt ? rv_vec(x, ids[j + 1]) : v0, j + 2 < cnt ? rv_vec(x, ids[j + 2]) : v0,
-		                     j + 3 < cnt ? rv_vec(x, ids[j + 3]) : v0};
-		x->raw4(base, v, x->dim, to_node + j);
-		x->raw4(fv, v, x->dim, to_new + j);
-	}
+	rv_dists(x, base, ids, cnt, to_node);
+	rv_dists(x, fv, ids, cnt, to_new);
 	float d_new = rv_dist(x, base, fv);
 	for (uint32_t j = 0; j < cnt; j++) {
-		to_node[j] = x->dsign * to_node[j] + x->doff;
-		to_new[j] = x->dsign * to_new[j] + x->doff;
 		/* a nearer member that is nearer to the newcomer than node is */
 		if (to_node[j] < d_new && alpha * to_new[j] < d_new) {
 			rv_mutex_unlock(stripe(x, node));

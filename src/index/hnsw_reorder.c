@@ -38,7 +38,8 @@ int rv_hnsw_reorder(rv_index *x, uint32_t **old_to_new_out)
 	uint8_t *levels = rv_malloc(x->capacity);
 	_Atomic uint32_t **upper = rv_malloc(x->capacity * sizeof *upper);
 	float *norms = x->norms ? rv_malloc(x->capacity * sizeof(float)) : NULL;
-	if (!order || !map || !vecs || !links || !levels || !upper || (x->norms && !norms)) {
+	uint8_t *flags_new = rv_malloc(n);
+	if (!order || !map || !vecs || !links || !levels || !upper || (x->norms && !norms) || !flags_new) {
 		rv_free(order);
 		rv_free(map);
 		rv_aligned_free(vecs);
@@ -46,6 +47,7 @@ int rv_hnsw_reorder(rv_index *x, uint32_t **old_to_new_out)
 		rv_free(levels);
 		rv_free((void *)upper);
 		rv_free(norms);
+		rv_free(flags_new);
 		return RV_ENOMEM;
 	}
 	if (rv_alloc_is_default()) {
@@ -86,17 +88,6 @@ int rv_hnsw_reorder(rv_index *x, uint32_t **old_to_new_out)
 			map[i] = next, order[next++] = i;
 
 	/* Move rows, renumbering every link. */
-	uint8_t *flags_new = rv_malloc(n);
-	if (!flags_new) {
-		rv_free(order);
-		rv_free(map);
-		rv_aligned_free(vecs);
-		rv_aligned_free((void *)links);
-		rv_free(levels);
-		rv_free((void *)upper);
-		rv_free(norms);
-		return RV_ENOMEM;
-	}
 	for (uint32_t ni = 0; ni < n; ni++) {
 		uint32_t oi = order[ni];
 		memcpy(vecs + (size_t)ni * x->dim, rv_vec(x, oi), x->row_bytes);

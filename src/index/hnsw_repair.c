@@ -122,33 +122,6 @@ static int repair_node(void *arg, size_t i, unsigned worker)
 	return RV_OK;
 }
 
-/* Breadth-first walk of level 0 from the entry point. Marks what it
- * reaches in `seen` and counts, in `indeg` (saturating at 255), the links
- * into each node from reached nodes. */
-static void walk(const rv_index *x, uint32_t entry, uint32_t n, uint8_t *seen, uint8_t *indeg, uint32_t *queue)
-{
-	memset(seen, 0, n);
-	memset(indeg, 0, n);
-	size_t head = 0, tail = 0;
-	queue[tail++] = entry;
-	seen[entry] = 1;
-	while (head < tail) {
-		uint32_t u = queue[head++];
-		const _Atomic uint32_t *row = rv_links(x, u, 0);
-		for (uint32_t j = 0; j < x->m0; j++) {
-			uint32_t v = atomic_load_explicit(&row[j], memory_order_relaxed);
-			if (v == RV_NO_SLOT)
-				break;
-			if (indeg[v] < 255)
-				indeg[v]++;
-			if (!seen[v]) {
-				seen[v] = 1;
-				queue[tail++] = v;
-			}
-		}
-	}
-}
-
 static bool append_if_room(rv_index *x, uint32_t v, uint32_t node)
 {
 	_Atomic uint32_t *row = rv_links(x, v, 0);
@@ -232,7 +205,7 @@ static int ensure_reachable(rv_index *x, rv_scratch *s)
 	if (!queue || !seen || !indeg)
 		rc = RV_ENOMEM;
 	for (int pass = 0; pass < CONNECT_PASSES && rc == RV_OK; pass++) {
-		walk(x, (uint32_t)e, n, seen, indeg, queue);
+		rv_hnsw_walk(x, (uint32_t)e, n, seen, indeg, queue);
 		int missed = 0;
 		for (uint32_t u = 0; u < n; u++) {
 			/* hidden nodes are being inserted right now: leave them */

@@ -53,23 +53,6 @@ static inline void prefetch_links0(const rv_index *x, uint32_t slot)
 	__builtin_prefetch(p + 64, 0, 3);
 }
 
-/* Distances from q to n vectors, four at a time. A last group of one to
- * three is padded with repeats of its first vector (already in cache), which
- * costs less than calling the single-vector kernel for each. `out` has room
- * for n rounded up to 4. */
-static inline void distances(const rv_index *x, const float *q, const uint32_t *ids, size_t n, float *out)
-{
-	for (size_t j = 0; j < n; j += 4) {
-		const float *v0 = rv_vec(x, ids[j]);
-		const float *v[4] = {v0, j + 1 < n ? rv_vec(x, ids[j + 1]) : v0, j + 2 < n ? rv_vec(x, ids[j + 2]) : v0,
-		                     j + 3 < n ? rv_vec(x, ids[j + 3]) : v0};
-		x->raw4(q, v, x->dim, out + j);
-	}
-	const float sign = x->dsign, off = x->doff;
-	for (size_t j = 0; j < n; j++)
-		out[j] = sign * out[j] + off;
-}
-
 /* The unvisited neighbours of `node` at `level`, marked visited, their
  * vectors prefetched. */
 static inline size_t gather(const rv_index *x, rv_scratch *s, uint32_t node, int level)
@@ -129,7 +112,7 @@ size_t rv_hnsw_search_layer(const rv_index *x, rv_scratch *s, const float *q, rv
 		}
 		beam[k].slot = cur | RV_EXPANDED;
 		size_t nn = gather(x, s, cur, level);
-		distances(x, q, s->ids, nn, s->dists);
+		rv_dists(x, q, s->ids, nn, s->dists);
 		size_t best = SIZE_MAX;
 		for (size_t j = 0; j < nn; j++) {
 			size_t pos = beam_insert(beam, &nb, ef, s->dists[j], s->ids[j]);
@@ -164,7 +147,7 @@ void rv_hnsw_greedy(const rv_index *x, const float *q, int level, uint32_t *cur,
 			ids[nn++] = v;
 			prefetch_vec(x, v);
 		}
-		distances(x, q, ids, nn, d);
+		rv_dists(x, q, ids, nn, d);
 		for (size_t j = 0; j < nn; j++) {
 			if (d[j] < *cur_dist) {
 				*cur_dist = d[j];
@@ -204,7 +187,7 @@ static int search_general(const rv_index *x, rv_scratch *s, const float *q, cons
 			break;
 		rv_minheap_pop(cand, &nc);
 		size_t nn = gather(x, s, c.slot, 0);
-		distances(x, q, s->ids, nn, s->dists);
+		rv_dists(x, q, s->ids, nn, s->dists);
 		for (size_t j = 0; j < nn; j++) {
 			float d = s->dists[j];
 			uint32_t v = s->ids[j];

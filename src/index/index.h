@@ -223,6 +223,24 @@ static inline float rv_dist(const rv_index *x, const float *a, const float *b)
 	return x->dsign * x->raw(a, b, x->dim) + x->doff;
 }
 
+/* Distances from q to the vectors of n slots, four at a time (the _x4
+ * kernels keep q in registers and overlap four dependency chains). A last
+ * group of one to three is padded with repeats of its first vector, which
+ * is in cache by then and costs less than single calls. `out` must have
+ * room for n rounded up to a multiple of 4. */
+static inline void rv_dists(const rv_index *x, const float *q, const uint32_t *ids, size_t n, float *out)
+{
+	for (size_t j = 0; j < n; j += 4) {
+		const float *v0 = rv_vec(x, ids[j]);
+		const float *v[4] = {v0, j + 1 < n ? rv_vec(x, ids[j + 1]) : v0, j + 2 < n ? rv_vec(x, ids[j + 2]) : v0,
+		                     j + 3 < n ? rv_vec(x, ids[j + 3]) : v0};
+		x->raw4(q, v, x->dim, out + j);
+	}
+	const float sign = x->dsign, off = x->doff;
+	for (size_t j = 0; j < n; j++)
+		out[j] = sign * out[j] + off;
+}
+
 /* Prepare a query for this index: validate nothing, normalise for cosine
  * into buf; returns the pointer to use. */
 const float *rv_index_prepare_query(const rv_index *x, const float *q, float *buf);
@@ -283,5 +301,10 @@ int rv_hnsw_reorder(rv_index *x, uint32_t **old_to_new);
 
 /* ---- hnsw_check.c ---- */
 int rv_hnsw_check(rv_index *x, rv_check_report *r);
+/* Breadth-first walk of level 0 from `entry` over slots [0, n): sets
+ * seen[v] for every slot reached and, if indeg is not NULL, counts links
+ * into each (saturating at 255). queue holds n entries. Returns how many
+ * slots were reached. Caller holds rw exclusive. */
+size_t rv_hnsw_walk(const rv_index *x, uint32_t entry, uint32_t n, uint8_t *seen, uint8_t *indeg, uint32_t *queue);
 
 #endif
