@@ -190,9 +190,28 @@ TEST(dispatch_picks_best_and_can_be_limited)
 	CHECK(strcmp(rv_isa(), isa) == 0);
 }
 
+TEST(crc32c_matches_the_standard_and_the_tables)
+{
+	CHECK(rv_crc32c(0, "123456789", 9) == 0xe3069283u);
+	CHECK(rv_crc32c_serial(0, "123456789", 9) == 0xe3069283u);
+	CHECK(rv_crc32c(0, "", 0) == 0);
+	unsigned char buf[1100];
+	test_rng r = {4};
+	for (size_t i = 0; i < sizeof buf; i++)
+		buf[i] = (unsigned char)rng_next(&r);
+	for (size_t off = 0; off < 8; off++)
+		for (size_t n = 0; n + off <= sizeof buf; n += (n < 64 ? 1 : 37)) {
+			uint32_t hw = rv_crc32c(0, buf + off, n), sw = rv_crc32c_serial(0, buf + off, n);
+			CHECK_MSG(hw == sw, "off %zu n %zu: %08x vs %08x", off, n, hw, sw);
+			/* continuing over two pieces equals one pass */
+			CHECK(rv_crc32c(rv_crc32c(0, buf + off, n / 2), buf + off + n / 2, n - n / 2) == hw);
+		}
+}
+
 int main(void)
 {
 	RUN(every_compiled_kernel);
 	RUN(dispatch_picks_best_and_can_be_limited);
+	RUN(crc32c_matches_the_standard_and_the_tables);
 	return harness_exit();
 }

@@ -82,6 +82,12 @@ float rv_dot_f32_serial(const float *a, const float *b, size_t n);
 float rv_cosine_f32_serial(const float *a, const float *b, size_t n);
 float rv_l1_f32_serial(const float *a, const float *b, size_t n);
 
+/* CRC-32C (crc32c.c): continue `crc` (0 to start) over buf[0..len). The
+ * hardware version where the CPU has one; _serial is the table version,
+ * kept for tests. */
+uint32_t rv_crc32c(uint32_t crc, const void *buf, size_t len);
+uint32_t rv_crc32c_serial(uint32_t crc, const void *buf, size_t len);
+
 /* Shared by every ISA so that all of them agree on the edge cases:
  * a zero vector is at distance 1 from everything. Computed in double so
  * that |a|^2*|b|^2 cannot overflow. */
