@@ -118,7 +118,8 @@ def load_raw(path):
                 datasets[d["dataset_info"]["name"]] = d["dataset_info"]
             elif "status" in d:
                 runs.append(d)
-            elif "ef" in d and "qps" in d and d.get("phase", "build") == "build":
+            elif "ef" in d and "qps" in d and d.get("phase", "build") == "build" and "mode" not in d:
+                # (ruvector's --exact and --delete-fraction lines are not part of the sweep)
                 rows.append(d)
     return meta, datasets, runs, rows
 
@@ -351,7 +352,9 @@ def cmd_report(a):
                     "M=%s, ef_construction=%s, k=%s, ef %s; %s repeat(s) per engine, engines "
                     "alternating%s.%s\n" % (
                         m.get("date", "?"), m.get("cpu", "?"), m.get("cores", "?"),
-                        m.get("commit", "?"), " (uncommitted changes)" if m.get("dirty") else "",
+                        m.get("commit", "?"),
+                        (" plus uncommitted changes (diff checksum %s)" % m.get("diff_cksum", "?"))
+                        if m.get("dirty") else "",
                         m.get("threads", "?"), m.get("m", "?"), m.get("ef_construction", "?"),
                         m.get("k", "?"), m.get("ef", "?"), m.get("repeat", "?"),
                         " (--quick)" if m.get("quick") else "",

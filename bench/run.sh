@@ -25,8 +25,9 @@
 #
 # Output: raw JSON lines, results.csv and summary.md under bench/results/
 # (bench/results/quick/ for --quick), and the tables on stdout. Per-process
-# logs go to build/bench-logs/. Run from anywhere; paths are relative to the
-# repository root.
+# logs, and copies of the binaries measured, go to build/bench-logs/<time>/.
+# Run from anywhere; paths are relative to the repository root.
+# shellcheck disable=SC2086  # lists in plain variables are split on purpose
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
@@ -81,18 +82,36 @@ done
 t_start=$(date +%s)
 
 # ---- build what the engines need ----
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+logs=build/bench-logs/$stamp
+mkdir -p "$logs/bin" "$out" || die "cannot create $logs or $out"
 say "building ruvector (make -s)"
-make -s >&2 || say "make failed; ruvector runs will fail, the peers still run"
+rv_ok=1
+make -s >&2 || { rv_ok=0; say "make failed; ruvector runs will fail, the peers still run"; }
+# The state of the tree that was built, before anything else can change it.
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+dirty=false diff=
+if [ -n "$(git status --porcelain -- src include cli Makefile bench/peers 2>/dev/null)" ]; then
+	dirty=true
+	diff=$(git diff HEAD -- src include cli Makefile bench/peers 2>/dev/null | cksum | cut -d' ' -f1)
+fi
 needs() { case " $engines " in *" $1 "*) return 0;; esac; return 1; }
 if needs hnswlib && { [ ! -x build/peers/hnswlib_bench ] ||
-                      [ bench/peers/hnswlib_bench.cpp -nt build/peers/hnswlib_bench ]; }; then
+                      [ -n "$(find bench/peers/hnswlib_bench.cpp -newer build/peers/hnswlib_bench)" ]; }; then
 	say "building the hnswlib driver"
 	mkdir -p build/peers
 	# hnswlib picks its SIMD at compile time: -march=native is its best build here.
-	${CXX_PEER:-g++} -O3 -march=native -std=c++17 -pthread -w \
+	g++ -O3 -march=native -std=c++17 -pthread -w \
 		-o build/peers/hnswlib_bench bench/peers/hnswlib_bench.cpp >&2 ||
+		rm -f build/peers/hnswlib_bench  # never measure a stale driver
+	[ -x build/peers/hnswlib_bench ] ||
 		say "cannot build the hnswlib driver (needs Debian libhnswlib-dev); hnswlib runs will fail"
 fi
+# Run copies, so that a rebuild in this tree during a long run (another make,
+# a test run) cannot swap the binary between repeats.
+[ $rv_ok = 1 ] && cp build/ruvector "$logs/bin/ruvector"  # never a stale one after a failed make
+cp build/peers/hnswlib_bench "$logs/bin/hnswlib_bench" 2>/dev/null
+cp bench/peers/faiss_bench.py "$logs/bin/faiss_bench.py"
 
 # ---- data ----
 notes=""
@@ -120,7 +139,8 @@ if [ -z "$datasets" ]; then
 	done
 	[ $quick = 1 ] && set -- $datasets && datasets=${1:-}
 fi
-[ -n "$(echo $datasets)" ] || die "no data sets in $data"
+set -- $datasets
+[ $# -gt 0 ] || die "no data sets in $data"
 
 metric_of() {
 	case -$1- in
@@ -132,19 +152,13 @@ metric_of() {
 }
 
 # ---- run ----
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
-logs=build/bench-logs/$stamp
-mkdir -p "$logs" "$out" || die "cannot create $logs or $out"
 raw=$out/raw.jsonl
 tmp=$raw.tmp
 : > "$tmp"
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-dirty=false
-[ -n "$(git status --porcelain -- src include cli Makefile bench/peers 2>/dev/null)" ] && dirty=true
-cpu=$(sed -n 's/^model name[^:]*: *//p' /proc/cpuinfo 2>/dev/null | head -1 | tr -d '"\\')
-isa=$(build/ruvector version 2>/dev/null | sed -n 's/^isa: //p')
-printf '{"meta":{"date":"%s","commit":"%s","dirty":%s,"cpu":"%s","cores":%s,"ruvector_isa":"%s","threads":%s,"m":%s,"ef_construction":%s,"ef":"%s","k":%s,"repeat":%s,"quick":%s,"data":"%s","loadavg_start":"%s","notes":"%s"}}\n' \
-	"$stamp" "$commit" $dirty "${cpu:-unknown}" "$(nproc 2>/dev/null || echo 0)" "${isa:-unknown}" \
+cpu=$(sed -n 's/^model name[^:]*: *//p' /proc/cpuinfo 2>/dev/null | head -1 | tr -d '\\"')
+isa=$("$logs/bin/ruvector" version 2>/dev/null | sed -n 's/^isa: //p')
+printf '{"meta":{"date":"%s","commit":"%s","dirty":%s,"diff_cksum":"%s","cpu":"%s","cores":%s,"ruvector_isa":"%s","threads":%s,"m":%s,"ef_construction":%s,"ef":"%s","k":%s,"repeat":%s,"quick":%s,"data":"%s","loadavg_start":"%s","notes":"%s"}}\n' \
+	"$stamp" "$commit" $dirty "$diff" "${cpu:-unknown}" "$(nproc 2>/dev/null || echo 0)" "${isa:-unknown}" \
 	"$threads" "$m" "$efc" "$ef" "$k" "$repeat" "$([ $quick = 1 ] && echo true || echo false)" \
 	"$data" "$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)" "$notes" >> "$tmp"
 
@@ -156,9 +170,9 @@ run_engine() {
 	set -- --base "$dir/base.fvecs" --query "$dir/query.fvecs" --gt "$dir/groundtruth.ivecs" \
 		--metric "$metric" --m "$m" --ef-construction "$efc" --ef "$ef" --threads "$threads" --k "$k"
 	case $e in
-	ruvector) set -- build/ruvector bench "$@" --json ;;
-	hnswlib) set -- build/peers/hnswlib_bench "$@" ;;
-	faiss) set -- "$PY" bench/peers/faiss_bench.py "$@" ;;
+	ruvector) set -- "$logs/bin/ruvector" bench "$@" --json ;;
+	hnswlib) set -- "$logs/bin/hnswlib_bench" "$@" ;;
+	faiss) set -- "$PY" "$logs/bin/faiss_bench.py" "$@" ;;
 	esac
 	log=$logs/$ds.$e.$rep
 	printf '%s\n' "$*" > "$log.cmd"
