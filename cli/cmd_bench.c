@@ -53,7 +53,7 @@ static void bench_usage(FILE *f)
 	        "usage: ruvector bench (--base B.fvecs --query Q.fvecs [--gt G.ivecs] | --generate NxD)\n"
 	        "                      [--metric l2|ip|cosine|l1] [--m 16] [--ef-construction 200]\n"
 	        "                      [--ef 10,20,40,80,160,320] [--threads T] [--k 10] [--json]\n"
-	        "                      [--alpha 1.2] [--limit N] [--queries N] [--exact] [--delete-fraction F]\n"
+	        "                      [--alpha 1.1] [--limit N] [--queries N] [--exact] [--delete-fraction F]\n"
 	        "                      [--seed S]\n");
 }
 
@@ -80,7 +80,7 @@ static int parse_args(int argc, char **argv, bench_args *a)
 	a->threads = 0;
 	a->k = 10;
 	a->seed = 42;
-	a->alpha = 1.2;
+	a->alpha = 1.1; /* the library default */
 	parse_efs("10,20,40,80,160,320", a);
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i], *v;

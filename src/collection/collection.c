@@ -48,7 +48,7 @@ void rv_options_init(rv_options *o)
 	o->metric = RV_METRIC_L2;
 	o->m = 16;
 	o->ef_construction = 200;
-	o->prune_alpha = 1.2f;
+	o->prune_alpha = 1.1f;
 	o->ef_search = 64;
 	o->exact_threshold = 4096;
 	o->threads = 0;

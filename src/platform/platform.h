@@ -22,6 +22,7 @@
 #define RV_PLATFORM_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +36,14 @@ typedef struct rv_mutex {
 typedef struct rv_rwlock {
 	pthread_rwlock_t l;
 } rv_rwlock;
+
+typedef struct rv_cond {
+	pthread_cond_t c;
+} rv_cond;
+
+typedef struct rv_thread {
+	pthread_t t;
+} rv_thread;
 
 typedef struct rv_once {
 	pthread_once_t o;
@@ -51,6 +60,17 @@ void rv_rwlock_destroy(rv_rwlock *rw);
 void rv_rwlock_rdlock(rv_rwlock *rw);
 void rv_rwlock_wrlock(rv_rwlock *rw);
 void rv_rwlock_unlock(rv_rwlock *rw);
+
+int rv_cond_init(rv_cond *cv);
+void rv_cond_destroy(rv_cond *cv);
+void rv_cond_wait(rv_cond *cv, rv_mutex *mu);
+/* Wait at most ms milliseconds; returns false on timeout. */
+bool rv_cond_timedwait(rv_cond *cv, rv_mutex *mu, uint32_t ms);
+void rv_cond_broadcast(rv_cond *cv);
+
+/* Start a thread; -1 when threads are unavailable (single-threaded wasm). */
+int rv_thread_start(rv_thread *t, void *(*fn)(void *), void *arg);
+void rv_thread_join(rv_thread *t);
 
 void rv_once_run(rv_once *once, void (*fn)(void));
 

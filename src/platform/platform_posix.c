@@ -42,6 +42,47 @@ void rv_rwlock_unlock(rv_rwlock *rw) { pthread_rwlock_unlock(&rw->l); }
 
 void rv_once_run(rv_once *once, void (*fn)(void)) { pthread_once(&once->o, fn); }
 
+int rv_cond_init(rv_cond *cv)
+{
+	pthread_condattr_t a;
+	if (pthread_condattr_init(&a) != 0)
+		return -1;
+#if !defined(__APPLE__)
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+#endif
+	int rc = pthread_cond_init(&cv->c, &a);
+	pthread_condattr_destroy(&a);
+	return rc == 0 ? 0 : -1;
+}
+
+void rv_cond_destroy(rv_cond *cv) { pthread_cond_destroy(&cv->c); }
+void rv_cond_wait(rv_cond *cv, rv_mutex *mu) { pthread_cond_wait(&cv->c, &mu->m); }
+void rv_cond_broadcast(rv_cond *cv) { pthread_cond_broadcast(&cv->c); }
+
+bool rv_cond_timedwait(rv_cond *cv, rv_mutex *mu, uint32_t ms)
+{
+	struct timespec ts;
+#if !defined(__APPLE__)
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+#else
+	clock_gettime(CLOCK_REALTIME, &ts);
+#endif
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return pthread_cond_timedwait(&cv->c, &mu->m, &ts) == 0;
+}
+
+int rv_thread_start(rv_thread *t, void *(*fn)(void *), void *arg)
+{
+	return pthread_create(&t->t, NULL, fn, arg) == 0 ? 0 : -1;
+}
+
+void rv_thread_join(rv_thread *t) { pthread_join(t->t, NULL); }
+
 void rv_mem_hint_huge(void *p, size_t len)
 {
 #if defined(MADV_HUGEPAGE)
