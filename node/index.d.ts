@@ -1,0 +1,198 @@
+// Type declarations for ruvector (Node.js).
+
+/** A vector: a Float32Array (read without conversion), an Array of numbers or another numeric typed array. */
+export type VectorLike = Float32Array | number[] | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
+
+/** Errors from the core carry code 'RV_EDIM', 'RV_ENONFINITE', 'RV_EID', 'RV_EZERO', 'RV_EINVAL', 'RV_ECLOSED', ... */
+export interface RuvectorError extends Error {
+  code: string;
+  /** The core's negative error number, for errors from the C core. */
+  errno?: number;
+}
+
+// ---------------------------------------------------------------- VectorDB
+
+export interface HnswConfig {
+  /** Links per node (default 32, as in ruvector 0.3.2); 2..128. */
+  m?: number;
+  /** Candidate list size while building (default 200). */
+  efConstruction?: number;
+  /** Default candidate list size for searches (default 100). */
+  efSearch?: number;
+  /** Accepted for compatibility; not a limit (capacity grows as needed). */
+  maxElements?: number;
+}
+
+export interface VectorDbOptions {
+  dimensions?: number;
+  /** Alias of dimensions. */
+  dimension?: number;
+  /** Accepted; persistence lands with the storage engine (data is in memory until then). */
+  storagePath?: string;
+  /** Alias of storagePath. */
+  path?: string;
+  /** 'cosine' (default), 'euclidean' | 'l2', 'dot' | 'dotproduct' | 'innerproduct' | 'ip', 'manhattan' | 'l1'. */
+  distanceMetric?: string;
+  /** Alias of distanceMetric. */
+  metric?: string;
+  hnswConfig?: HnswConfig;
+  /** Merged over the defaults. */
+  hnsw?: HnswConfig;
+}
+
+export interface VectorEntry {
+  /** A UUID v4 is generated when absent. 1..255 UTF-8 bytes. */
+  id?: string;
+  vector: VectorLike;
+  metadata?: Record<string, any>;
+}
+
+export interface SearchQuery {
+  vector: VectorLike;
+  k: number;
+  /** Exact equality on top-level metadata keys. */
+  filter?: Record<string, any>;
+  /** Candidate list size for this query (0 or absent: the database's efSearch). */
+  efSearch?: number;
+}
+
+export interface SearchResult {
+  id: string;
+  /** A distance: smaller is closer. cosine: 1 - cos; euclidean: L2 distance; dot: -(a.b); manhattan: L1. */
+  score: number;
+  vector?: Float32Array;
+  metadata?: Record<string, any>;
+}
+
+export interface GetResult {
+  id: string;
+  vector: Float32Array;
+  metadata?: Record<string, any>;
+}
+
+export declare class VectorDB {
+  constructor(options: VectorDbOptions);
+  readonly dimensions: number;
+  readonly metric: 'cosine' | 'euclidean' | 'dot' | 'manhattan';
+  readonly storagePath: string | undefined;
+  readonly collection: Collection;
+  insert(entry: VectorEntry): Promise<string>;
+  insertBatch(entries: VectorEntry[]): Promise<string[]>;
+  search(query: SearchQuery): Promise<SearchResult[]>;
+  get(id: string): Promise<GetResult | null>;
+  delete(id: string): Promise<boolean>;
+  len(): Promise<number>;
+  isEmpty(): Promise<boolean>;
+  stats(): Promise<CollectionStats>;
+  close(): Promise<void>;
+}
+export declare const VectorDb: typeof VectorDB;
+export declare const HNSW_DEFAULTS: Readonly<Required<HnswConfig>>;
+
+// ---------------------------------------------------------------- Collection
+
+export type Id = string | number;
+
+export interface CollectionOptions {
+  /** Required (alias dim, dimension): 1..65536. */
+  dimensions?: number;
+  dim?: number;
+  dimension?: number;
+  /** 'l2' (default; squared L2 distances), 'ip' (negative inner product), 'cosine' (1 - cos), 'l1'; aliases as VectorDB. */
+  metric?: string;
+  /** HNSW links per node, default 16. */
+  m?: number;
+  efConstruction?: number;
+  /** Default ef for searches, default 64. */
+  efSearch?: number;
+  /** Neighbour pruning factor 1.0..2.0, default 1.2. */
+  pruneAlpha?: number;
+  /** Collections smaller than this are searched exactly; default 4096, 0: always the graph. */
+  exactThreshold?: number;
+  /** Threads for batch insert and batch search; 0 (default): one per CPU. */
+  threads?: number;
+  repairBatch?: number;
+  seed?: number;
+  /** Return ids as numbers in results (for integer ids). */
+  numericIds?: boolean;
+}
+
+export interface SearchOptions {
+  /** Candidate list size for this query; 0 or absent: the collection's efSearch. */
+  ef?: number;
+  /** Scan every vector (recall 1; ties ranked by id, numeric order for decimal ids). */
+  exact?: boolean;
+  /** Include each hit's stored vector. */
+  vectors?: boolean;
+}
+
+export interface Hit {
+  id: string | number;
+  /** The core's distance: squared L2, -(a.b), 1 - cos or L1; smaller is closer. */
+  distance: number;
+  vector?: Float32Array;
+}
+
+export interface CollectionStats {
+  count: number;
+  capacity: number;
+  pendingDeletes: number;
+  freeSlots: number;
+  memoryBytes: number;
+  maxLevel: number;
+  dim: number;
+  isa: string;
+}
+
+export interface CheckReport {
+  ok: boolean;
+  nodes: number;
+  edges: number;
+  reciprocal: number;
+  dangling: number;
+  badLevel: number;
+  duplicates: number;
+  unreachable: number;
+  pendingDeletes: number;
+  firstProblem: string;
+}
+
+export declare class Collection {
+  constructor(options: CollectionOptions);
+  readonly dimensions: number;
+  readonly metric: 'l2' | 'ip' | 'cosine' | 'l1';
+  readonly closed: boolean;
+  readonly options: Required<Omit<CollectionOptions, 'dimensions' | 'dimension' | 'numericIds'>>;
+  len(): number;
+  count(): number;
+  isEmpty(): boolean;
+  stats(): CollectionStats;
+  insert(id: Id, vector: VectorLike, options?: { upsert?: boolean }): Promise<void>;
+  upsert(id: Id, vector: VectorLike): Promise<void>;
+  insertBatch(ids: Id[], vectors: Float32Array | VectorLike[], options?: { upsert?: boolean }): Promise<void>;
+  search(vector: VectorLike, k: number, options?: SearchOptions): Promise<Hit[]>;
+  searchBatch(queries: Float32Array | VectorLike[], k: number, options?: SearchOptions): Promise<Hit[][]>;
+  get(id: Id): Promise<Float32Array | null>;
+  getBatch(ids: Id[]): Promise<(Float32Array | null)[]>;
+  delete(id: Id): Promise<boolean>;
+  deleteBatch(ids: Id[]): Promise<number>;
+  vacuum(): Promise<void>;
+  optimize(): Promise<void>;
+  check(): Promise<CheckReport>;
+  close(): Promise<void>;
+}
+
+/** Version of the C core. */
+export declare function version(): string;
+/** Instruction set of the distance kernels in use. */
+export declare function isa(): string;
+
+declare const ruvector: {
+  VectorDB: typeof VectorDB;
+  VectorDb: typeof VectorDB;
+  Collection: typeof Collection;
+  version: typeof version;
+  isa: typeof isa;
+  HNSW_DEFAULTS: typeof HNSW_DEFAULTS;
+};
+export default ruvector;

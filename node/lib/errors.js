@@ -1,0 +1,38 @@
+'use strict';
+// Errors the JS layer raises itself, shaped like the addon's: an Error (or
+// TypeError/RangeError) with a `code`. Errors from the C core carry
+// code 'RV_E...' (and `errno`, the core's negative number).
+
+function rvError(code, message) {
+  const e = new Error(message);
+  e.code = code;
+  return e;
+}
+
+function typeError(message, code = 'ERR_INVALID_ARG_TYPE') {
+  const e = new TypeError(message);
+  e.code = code;
+  return e;
+}
+
+function rangeError(message, code = 'ERR_OUT_OF_RANGE') {
+  const e = new RangeError(message);
+  e.code = code;
+  return e;
+}
+
+function closedError() {
+  return rvError('RV_ECLOSED', 'the collection is closed');
+}
+
+// Prefix the message of an error from the core ("Insert failed: ..."),
+// keeping its code, errno and stack.
+function prefixed(err, prefix) {
+  if (err && typeof err.message === 'string' && typeof err.code === 'string' && err.code.startsWith('RV_')) {
+    err.message = prefix + err.message;
+    if (typeof err.stack === 'string') err.stack = err.stack.replace(/^(\w*Error): /, `$1: ${prefix}`);
+  }
+  return err;
+}
+
+module.exports = { rvError, typeError, rangeError, closedError, prefixed };
