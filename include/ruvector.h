@@ -377,6 +377,137 @@ typedef struct rv_check_report {
 int rv_check(rv_collection *coll, rv_check_report *report);
 /** @} */
 
+/** @defgroup db Databases
+ *  A database is a directory holding named collections that survive the
+ *  process. Every write is logged to a write-ahead log before it returns;
+ *  checkpoints fold the log into checksummed segment files, which opening
+ *  maps into memory without reading them, so opening is fast and
+ *  collections larger than memory work.
+ *
+ *  Durability. A write call returns once its log frame is as durable as
+ *  the setting promises:
+ *  - #RV_SYNC_FULL (default): synced to stable storage. An acknowledged
+ *    write survives kill -9 and power loss. Concurrent writers share
+ *    syncs (group commit).
+ *  - #RV_SYNC_NORMAL: handed to the operating system, and synced within
+ *    sync_interval_ms. Survives kill -9; power loss loses at most that
+ *    window and never leaves a partial or corrupt state.
+ *  - #RV_SYNC_OFF: handed to the operating system, never synced except by
+ *    checkpoints. Survives kill -9; power loss may lose any recent write.
+ *  A write is visible to searches in this process before it is durable.
+ *  A batch is atomic: after a crash it is there entirely or not at all.
+ *
+ *  Errors. If a sync fails the database enters a read-only error state:
+ *  the failed write and every later write return #RV_EREADONLY (reads keep
+ *  working); it is never retried, because after a failed sync the
+ *  operating system may have dropped the data it could not write. Reopen
+ *  the database to recover the durable state. A full disk returns
+ *  #RV_ENOSPC and loses nothing.
+ *
+ *  Processes. One process at a time may open a database for writing (a
+ *  lock file); others get #RV_EBUSY. Any number may open it read-only
+ *  (#RV_DB_READONLY) at the same time: each sees the state as of its open. */
+/** @{ */
+
+typedef struct rv_db rv_db;
+
+typedef enum rv_durability {
+	RV_SYNC_FULL = 0,
+	RV_SYNC_NORMAL = 1,
+	RV_SYNC_OFF = 2
+} rv_durability;
+
+#define RV_DB_CREATE 0x1u   /**< create the database if it does not exist */
+#define RV_DB_READONLY 0x2u /**< open for reading only; no lock taken */
+
+typedef struct rv_db_options {
+	/** #RV_DB_CREATE and/or #RV_DB_READONLY. Default 0. */
+	uint32_t flags;
+	/** Default #RV_SYNC_FULL. */
+	rv_durability durability;
+	/** #RV_SYNC_NORMAL's window. Default 100; 1..60000 ms. */
+	uint32_t sync_interval_ms;
+	/** A collection is checkpointed when its log grows past this many
+	 *  bytes. Default 64 MiB; 0 checkpoints only when asked
+	 *  (rv_checkpoint(), rv_compact(), closing). */
+	uint64_t checkpoint_bytes;
+} rv_db_options;
+
+/** Fill @p opts with the defaults. */
+void rv_db_options_init(rv_db_options *opts);
+
+/** Open (or with #RV_DB_CREATE create) the database directory @p path.
+ *  @return #RV_OK; #RV_EFORMAT (not a ruvector database); #RV_EVERSION
+ *  (written by a newer format); #RV_EBUSY (another process has it open
+ *  for writing); #RV_EIO; #RV_ENOSPC; #RV_ENOMEM; #RV_EINVAL. Messages go
+ *  to rv_errmsg(NULL). */
+int rv_db_open(const char *path, const rv_db_options *opts, rv_db **out);
+
+/** Close the database and every collection still open in it (their
+ *  handles become invalid). Flushes logs per the durability setting.
+ *  @return #RV_OK or the first error met while flushing; the handle is
+ *  freed either way. */
+int rv_db_close(rv_db *db);
+
+/** The calling thread's last error message for @p db (as rv_errmsg()). */
+const char *rv_db_errmsg(const rv_db *db);
+
+/** Collection names: 1..64 bytes of ASCII letters, digits, '_', '-' and
+ *  '.', not starting with '.'. Anything else is #RV_EINVAL naming the
+ *  offending character (so no '/', "..", or control characters). */
+#define RV_NAME_MAX 64u
+
+/** Create a collection in @p db and open it. #RV_EEXIST if it exists.
+ *  The handle is closed by rv_collection_free() or rv_db_close(). */
+int rv_db_create_collection(rv_db *db, const char *name, const rv_options *opts, rv_collection **out);
+
+/** Open an existing collection: load its last checkpoint and replay its
+ *  log. #RV_ENOTFOUND if there is none of that name; #RV_EBUSY if it is
+ *  already open in this database handle; #RV_ECORRUPT / #RV_EFORMAT /
+ *  #RV_EVERSION with file and offset for a damaged one. */
+int rv_db_open_collection(rv_db *db, const char *name, rv_collection **out);
+
+/** Delete a collection and its files. #RV_EBUSY while it is open. */
+int rv_db_drop_collection(rv_db *db, const char *name);
+
+/** The collections' names, each NUL-terminated, one after the other, into
+ *  @p buf. @return how many, or #RV_ERANGE when @p size is too small
+ *  (*needed then says how much is). */
+int rv_db_list_collections(rv_db *db, char *buf, size_t size, size_t *needed);
+
+/** Fold the collection's log into a new segment now. No-op for in-memory
+ *  collections. Searches continue meanwhile; writers wait. */
+int rv_checkpoint(rv_collection *coll);
+
+/** Reclaim the space of deleted vectors: repair, renumber the live vectors
+ *  densely, and checkpoint, so the files shrink. Searches continue. */
+int rv_compact(rv_collection *coll);
+
+/** Copy the database to the new directory @p dest, consistently, while
+ *  writers continue: each collection's copy holds every write acknowledged
+ *  before the call and none that is partial. */
+int rv_db_backup(rv_db *db, const char *dest);
+
+/** Storage figures of a collection (all 0 for an in-memory one). */
+typedef struct rv_storage_stats {
+	uint64_t generation;      /**< checkpoint generation */
+	uint64_t segment_bytes;   /**< size of the current segment file */
+	uint64_t wal_bytes;       /**< size of the log since that checkpoint */
+	uint32_t format_version;  /**< on-disk format written */
+	rv_durability durability;
+} rv_storage_stats;
+
+void rv_collection_storage(rv_collection *coll, rv_storage_stats *out);
+
+/** Verify a database without changing it: every header, every checksum
+ *  of every segment block and log frame, and every collection's graph.
+ *  @param problem receives the first problem found ("file: offset: what"),
+ *                 or "" when clean.
+ *  @return #RV_OK when clean, #RV_ECORRUPT when a problem was found, or the
+ *  error that prevented checking (#RV_EIO, #RV_EFORMAT, ...). */
+int rv_db_check(const char *path, char *problem, size_t size);
+/** @} */
+
 /** @defgroup files Vector files
  *  Readers for the fvecs/ivecs files of the ANN benchmarks: per vector an
  *  int32 little-endian dimension, then that many float32 (int32 for ivecs). */

@@ -43,7 +43,8 @@ typedef struct rv_vfs {
 	int (*truncate)(rv_file *f, uint64_t size);
 	int (*size)(rv_file *f, uint64_t *out);
 	/* Map [off, off+len) copy-on-write: readable and writable, but writes
-	 * stay in this process and never reach the file. off page-aligned. */
+	 * stay in this process and never reach the file. Any offset; unmap
+	 * with the pointer and length it gave. */
 	int (*mmap)(rv_file *f, uint64_t off, size_t len, void **out);
 	int (*munmap)(void *addr, size_t len);
 	/* Try to lock the file; never waits. -EWOULDBLOCK when it is held. */

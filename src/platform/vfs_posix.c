@@ -125,16 +125,21 @@ static int p_size(rv_file *f, uint64_t *out)
 	return 0;
 }
 
+/* mmap wants a page-aligned file offset, and pages are 4 KiB here but 16
+ * or 64 KiB elsewhere: map from the page boundary below `off` and hand back
+ * a pointer into the mapping; p_munmap finds the boundary again. */
 static int p_mmap(rv_file *f, uint64_t off, size_t len, void **out)
 {
 	if (len == 0) {
 		*out = NULL;
 		return 0;
 	}
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, f->fd, (off_t)off);
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), base = off & ~(page - 1);
+	size_t delta = (size_t)(off - base);
+	void *p = mmap(NULL, len + delta, PROT_READ | PROT_WRITE, MAP_PRIVATE, f->fd, (off_t)base);
 	if (p == MAP_FAILED)
 		return -errno;
-	*out = p;
+	*out = (char *)p + delta;
 	return 0;
 }
 
@@ -142,7 +147,8 @@ static int p_munmap(void *addr, size_t len)
 {
 	if (!addr || len == 0)
 		return 0;
-	return munmap(addr, len) == 0 ? 0 : -errno;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), a = (uintptr_t)addr, base = a & ~(page - 1);
+	return munmap((void *)base, len + (a - base)) == 0 ? 0 : -errno;
 }
 
 static int p_lock(rv_file *f, bool exclusive)
