@@ -294,6 +294,10 @@ class Collection {
   async vacuum() { this.#open(); return this.#write(() => this.#native.vacuum()); }
   /** Repair, then renumber for memory locality (after bulk changes). */
   async optimize() { this.#open(); return this.#write(() => this.#native.optimize()); }
+  // Diagnostics for bench/bench.js: the CLI's search loop, run synchronously
+  // inside this process (blocks the JS thread). Not part of the API.
+  _searchLoop(queries, nq, k, ef) { this.#open(); return this.#native._searchLoop(queries, nq, k, ef); }
+
   /** Check the graph (rv_check): {ok, nodes, edges, ..., firstProblem}. */
   async check() { this.#open(); return this.#native.check(); }
 

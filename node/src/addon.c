@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "addon.h"
 
@@ -433,6 +434,60 @@ static napi_value mod_is_detached(napi_env env, napi_callback_info info)
 	return out;
 }
 
+/* _searchLoop(query: Float32Array(nq*dim), nq, k, ef) -> Float64Array of
+ * per-query microseconds. A diagnostic for bench/bench.js only: it runs the
+ * CLI's measurement loop (rv_search one query at a time) synchronously on
+ * the JS thread, blocking it, to tell the cost of the binding apart from
+ * the cost of searching inside this process. Not part of the API. */
+static napi_value coll_search_loop(napi_env env, napi_callback_info info)
+{
+	size_t argc = 4;
+	napi_value argv[4];
+	rvn_coll *rc = rvn_this(env, info, &argc, argv, NULL, true);
+	if (!rc)
+		return NULL;
+	float *q;
+	size_t len;
+	uint64_t nq, k, ef;
+	if (argc < 4 || !rvn_get_f32(env, argv[0], "queries", &q, &len) ||
+	    !rvn_get_uint(env, argv[1], "nq", 1, 1e7, &nq) || !rvn_get_uint(env, argv[2], "k", 1, 1024, &k) ||
+	    !rvn_get_uint(env, argv[3], "ef", 0, RV_EF_MAX, &ef))
+		return NULL;
+	if (len != nq * rc->dim) {
+		rvn_throw_range(env, "ERR_INVALID_ARG_VALUE", "queries must hold nq*dim floats");
+		return NULL;
+	}
+	napi_value ab, out;
+	double *lat;
+	RVN_CALL(env, napi_create_arraybuffer(env, nq * sizeof(double), (void **)&lat, &ab), NULL);
+	rv_hit *hits = malloc(k * sizeof *hits);
+	char *idbuf = malloc(RV_IDBUF_SIZE(k));
+	if (!hits || !idbuf) {
+		free(hits);
+		free(idbuf);
+		rvn_throw_rv(env, RV_ENOMEM, "out of memory");
+		return NULL;
+	}
+	rv_search_params p = {(uint32_t)ef, 0};
+	for (size_t i = 0; i < nq; i++) {
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		int n = rv_search(rc->c, q + i * rc->dim, rc->dim, k, &p, hits, idbuf, RV_IDBUF_SIZE(k));
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (n < 0) {
+			free(hits);
+			free(idbuf);
+			rvn_throw_rv(env, n, rv_errmsg(rc->c));
+			return NULL;
+		}
+		lat[i] = (double)(t1.tv_sec - t0.tv_sec) * 1e6 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e3;
+	}
+	free(hits);
+	free(idbuf);
+	RVN_CALL(env, napi_create_typedarray(env, napi_float64_array, nq, ab, 0, &out), NULL);
+	return out;
+}
+
 #define METHOD(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default_method, NULL}
 
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */)
@@ -452,6 +507,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */)
 		METHOD("vacuum", rvn_vacuum),
 		METHOD("optimize", rvn_optimize),
 		METHOD("check", rvn_check),
+		METHOD("_searchLoop", coll_search_loop),
 	};
 	napi_value cls;
 	if (napi_define_class(env, "Collection", NAPI_AUTO_LENGTH, coll_new, NULL, sizeof methods / sizeof methods[0],
