@@ -7,8 +7,9 @@
  * was, and the message names the argument (and for batches, the entry).
  *
  * Writes. One writer at a time holds `wlock` for the whole write: validate,
- * take slots, map ids, link into the graph (a batch does this on all
- * threads), then make the new vectors visible. Holding it throughout keeps
+ * log (persistent collections, persist.c), take slots, map ids, link into
+ * the graph (a batch does this on all threads), then make the new vectors
+ * visible; after releasing it, wait until the log is durable. Holding it throughout keeps
  * undo simple: if linking runs out of memory, the batch's ids are unmapped
  * (or mapped back to the vectors they replaced) and its slots deleted, before
  * any other writer can have touched them. An update is an insert into a new
@@ -29,18 +30,9 @@
 #include "../util/alloc.h"
 #include "../util/error.h"
 #include "../util/utf8.h"
+#include "collection.h"
 #include "idmap.h"
 #include "ruvector.h"
-
-struct rv_collection {
-	rv_options opts;       /* as given, defaults resolved */
-	unsigned threads;      /* resolved opts.threads */
-	rv_index *index;
-	rv_idmap ids;
-	rv_mutex wlock;        /* one writer at a time (see above) */
-	_Atomic size_t live;   /* ids mapped; written under wlock */
-	size_t since_connect;  /* vectors linked since the last reachability pass (wlock) */
-};
 
 void rv_options_init(rv_options *o)
 {
@@ -58,7 +50,7 @@ void rv_options_init(rv_options *o)
 
 const char *rv_errmsg(const rv_collection *c) { return rv_error_message(c); }
 
-static int check_options(const rv_options *o)
+int rv_options_check(const rv_options *o)
 {
 	if (o->dim < 1 || o->dim > RV_DIM_MAX)
 		return rv_error(NULL, RV_EINVAL, "dim is %u; it must be 1..%u", o->dim, RV_DIM_MAX);
@@ -77,16 +69,8 @@ static int check_options(const rv_options *o)
 	return RV_OK;
 }
 
-int rv_collection_new(const rv_options *opts, rv_collection **out)
+int rv_coll_new(const rv_options *opts, rv_collection **out)
 {
-	if (!out)
-		return rv_error(NULL, RV_EINVAL, "out is NULL");
-	*out = NULL;
-	if (!opts)
-		return rv_error(NULL, RV_EINVAL, "opts is NULL");
-	int rc = check_options(opts);
-	if (rc != RV_OK)
-		return rc;
 	rv_collection *c = rv_calloc(1, sizeof *c);
 	if (!c)
 		return rv_error(NULL, RV_ENOMEM, "out of memory creating a collection");
@@ -104,7 +88,7 @@ int rv_collection_new(const rv_options *opts, rv_collection **out)
 		rv_free(c);
 		return rv_error(NULL, RV_ENOMEM, "out of memory creating a collection");
 	}
-	rc = rv_index_new(&p, &c->index);
+	int rc = rv_index_new(&p, &c->index);
 	if (rc != RV_OK) {
 		rv_idmap_destroy(&c->ids);
 		rv_mutex_destroy(&c->wlock);
@@ -116,15 +100,37 @@ int rv_collection_new(const rv_options *opts, rv_collection **out)
 	return RV_OK;
 }
 
-void rv_collection_free(rv_collection *c)
+void rv_coll_destroy(rv_collection *c)
 {
-	if (!c)
-		return;
 	rv_index_free(c->index);
 	rv_idmap_destroy(&c->ids);
 	rv_mutex_destroy(&c->wlock);
 	rv_free(c);
 	rv_alloc_object_destroyed();
+}
+
+int rv_collection_new(const rv_options *opts, rv_collection **out)
+{
+	if (!out)
+		return rv_error(NULL, RV_EINVAL, "out is NULL");
+	*out = NULL;
+	if (!opts)
+		return rv_error(NULL, RV_EINVAL, "opts is NULL");
+	int rc = rv_options_check(opts);
+	if (rc != RV_OK)
+		return rc;
+	return rv_coll_new(opts, out);
+}
+
+void rv_collection_free(rv_collection *c)
+{
+	if (!c)
+		return;
+	if (c->persist)
+		(void)rv_persist_close(c); /* errors: already reported to the writers that met them */
+	if (c->db)
+		rv_db_forget(c->db, c);
+	rv_coll_destroy(c);
 }
 
 void rv_collection_options(const rv_collection *c, rv_options *out)
@@ -179,6 +185,20 @@ static int check_vector(const rv_collection *c, const float *v, size_t dim, cons
 	if (c->opts.metric == RV_METRIC_COSINE && !nonzero)
 		return rv_error(c, RV_EZERO, "vector is all zeros, which has no direction under cosine%s", where);
 	return RV_OK;
+}
+
+int rv_coll_check_id(const rv_collection *c, const char *id, size_t len, const char *what, size_t index)
+{
+	size_t got;
+	int rc = check_id(c, id, &got, what, index);
+	if (rc == RV_OK && got != len)
+		rc = rv_error(c, RV_EID, "id contains a NUL byte (%s %zu)", what ? what : "entry", index);
+	return rc;
+}
+
+int rv_coll_check_vector(const rv_collection *c, const float *v, size_t dim, const char *what, size_t index)
+{
+	return check_vector(c, v, dim, what, index);
 }
 
 /* ---- writes ---- */
@@ -296,44 +316,13 @@ static void undo_inserts(rv_collection *c, const char *const *ids, const pending
 	}
 }
 
-typedef enum write_mode {
-	MODE_INSERT, /* the ids must be new */
-	MODE_UPSERT, /* new or replacing */
-	MODE_UPDATE  /* the ids must exist */
-} write_mode;
-
-static int insert_batch(rv_collection *c, size_t n, const char *const *ids, const float *vecs,
-                        write_mode mode)
+int rv_coll_apply_insert(rv_collection *c, size_t n, const char *const *ids, const float *vecs, bool upsert)
 {
 	const size_t dim = c->opts.dim;
-	const bool upsert = mode != MODE_INSERT;
-	if (n > 1 && !upsert) {
-		size_t a, b;
-		int r = find_repeat(c, n, ids, &a, &b);
-		if (r == RV_ENOMEM)
-			return rv_error(c, RV_ENOMEM, "out of memory checking the batch's ids");
-		if (r)
-			return rv_error(c, RV_EEXIST, "id \"%s\" appears twice in the batch (entries %zu and %zu)",
-			                ids[a], a, b);
-	}
 	pending_insert *p = rv_malloc(n * sizeof *p);
 	if (!p)
 		return rv_error(c, RV_ENOMEM, "out of memory for a batch of %zu", n);
-
-	rv_mutex_lock(&c->wlock);
 	int rc = RV_OK;
-	for (size_t i = 0; i < n && mode != MODE_UPSERT; i++) {
-		bool exists = rv_idmap_find(&c->ids, ids[i], strlen(ids[i])) != RV_IDMAP_NONE;
-		if (mode == MODE_INSERT && exists) {
-			rc = rv_error(c, RV_EEXIST, "id \"%s\" already exists (entry %zu); pass RV_UPSERT to replace it",
-			              ids[i], i);
-			goto out;
-		}
-		if (mode == MODE_UPDATE && !exists) {
-			rc = rv_error(c, RV_ENOTFOUND, "no record with id \"%s\"", ids[i]);
-			goto out;
-		}
-	}
 	size_t done = 0;
 	for (; done < n; done++) {
 		rc = rv_index_alloc(c->index, vecs + done * dim, &p[done].slot);
@@ -382,8 +371,55 @@ static int insert_batch(rv_collection *c, size_t n, const char *const *ids, cons
 	if (n >= 1024 && n * 2 >= rv_count(c))
 		reorder(c);
 out:
-	rv_mutex_unlock(&c->wlock);
 	rv_free(p);
+	return rc;
+}
+
+static int refuse_readonly(const rv_collection *c)
+{
+	return rv_error(c, RV_EREADONLY, "collection \"%s\" is open read-only", c->name);
+}
+
+static int insert_batch(rv_collection *c, size_t n, const char *const *ids, const float *vecs,
+                        write_mode mode)
+{
+	if (c->readonly)
+		return refuse_readonly(c);
+	if (n > 1 && mode == MODE_INSERT) {
+		size_t a, b;
+		int r = find_repeat(c, n, ids, &a, &b);
+		if (r == RV_ENOMEM)
+			return rv_error(c, RV_ENOMEM, "out of memory checking the batch's ids");
+		if (r)
+			return rv_error(c, RV_EEXIST, "id \"%s\" appears twice in the batch (entries %zu and %zu)",
+			                ids[a], a, b);
+	}
+	rv_mutex_lock(&c->wlock);
+	int rc = RV_OK;
+	for (size_t i = 0; i < n && mode != MODE_UPSERT; i++) {
+		bool exists = rv_idmap_find(&c->ids, ids[i], strlen(ids[i])) != RV_IDMAP_NONE;
+		if (mode == MODE_INSERT && exists) {
+			rv_mutex_unlock(&c->wlock);
+			return rv_error(c, RV_EEXIST, "id \"%s\" already exists (entry %zu); pass RV_UPSERT to replace it",
+			                ids[i], i);
+		}
+		if (mode == MODE_UPDATE && !exists) {
+			rv_mutex_unlock(&c->wlock);
+			return rv_error(c, RV_ENOTFOUND, "no record with id \"%s\"", ids[i]);
+		}
+	}
+	rv_ticket t;
+	rc = rv_persist_log_insert(c, n, ids, vecs, mode, &t);
+	if (rc == RV_OK) {
+		rc = rv_coll_apply_insert(c, n, ids, vecs, mode != MODE_INSERT);
+		if (rc != RV_OK)
+			rv_persist_unlog(c, &t);
+	}
+	rv_mutex_unlock(&c->wlock);
+	if (rc == RV_OK)
+		rc = rv_persist_commit(c, &t);
+	if (rc == RV_OK)
+		rv_persist_after_write(c);
 	return rc;
 }
 
@@ -431,14 +467,36 @@ int rv_update(rv_collection *c, const char *id, const float *vec, size_t dim)
 	return insert_batch(c, 1, &id, vec, MODE_UPDATE);
 }
 
-static int delete_locked(rv_collection *c, size_t n, const char *const *ids)
+void rv_coll_apply_delete(rv_collection *c, size_t n, const char *const *ids)
 {
 	for (size_t i = 0; i < n; i++) {
 		uint32_t slot = rv_idmap_remove(&c->ids, ids[i], strlen(ids[i]));
+		if (slot == RV_IDMAP_NONE)
+			continue; /* replay of a delete already applied */
 		atomic_fetch_sub(&c->live, 1);
 		rv_index_mark_deleted(c->index, slot);
 	}
-	return RV_OK;
+}
+
+/* Delete ids that all exist (checked under wlock by the caller); with
+ * `repair_now` repair the graph right away, else when the queue is full. */
+static int delete_logged(rv_collection *c, size_t n, const char *const *ids, bool repair_now)
+{
+	rv_ticket t;
+	int rc = rv_persist_log_delete(c, n, ids, &t);
+	if (rc == RV_OK) {
+		rv_coll_apply_delete(c, n, ids);
+		if (repair_now)
+			(void)rv_hnsw_repair(c->index, c->threads); /* a failure is retried by the next repair */
+		else
+			maybe_repair(c);
+	}
+	rv_mutex_unlock(&c->wlock);
+	if (rc == RV_OK)
+		rc = rv_persist_commit(c, &t);
+	if (rc == RV_OK)
+		rv_persist_after_write(c);
+	return rc;
 }
 
 int rv_delete(rv_collection *c, const char *id)
@@ -447,15 +505,14 @@ int rv_delete(rv_collection *c, const char *id)
 	int rc = check_id(c, id, &len, NULL, 0);
 	if (rc != RV_OK)
 		return rc;
+	if (c->readonly)
+		return refuse_readonly(c);
 	rv_mutex_lock(&c->wlock);
 	if (rv_idmap_find(&c->ids, id, len) == RV_IDMAP_NONE) {
 		rv_mutex_unlock(&c->wlock);
 		return rv_error(c, RV_ENOTFOUND, "no record with id \"%s\"", id);
 	}
-	delete_locked(c, 1, &id);
-	maybe_repair(c);
-	rv_mutex_unlock(&c->wlock);
-	return RV_OK;
+	return delete_logged(c, 1, &id, false); /* unlocks */
 }
 
 int rv_delete_batch(rv_collection *c, size_t n, const char *const *ids)
@@ -470,6 +527,8 @@ int rv_delete_batch(rv_collection *c, size_t n, const char *const *ids)
 		if (rc != RV_OK)
 			return rc;
 	}
+	if (c->readonly)
+		return refuse_readonly(c);
 	size_t a, b;
 	int r = find_repeat(c, n, ids, &a, &b);
 	if (r == RV_ENOMEM)
@@ -483,12 +542,7 @@ int rv_delete_batch(rv_collection *c, size_t n, const char *const *ids)
 			return rv_error(c, RV_ENOTFOUND, "no record with id \"%s\" (entry %zu); nothing was deleted", ids[i], i);
 		}
 	}
-	delete_locked(c, n, ids);
-	int rc = rv_hnsw_repair(c->index, c->threads);
-	rv_mutex_unlock(&c->wlock);
-	/* The deletions stand; a failed repair is retried by the next one. */
-	(void)rc;
-	return RV_OK;
+	return delete_logged(c, n, ids, true); /* unlocks */
 }
 
 int rv_vacuum(rv_collection *c)

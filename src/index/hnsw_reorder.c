@@ -117,8 +117,7 @@ int rv_hnsw_reorder(rv_index *x, uint32_t **old_to_new_out)
 		upper[i] = NULL, levels[i] = 0;
 	rv_free(flags_new);
 
-	rv_aligned_free(x->vecs);
-	rv_aligned_free((void *)x->links0);
+	rv_index_release_arrays(x);
 	rv_free(x->levels);
 	rv_free((void *)x->upper);
 	rv_free(x->norms);

@@ -11,8 +11,10 @@
 #include "index.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "../platform/vfs.h"
 #include "../util/alloc.h"
 #include "../util/error.h"
 
@@ -120,8 +122,7 @@ void rv_index_free(rv_index *x)
 	uint32_t n = atomic_load(&x->n_slots);
 	for (uint32_t i = 0; x->upper && i < n; i++)
 		rv_free((void *)x->upper[i]);
-	rv_aligned_free(x->vecs);
-	rv_aligned_free((void *)x->links0);
+	rv_index_release_arrays(x);
 	rv_free((void *)x->upper);
 	rv_free(x->levels);
 	rv_free((void *)x->flags);
@@ -154,6 +155,22 @@ static void *grow_aligned(void *old, size_t old_bytes, size_t new_bytes)
 	return p;
 }
 
+void rv_index_release_arrays(rv_index *x)
+{
+	const rv_vfs *vfs = rv_vfs_current();
+	if (x->vecs_map_len)
+		vfs->munmap(x->vecs, x->vecs_map_len);
+	else
+		rv_aligned_free(x->vecs);
+	if (x->links_map_len)
+		vfs->munmap((void *)x->links0, x->links_map_len);
+	else
+		rv_aligned_free((void *)x->links0);
+	x->vecs = NULL;
+	x->links0 = NULL;
+	x->vecs_map_len = x->links_map_len = 0;
+}
+
 /* Grow every per-slot array to `cap` slots. Caller holds rw exclusive.
  * On failure the arrays already grown stay grown (harmless: capacity is
  * only raised when all succeeded). */
@@ -170,13 +187,14 @@ static int grow_locked(rv_index *x, size_t cap)
 	float *vecs = grow_aligned(x->vecs, old * x->row_bytes, vb);
 	if (!vecs)
 		return RV_ENOMEM;
-	rv_aligned_free(x->vecs);
-	x->vecs = vecs;
-
 	_Atomic uint32_t *links = grow_aligned((void *)x->links0, old * x->m0 * sizeof(uint32_t), lb);
-	if (!links)
+	if (!links) {
+		rv_aligned_free(vecs);
 		return RV_ENOMEM;
-	rv_aligned_free((void *)x->links0);
+	}
+	/* a mapped segment's rows are copied once, on the first growth */
+	rv_index_release_arrays(x);
+	x->vecs = vecs;
 	x->links0 = links;
 
 	if (!rv_mul_size(cap, sizeof(void *), &nb))
@@ -482,4 +500,125 @@ void rv_scratch_new_epoch(rv_scratch *s)
 		memset(s->visited, 0, s->visited_cap);
 		s->epoch = 1;
 	}
+}
+
+int rv_index_load(rv_index *x, const rv_index_image *img, char *why, size_t why_size)
+{
+#define CORRUPT(...) (snprintf(why, why_size, __VA_ARGS__), RV_ECORRUPT)
+	const uint32_t n = img->n_slots, m0 = x->m0, m = x->m;
+	if (n > RV_MAX_VECTORS)
+		return CORRUPT("%u slots is more than the limit", n);
+	uint64_t upper_needed = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		if (img->flags[i] != 0 && img->flags[i] != RV_SLOT_USED)
+			return CORRUPT("slot %u has flags 0x%x", i, img->flags[i]);
+		if (img->levels[i] > RV_LEVEL_MAX)
+			return CORRUPT("slot %u has level %u (at most %d)", i, img->levels[i], RV_LEVEL_MAX);
+		if (img->flags[i] == 0 && img->levels[i] != 0)
+			return CORRUPT("free slot %u has level %u", i, img->levels[i]);
+		upper_needed += (uint64_t)img->levels[i] * m;
+	}
+	if (upper_needed != img->upper_words)
+		return CORRUPT("the upper levels hold %llu links; the levels need %llu", (unsigned long long)img->upper_words,
+		               (unsigned long long)upper_needed);
+	for (uint64_t i = 0; i < (uint64_t)n * m0; i++) {
+		uint32_t v = img->links0[i];
+		if (v != RV_NO_SLOT && v >= n)
+			return CORRUPT("slot %llu links to slot %u of %u", (unsigned long long)(i / m0), v, n);
+	}
+	uint64_t at = 0;
+	for (uint32_t i = 0; i < n; i++)
+		for (uint32_t l = 1; l <= img->levels[i]; l++)
+			for (uint32_t j = 0; j < m; j++, at++) {
+				uint32_t v = img->upper[at];
+				if (v != RV_NO_SLOT && (v >= n || img->levels[v] < l))
+					return CORRUPT("slot %u level %u links to slot %u, which lacks that level", i, l, v);
+			}
+	if (img->entry != RV_NO_ENTRY) {
+		uint32_t ep = (uint32_t)img->entry, lv = (uint32_t)(img->entry >> 32);
+		if (ep >= n || img->flags[ep] != RV_SLOT_USED || lv != img->levels[ep])
+			return CORRUPT("entry point %u (level %u) is not a used node of that level", ep, lv);
+		for (uint32_t i = 0; i < n; i++)
+			if (img->levels[i] > lv)
+				return CORRUPT("slot %u is above the entry point's level %u", i, lv);
+	} else {
+		for (uint32_t i = 0; i < n; i++)
+			if (img->flags[i])
+				return CORRUPT("used slot %u but no entry point", i);
+	}
+	if (x->metric == RV_METRIC_COSINE && !img->norms)
+		return CORRUPT("cosine collection without norms");
+#undef CORRUPT
+
+	/* Checked: allocate the small arrays, then adopt. */
+	size_t cap = n ? n : 0;
+	uint8_t *levels = rv_malloc(cap ? cap : 1), *flags = rv_malloc(cap ? cap : 1);
+	_Atomic uint32_t **upper = rv_calloc(cap ? cap : 1, sizeof *upper);
+	float *norms = x->metric == RV_METRIC_COSINE ? rv_malloc((cap ? cap : 1) * sizeof(float)) : NULL;
+	uint32_t *freelist = rv_malloc((cap ? cap : 1) * sizeof(uint32_t));
+	bool ok = levels && flags && upper && freelist && (x->metric != RV_METRIC_COSINE || norms);
+	at = 0;
+	size_t upper_bytes = 0, nfree = 0;
+	for (uint32_t i = 0; ok && i < n; i++) {
+		size_t words = (size_t)img->levels[i] * m;
+		if (words) {
+			upper[i] = rv_malloc(words * sizeof(uint32_t));
+			if (!upper[i]) {
+				ok = false;
+				break;
+			}
+			for (size_t j = 0; j < words; j++)
+				atomic_init(&upper[i][j], img->upper[at + j]);
+			at += words;
+			upper_bytes += words * sizeof(uint32_t);
+		}
+		if (!img->flags[i])
+			freelist[nfree++] = i;
+	}
+	if (!ok) {
+		for (uint32_t i = 0; upper && i < n; i++)
+			rv_free((void *)upper[i]);
+		rv_free(levels);
+		rv_free(flags);
+		rv_free((void *)upper);
+		rv_free(norms);
+		rv_free(freelist);
+		snprintf(why, why_size, "out of memory loading %u slots", n);
+		return RV_ENOMEM;
+	}
+	memcpy(levels, img->levels, n);
+	if (norms)
+		memcpy(norms, img->norms, n * sizeof(float));
+	rv_index_release_arrays(x);
+	rv_free(x->levels);
+	rv_free((void *)x->flags);
+	rv_free((void *)x->upper);
+	rv_free(x->norms);
+	rv_free(x->free_slots);
+	x->vecs = img->vecs;
+	x->vecs_map_len = img->vecs_map_len;
+	x->links0 = (_Atomic uint32_t *)img->links0;
+	x->links_map_len = img->links_map_len;
+	x->levels = levels;
+	x->flags = (_Atomic uint8_t *)flags;
+	for (uint32_t i = 0; i < n; i++)
+		atomic_init(&x->flags[i], img->flags[i]);
+	x->upper = upper;
+	x->norms = norms;
+	x->capacity = n;
+	x->upper_bytes = upper_bytes;
+	x->free_slots = freelist;
+	x->free_cap = cap;
+	/* the free list is used last-in first-out: reuse low slots first */
+	for (size_t i = 0; i < nfree / 2; i++) {
+		uint32_t t = freelist[i];
+		freelist[i] = freelist[nfree - 1 - i];
+		freelist[nfree - 1 - i] = t;
+	}
+	x->n_free = nfree;
+	atomic_store(&x->n_slots, n);
+	atomic_store(&x->n_pending, 0);
+	atomic_store(&x->entry, img->entry);
+	atomic_store(&x->level_draws, img->level_draws);
+	return RV_OK;
 }

@@ -152,6 +152,8 @@ typedef struct rv_index {
 	uint8_t *levels;          /* per slot: top level */
 	_Atomic uint8_t *flags;   /* per slot: RV_SLOT_* */
 	float *norms;             /* cosine only: each vector's norm before normalising */
+	size_t vecs_map_len;      /* > 0 when vecs points into a mapped segment (not the heap) */
+	size_t links_map_len;     /* > 0 when links0 does */
 	size_t upper_bytes;       /* bytes in all upper blocks (slot_lock) */
 
 	rv_rwlock rw;
@@ -172,10 +174,38 @@ typedef struct rv_index {
 	rv_scratch_pool pool;
 } rv_index;
 
+/* A checkpointed index as the storage layer hands it over (persist.c). The
+ * big arrays may be mapped from a segment (map_len > 0: the index unmaps
+ * them when it frees or outgrows them) or heap blocks from
+ * rv_aligned_alloc (map_len 0: the index takes ownership). The small ones
+ * are copied. */
+typedef struct rv_index_image {
+	uint32_t n_slots;
+	uint64_t entry;            /* packed as rv_index.entry, or RV_NO_ENTRY */
+	uint64_t level_draws;      /* level generator position, to continue it */
+	float *vecs;               /* n_slots rows */
+	size_t vecs_map_len;
+	uint32_t *links0;          /* n_slots rows of m0 */
+	size_t links_map_len;
+	const uint8_t *levels;     /* n_slots */
+	const uint8_t *flags;      /* n_slots; 0 or RV_SLOT_USED */
+	const uint32_t *upper;     /* sum(levels) * m words, in slot order */
+	uint64_t upper_words;
+	const float *norms;        /* n_slots, cosine only */
+} rv_index_image;
+
 /* ---- index.c: lifetime, slots, storage ---- */
+/* Adopt an image into an empty index, after checking everything a search
+ * trusts: flags and levels in range, every link a slot below n_slots or
+ * RV_NO_SLOT, every upper-level link to a node that has that level, the
+ * entry point a used node of the top level. RV_ECORRUPT with the reason in
+ * `why` (and nothing adopted: the caller still owns the arrays). */
+int rv_index_load(rv_index *x, const rv_index_image *img, char *why, size_t why_size);
 int rv_index_new(const rv_index_params *p, rv_index **out);
 void rv_index_free(rv_index *x);
 int rv_index_reserve(rv_index *x, size_t n);
+/* Free (or unmap) vecs and links0. */
+void rv_index_release_arrays(rv_index *x);
 /* Take a slot, store the vector (normalised for cosine), draw its level.
  * The slot is USED|HIDDEN and unlinked. Takes rw itself. */
 int rv_index_alloc(rv_index *x, const float *vec, uint32_t *slot);

@@ -34,7 +34,7 @@ const char *rv_strerror(int err)
 	case RV_ENOMEM: return "out of memory";
 	case RV_EDIM: return "vector dimension does not match";
 	case RV_ENONFINITE: return "vector has a NaN or infinite component";
-	case RV_ENOTFOUND: return "no record with that id";
+	case RV_ENOTFOUND: return "not found";
 	case RV_EEXIST: return "id already exists";
 	case RV_EID: return "invalid id";
 	case RV_EZERO: return "zero vector under the cosine metric";

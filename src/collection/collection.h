@@ -1,0 +1,98 @@
+/*
+ * collection.h: the collection layer's internal header, shared by
+ * collection.c (the public API), persist.c (logging, checkpoints, loading)
+ * and db.c (the database directory).
+ *
+ * A collection is an index plus an id map. A persistent one also has a
+ * `persist` part: its directory, current log and generation. Every write
+ * goes through the same three steps whether or not it is persistent:
+ * validate and log under `wlock`, apply under `wlock`, then (after
+ * releasing it) wait for the log to be durable. Replay at open calls the
+ * apply step directly.
+ */
+#ifndef RV_COLLECTION_H
+#define RV_COLLECTION_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "../index/index.h"
+#include "idmap.h"
+#include "ruvector.h"
+
+typedef struct rv_persist rv_persist;
+
+struct rv_collection {
+	rv_options opts;       /* as given, defaults resolved */
+	unsigned threads;      /* resolved opts.threads */
+	rv_index *index;
+	rv_idmap ids;
+	rv_mutex wlock;        /* one writer at a time (collection.c) */
+	_Atomic size_t live;   /* ids mapped; written under wlock */
+	size_t since_connect;  /* vectors linked since the last reachability pass (wlock) */
+	bool readonly;         /* writes fail with RV_EREADONLY */
+	rv_persist *persist;   /* NULL for an in-memory collection */
+	rv_db *db;             /* the database it belongs to, or NULL */
+	char name[RV_NAME_MAX + 1];
+};
+
+typedef enum write_mode {
+	MODE_INSERT = 0, /* the ids must be new */
+	MODE_UPSERT = 1, /* new or replacing */
+	MODE_UPDATE = 2  /* the ids must exist */
+} write_mode;
+
+/* ---- collection.c ---- */
+int rv_options_check(const rv_options *o);
+/* A new, empty collection object (no persistence attached). */
+int rv_coll_new(const rv_options *o, rv_collection **out);
+/* Free the object (in-memory parts only). */
+void rv_coll_destroy(rv_collection *c);
+/* Validation used by replay as well as the API. */
+int rv_coll_check_id(const rv_collection *c, const char *id, size_t len, const char *what, size_t index);
+int rv_coll_check_vector(const rv_collection *c, const float *v, size_t dim, const char *what, size_t index);
+/* Apply, with wlock held and everything validated (ids distinct unless
+ * upserting; existence matching the mode). RV_OK, or an error with the
+ * collection unchanged. */
+int rv_coll_apply_insert(rv_collection *c, size_t n, const char *const *ids, const float *vecs, bool upsert);
+void rv_coll_apply_delete(rv_collection *c, size_t n, const char *const *ids);
+
+/* ---- persist.c ---- */
+/* What a writer holds between logging and committing. */
+typedef struct rv_ticket {
+	struct rv_wal *wal;
+	uint64_t start, end;
+} rv_ticket;
+
+/* Log a write (wlock held). RV_OK with a ticket, or an error (nothing
+ * logged). In-memory collections: RV_OK and an empty ticket. */
+int rv_persist_log_insert(rv_collection *c, size_t n, const char *const *ids, const float *vecs, write_mode mode,
+                          rv_ticket *t);
+int rv_persist_log_delete(rv_collection *c, size_t n, const char *const *ids, rv_ticket *t);
+/* Take back a logged write whose apply failed (wlock held). */
+void rv_persist_unlog(rv_collection *c, rv_ticket *t);
+/* Wait until the logged write is durable per the setting (wlock NOT held). */
+int rv_persist_commit(rv_collection *c, rv_ticket *t);
+/* After a write: checkpoint if the log has grown past the threshold. */
+void rv_persist_after_write(rv_collection *c);
+/* Create a collection's files in dir (manifest, first log), then attach. */
+int rv_persist_create(rv_collection *c, const char *dir, const rv_db_options *dbo);
+/* Load a collection's files from dir into c (options read from the
+ * manifest by rv_persist_read_options first). */
+int rv_persist_load(rv_collection *c, const char *dir, const rv_db_options *dbo);
+int rv_persist_read_options(const void *handle, const char *dir, rv_options *o);
+/* Checkpoint; with compact, also renumber the live vectors densely first. */
+int rv_persist_checkpoint(rv_collection *c, bool compact);
+/* Detach and close the files (checkpointing first if the log is big). */
+int rv_persist_close(rv_collection *c);
+void rv_persist_stats(rv_collection *c, rv_storage_stats *out);
+/* Copy the collection's files to dest_dir consistently (backup). */
+int rv_persist_backup(rv_collection *c, const char *dest_dir);
+/* Verify a collection's files (no collection object needed). */
+int rv_persist_verify(const void *handle, const char *dir, char *problem, size_t size);
+
+/* ---- db.c ---- */
+/* A collection closed by rv_collection_free() leaves its database. */
+void rv_db_forget(rv_db *db, rv_collection *c);
+
+#endif

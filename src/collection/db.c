@@ -1,0 +1,557 @@
+/*
+ * db.c: a database is a directory of named collections.
+ *
+ * LAYOUT
+ *   DB/RUVECTOR   a record file (storage/files.c, magic "RVDBMARK") that
+ *                 marks the directory as a database and names its format
+ *   DB/LOCK       empty; the process that opens the database for writing
+ *                 holds an exclusive, non-blocking flock on it
+ *   DB/<name>/    one directory per collection (persist.c)
+ *
+ * Opening for writing takes the lock or fails with RV_EBUSY at once, so two
+ * writer processes can never interleave their logs. Read-only opens take
+ * no lock: they read the last checkpoint and the log as it is at that
+ * moment, which the writer only ever appends to or replaces atomically.
+ *
+ * The handle keeps the collections opened through it, so that closing the
+ * database closes them and so that a collection is not opened twice (two
+ * handles would append to one log).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../storage/storage.h"
+#include "../util/alloc.h"
+#include "../util/error.h"
+#include "collection.h"
+
+#define MARKER_MAGIC "RVDBMARK"
+#define MARKER_BYTES 16
+
+struct rv_db {
+	char *path;
+	rv_db_options opts;
+	rv_file *lock;            /* held for writing; NULL when read-only */
+	rv_mutex mu;              /* guards the list below */
+	rv_collection **open;
+	size_t n_open, cap;
+};
+
+void rv_db_options_init(rv_db_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->durability = RV_SYNC_FULL;
+	o->sync_interval_ms = 100;
+	o->checkpoint_bytes = (uint64_t)64 << 20;
+}
+
+const char *rv_db_errmsg(const rv_db *db) { return rv_error_message(db); }
+
+static int check_name(const void *h, const char *name)
+{
+	if (!name)
+		return rv_error(h, RV_EINVAL, "collection name is NULL");
+	size_t n = strnlen(name, RV_NAME_MAX + 1);
+	if (n == 0 || n > RV_NAME_MAX)
+		return rv_error(h, RV_EINVAL, "collection name must be 1..%u bytes", RV_NAME_MAX);
+	if (name[0] == '.')
+		return rv_error(h, RV_EINVAL, "collection name \"%s\" starts with '.'", name);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)name[i];
+		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+		          ch == '-' || ch == '.';
+		if (!ok) {
+			if (ch < 0x20 || ch == 0x7f)
+				return rv_error(h, RV_EINVAL, "collection name has a control character (0x%02x) at byte %zu", ch, i);
+			return rv_error(h, RV_EINVAL, "collection name has '%c' at byte %zu; use letters, digits, '_', '-', '.'",
+			                ch, i);
+		}
+	}
+	return RV_OK;
+}
+
+static int write_marker(const void *h, const char *path)
+{
+	unsigned char m[MARKER_BYTES] = {0};
+	return rv_record_write(h, path, "RUVECTOR", MARKER_MAGIC, m, sizeof m);
+}
+
+/* The directory part of path ("." when there is none). */
+static void parent_of(const char *path, char *out, size_t size)
+{
+	snprintf(out, size, "%s", path);
+	size_t n = strlen(out);
+	while (n > 1 && out[n - 1] == '/')
+		out[--n] = '\0';
+	char *slash = strrchr(out, '/');
+	if (!slash)
+		snprintf(out, size, ".");
+	else if (slash == out)
+		out[1] = '\0';
+	else
+		*slash = '\0';
+}
+
+int rv_db_open(const char *path, const rv_db_options *opts, rv_db **out)
+{
+	const rv_vfs *vfs = rv_vfs_current();
+	if (!out)
+		return rv_error(NULL, RV_EINVAL, "out is NULL");
+	*out = NULL;
+	rv_db_options o;
+	if (opts)
+		o = *opts;
+	else
+		rv_db_options_init(&o);
+	if (!path || !*path)
+		return rv_error(NULL, RV_EINVAL, "path is empty");
+	if ((unsigned)o.durability > RV_SYNC_OFF)
+		return rv_error(NULL, RV_EINVAL, "durability %d is not full, normal or off", (int)o.durability);
+	if (o.sync_interval_ms < 1 || o.sync_interval_ms > 60000)
+		return rv_error(NULL, RV_EINVAL, "sync_interval_ms is %u; it must be 1..60000", o.sync_interval_ms);
+	if (o.flags & ~(RV_DB_CREATE | RV_DB_READONLY))
+		return rv_error(NULL, RV_EINVAL, "unknown flags 0x%x", o.flags & ~(RV_DB_CREATE | RV_DB_READONLY));
+	if ((o.flags & RV_DB_CREATE) && (o.flags & RV_DB_READONLY))
+		return rv_error(NULL, RV_EINVAL, "RV_DB_CREATE and RV_DB_READONLY together");
+
+	rv_db *db = rv_calloc(1, sizeof *db);
+	if (!db || rv_mutex_init(&db->mu) != 0) {
+		rv_free(db);
+		return rv_error(NULL, RV_ENOMEM, "out of memory");
+	}
+	db->opts = o;
+	int rc = RV_OK, e;
+	char *marker = NULL, *lockpath = NULL;
+	if (!(db->path = rv_strndup(path, strlen(path))) || !(marker = rv_path_join(path, "RUVECTOR")) ||
+	    !(lockpath = rv_path_join(path, "LOCK"))) {
+		rc = rv_error(NULL, RV_ENOMEM, "out of memory");
+		goto fail;
+	}
+	bool is_dir;
+	e = vfs->stat(path, &is_dir, NULL);
+	if (e == -ENOENT) {
+		if (!(o.flags & RV_DB_CREATE)) {
+			rc = rv_error(NULL, RV_ENOTFOUND, "%s: no database here (pass RV_DB_CREATE to create one)", path);
+			goto fail;
+		}
+		if ((e = vfs->mkdir(path)) != 0) {
+			rc = rv_io_error(NULL, e, path, "cannot create the database directory");
+			goto fail;
+		}
+		char parent[4096];
+		parent_of(path, parent, sizeof parent);
+		vfs->sync_dir(parent);
+		if ((rc = write_marker(NULL, path)) != RV_OK)
+			goto fail;
+	} else if (e != 0) {
+		rc = rv_io_error(NULL, e, path, "cannot open");
+		goto fail;
+	} else if (!is_dir) {
+		rc = rv_error(NULL, RV_EFORMAT, "%s: not a ruvector database (a file, not a directory)", path);
+		goto fail;
+	} else if (vfs->stat(marker, NULL, NULL) == -ENOENT) {
+		rc = rv_error(NULL, RV_EFORMAT, "%s: not a ruvector database (no RUVECTOR file)", path);
+		goto fail;
+	}
+	void *payload;
+	size_t plen;
+	if ((rc = rv_record_read(NULL, marker, MARKER_MAGIC, &payload, &plen)) != RV_OK)
+		goto fail;
+	rv_free(payload);
+	if (!(o.flags & RV_DB_READONLY)) {
+		if ((e = vfs->open(lockpath, RV_O_RDWR | RV_O_CREATE, &db->lock)) != 0) {
+			rc = rv_io_error(NULL, e, lockpath, "cannot open the lock file");
+			goto fail;
+		}
+		if ((e = vfs->lock(db->lock, true)) != 0) {
+			rc = e == -EWOULDBLOCK || e == -EAGAIN
+			         ? rv_error(NULL, RV_EBUSY,
+			                    "%s: another process has the database open for writing (open it read-only to "
+			                    "read it meanwhile)",
+			                    path)
+			         : rv_io_error(NULL, e, lockpath, "cannot lock");
+			goto fail;
+		}
+	}
+	rv_free(marker);
+	rv_free(lockpath);
+	*out = db;
+	return RV_OK;
+fail:
+	if (db->lock)
+		vfs->close(db->lock);
+	rv_free(marker);
+	rv_free(lockpath);
+	rv_free(db->path);
+	rv_mutex_destroy(&db->mu);
+	rv_free(db);
+	return rc;
+}
+
+static int remember(rv_db *db, rv_collection *c)
+{
+	rv_mutex_lock(&db->mu);
+	int rc = RV_OK;
+	if (!rv_grow_array((void **)&db->open, &db->cap, db->n_open + 1, sizeof *db->open))
+		rc = RV_ENOMEM;
+	else
+		db->open[db->n_open++] = c;
+	rv_mutex_unlock(&db->mu);
+	return rc;
+}
+
+void rv_db_forget(rv_db *db, rv_collection *c)
+{
+	rv_mutex_lock(&db->mu);
+	for (size_t i = 0; i < db->n_open; i++) {
+		if (db->open[i] == c) {
+			db->open[i] = db->open[--db->n_open];
+			break;
+		}
+	}
+	rv_mutex_unlock(&db->mu);
+}
+
+static rv_collection *find_open(rv_db *db, const char *name)
+{
+	rv_collection *found = NULL;
+	rv_mutex_lock(&db->mu);
+	for (size_t i = 0; i < db->n_open && !found; i++)
+		if (!strcmp(db->open[i]->name, name))
+			found = db->open[i];
+	rv_mutex_unlock(&db->mu);
+	return found;
+}
+
+int rv_db_close(rv_db *db)
+{
+	if (!db)
+		return RV_OK;
+	int rc = RV_OK;
+	for (;;) {
+		rv_mutex_lock(&db->mu);
+		rv_collection *c = db->n_open ? db->open[db->n_open - 1] : NULL;
+		rv_mutex_unlock(&db->mu);
+		if (!c)
+			break;
+		int r = c->persist ? rv_persist_close(c) : RV_OK;
+		if (r != RV_OK && rc == RV_OK)
+			rc = rv_error(db, r, "%s", rv_error_message(c));
+		rv_db_forget(db, c);
+		rv_coll_destroy(c);
+	}
+	if (db->lock)
+		rv_vfs_current()->close(db->lock);
+	rv_free(db->open);
+	rv_free(db->path);
+	rv_mutex_destroy(&db->mu);
+	rv_free(db);
+	return rc;
+}
+
+static bool has_manifest(const char *dir)
+{
+	char *m = rv_path_join(dir, "MANIFEST");
+	bool yes = m && rv_vfs_current()->stat(m, NULL, NULL) == 0;
+	rv_free(m);
+	return yes;
+}
+
+static int unlink_entry(void *ctx, const char *name, bool is_dir)
+{
+	const char *dir = ctx;
+	char *p = rv_path_join(dir, name);
+	if (p)
+		is_dir ? rv_vfs_current()->rmdir(p) : rv_vfs_current()->unlink(p);
+	rv_free(p);
+	return 0;
+}
+
+int rv_db_create_collection(rv_db *db, const char *name, const rv_options *o, rv_collection **out)
+{
+	if (!db || !out)
+		return rv_error(db, RV_EINVAL, "NULL argument");
+	*out = NULL;
+	int rc = check_name(db, name);
+	if (rc != RV_OK)
+		return rc;
+	if (!o)
+		return rv_error(db, RV_EINVAL, "opts is NULL");
+	if ((rc = rv_options_check(o)) != RV_OK)
+		return rv_error(db, rc, "%s", rv_error_message(NULL));
+	if (!db->lock)
+		return rv_error(db, RV_EREADONLY, "%s: opened read-only", db->path);
+	const rv_vfs *vfs = rv_vfs_current();
+	char *dir = rv_path_join(db->path, name);
+	if (!dir)
+		return rv_error(db, RV_ENOMEM, "out of memory");
+	rv_collection *c = NULL;
+	if (has_manifest(dir)) {
+		rc = rv_error(db, RV_EEXIST, "collection \"%s\" already exists", name);
+		goto out;
+	}
+	bool is_dir;
+	int e = vfs->stat(dir, &is_dir, NULL);
+	if (e == 0 && is_dir) {
+		/* left over by a create that crashed before its manifest */
+		vfs->list(dir, unlink_entry, dir);
+	} else if (e == 0) {
+		rc = rv_error(db, RV_EEXIST, "%s exists and is not a collection", dir);
+		goto out;
+	} else if ((e = vfs->mkdir(dir)) != 0) {
+		rc = rv_io_error(db, e, dir, "cannot create the collection directory");
+		goto out;
+	}
+	if ((rc = rv_coll_new(o, &c)) != RV_OK) {
+		rc = rv_error(db, rc, "%s", rv_error_message(NULL));
+		goto out;
+	}
+	c->db = db;
+	snprintf(c->name, sizeof c->name, "%s", name);
+	if ((rc = rv_persist_create(c, dir, &db->opts)) != RV_OK) {
+		rc = rv_error(db, rc, "%s", rv_error_message(c));
+		vfs->list(dir, unlink_entry, dir);
+		vfs->rmdir(dir);
+		goto out;
+	}
+	if ((e = vfs->sync_dir(db->path)) != 0) {
+		rc = rv_io_error(db, e, db->path, "cannot sync the database directory");
+		goto out;
+	}
+	if (remember(db, c) != RV_OK) {
+		rc = rv_error(db, RV_ENOMEM, "out of memory");
+		goto out;
+	}
+	*out = c;
+	c = NULL;
+out:
+	if (c) {
+		if (c->persist)
+			rv_persist_close(c);
+		rv_coll_destroy(c);
+	}
+	rv_free(dir);
+	return rc;
+}
+
+int rv_db_open_collection(rv_db *db, const char *name, rv_collection **out)
+{
+	if (!db || !out)
+		return rv_error(db, RV_EINVAL, "NULL argument");
+	*out = NULL;
+	int rc = check_name(db, name);
+	if (rc != RV_OK)
+		return rc;
+	if (find_open(db, name))
+		return rv_error(db, RV_EBUSY, "collection \"%s\" is already open in this database handle", name);
+	char *dir = rv_path_join(db->path, name);
+	if (!dir)
+		return rv_error(db, RV_ENOMEM, "out of memory");
+	rv_collection *c = NULL;
+	rv_options o;
+	if (!has_manifest(dir)) {
+		rc = rv_error(db, RV_ENOTFOUND, "no collection \"%s\" in %s", name, db->path);
+		goto out;
+	}
+	if ((rc = rv_persist_read_options(db, dir, &o)) != RV_OK)
+		goto out;
+	if ((rc = rv_coll_new(&o, &c)) != RV_OK) {
+		rc = rv_error(db, rc, "%s", rv_error_message(NULL));
+		goto out;
+	}
+	c->db = db;
+	c->readonly = db->lock == NULL;
+	snprintf(c->name, sizeof c->name, "%s", name);
+	if ((rc = rv_persist_load(c, dir, &db->opts)) != RV_OK) {
+		rc = rv_error(db, rc, "%s", rv_error_message(c));
+		goto out;
+	}
+	if (remember(db, c) != RV_OK) {
+		rc = rv_error(db, RV_ENOMEM, "out of memory");
+		goto out;
+	}
+	*out = c;
+	c = NULL;
+out:
+	if (c) {
+		if (c->persist)
+			rv_persist_close(c);
+		rv_coll_destroy(c);
+	}
+	rv_free(dir);
+	return rc;
+}
+
+int rv_db_drop_collection(rv_db *db, const char *name)
+{
+	if (!db)
+		return rv_error(NULL, RV_EINVAL, "db is NULL");
+	int rc = check_name(db, name);
+	if (rc != RV_OK)
+		return rc;
+	if (!db->lock)
+		return rv_error(db, RV_EREADONLY, "%s: opened read-only", db->path);
+	if (find_open(db, name))
+		return rv_error(db, RV_EBUSY, "collection \"%s\" is open; close it first", name);
+	char *dir = rv_path_join(db->path, name);
+	if (!dir)
+		return rv_error(db, RV_ENOMEM, "out of memory");
+	if (!has_manifest(dir)) {
+		rc = rv_error(db, RV_ENOTFOUND, "no collection \"%s\" in %s", name, db->path);
+	} else {
+		/* the manifest first: from then on the collection no longer exists,
+		 * whatever else a crash leaves behind */
+		char *m = rv_path_join(dir, "MANIFEST");
+		const rv_vfs *vfs = rv_vfs_current();
+		int e = m ? vfs->unlink(m) : -ENOMEM;
+		rv_free(m);
+		if (e != 0) {
+			rc = rv_io_error(db, e, dir, "cannot remove the manifest of");
+		} else {
+			vfs->sync_dir(dir);
+			vfs->list(dir, unlink_entry, dir);
+			if ((e = vfs->rmdir(dir)) != 0)
+				rc = rv_io_error(db, e, dir, "cannot remove");
+			vfs->sync_dir(db->path);
+		}
+	}
+	rv_free(dir);
+	return rc;
+}
+
+typedef struct list_ctx {
+	rv_db *db;
+	char *buf;
+	size_t size, used;
+	int count;
+} list_ctx;
+
+static int add_name(void *arg, const char *name, bool is_dir)
+{
+	list_ctx *l = arg;
+	if (!is_dir || check_name(NULL, name) != RV_OK)
+		return 0;
+	char *dir = rv_path_join(l->db->path, name);
+	bool yes = dir && has_manifest(dir);
+	rv_free(dir);
+	if (!yes)
+		return 0;
+	size_t n = strlen(name) + 1;
+	if (l->buf && l->used + n <= l->size)
+		memcpy(l->buf + l->used, name, n);
+	l->used += n;
+	l->count++;
+	return 0;
+}
+
+int rv_db_list_collections(rv_db *db, char *buf, size_t size, size_t *needed)
+{
+	if (!db)
+		return rv_error(NULL, RV_EINVAL, "db is NULL");
+	list_ctx l = {db, buf, size, 0, 0};
+	int e = rv_vfs_current()->list(db->path, add_name, &l);
+	if (e < 0)
+		return rv_io_error(db, e, db->path, "cannot list");
+	if (needed)
+		*needed = l.used;
+	if (l.used > size || (!buf && l.used))
+		return rv_error(db, RV_ERANGE, "the names need %zu bytes", l.used);
+	return l.count;
+}
+
+/* All collection names, NUL-separated, in a new buffer; *n of them. */
+static int all_names(rv_db *db, char **names, int *n)
+{
+	size_t need = 0;
+	*names = NULL;
+	*n = 0;
+	int rc = rv_db_list_collections(db, NULL, 0, &need);
+	if (rc < 0 && rc != RV_ERANGE)
+		return rc;
+	char *buf = rv_malloc(need ? need : 1);
+	if (!buf)
+		return rv_error(db, RV_ENOMEM, "out of memory");
+	rc = need ? rv_db_list_collections(db, buf, need, &need) : 0;
+	if (rc < 0) {
+		rv_free(buf);
+		return rc;
+	}
+	*names = buf;
+	*n = rc;
+	return RV_OK;
+}
+
+int rv_db_backup(rv_db *db, const char *dest)
+{
+	if (!db || !dest || !*dest)
+		return rv_error(db, RV_EINVAL, "NULL argument");
+	const rv_vfs *vfs = rv_vfs_current();
+	if (vfs->stat(dest, NULL, NULL) == 0)
+		return rv_error(db, RV_EEXIST, "%s already exists; back up into a new directory", dest);
+	int e = vfs->mkdir(dest);
+	if (e != 0)
+		return rv_io_error(db, e, dest, "cannot create");
+	int rc = write_marker(db, dest), n = 0;
+	char *names = NULL;
+	if (rc == RV_OK)
+		rc = all_names(db, &names, &n);
+	const char *name = names;
+	for (int i = 0; rc == RV_OK && i < n; i++, name += strlen(name) + 1) {
+		char *to = rv_path_join(dest, name);
+		if (!to) {
+			rc = rv_error(db, RV_ENOMEM, "out of memory");
+			break;
+		}
+		rv_collection *c = find_open(db, name);
+		bool opened_here = false;
+		if (!c) {
+			rc = rv_db_open_collection(db, name, &c);
+			opened_here = rc == RV_OK;
+		}
+		if (rc == RV_OK) {
+			rc = rv_persist_backup(c, to);
+			if (rc != RV_OK)
+				rc = rv_error(db, rc, "%s", rv_error_message(c));
+		}
+		if (opened_here)
+			rv_collection_free(c);
+		rv_free(to);
+	}
+	rv_free(names);
+	if (rc == RV_OK && (e = vfs->sync_dir(dest)) != 0)
+		rc = rv_io_error(db, e, dest, "cannot sync");
+	return rc;
+}
+
+int rv_db_check(const char *path, char *problem, size_t size)
+{
+	if (!problem || size == 0)
+		return rv_error(NULL, RV_EINVAL, "problem buffer is empty");
+	problem[0] = '\0';
+	rv_db_options o;
+	rv_db_options_init(&o);
+	o.flags = RV_DB_READONLY;
+	rv_db *db;
+	int rc = rv_db_open(path, &o, &db);
+	if (rc != RV_OK) {
+		snprintf(problem, size, "%s", rv_error_message(NULL));
+		return rc == RV_ENOTFOUND || rc == RV_EINVAL ? rc : RV_ECORRUPT;
+	}
+	int n = 0;
+	char *names = NULL;
+	rc = all_names(db, &names, &n);
+	if (rc != RV_OK)
+		snprintf(problem, size, "%s", rv_error_message(db));
+	const char *name = names;
+	for (int i = 0; rc == RV_OK && i < n; i++, name += strlen(name) + 1) {
+		char *dir = rv_path_join(path, name);
+		rc = dir ? rv_persist_verify(NULL, dir, problem, size) : RV_ENOMEM;
+		rv_free(dir);
+	}
+	rv_free(names);
+	rv_db_close(db);
+	if (rc != RV_OK && !problem[0])
+		snprintf(problem, size, "%s", rv_error_message(NULL));
+	return rc == RV_OK || rc == RV_ENOMEM || rc == RV_EIO ? rc : RV_ECORRUPT;
+}
