@@ -141,8 +141,11 @@ class Collection {
     this.#open();
     const s = idString(id);
     const { array, owned } = toFloat32(vector);
-    const flags = (upsert ? binding.UPSERT : 0) | (owned ? binding.OWNED : 0);
-    return this.#write(() => this.#native.insert(s, 1, array, flags));
+    // The write may wait its turn behind earlier writes: take the snapshot
+    // now, so that changing the caller's array after the call changes nothing.
+    const mine = owned ? array : array.slice();
+    const flags = (upsert ? binding.UPSERT : 0) | binding.OWNED;
+    return this.#write(() => this.#native.insert(s, 1, mine, flags));
   }
 
   /** Insert or replace. */
