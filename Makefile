@@ -91,11 +91,20 @@ deps:
 # native tests run (the ports are other compilers).
 ifeq ($(SANITIZE),)
 test: deps
-	$(MAKE) test-c test-cli
+	$(MAKE) test-c test-cli node-test
 	$(MAKE) wasm-test cross-test
 else
 test: test-c test-cli
 endif
+
+# The Node.js package (node/, issue #6): `npm install` builds the addon
+# with node-gyp from the core sources (offline: the package has no
+# dependencies; incremental after the first build), then its node --test
+# suite runs (the differential test installs ruvector@0.3.2 into
+# build/npm-peers/ and skips, saying so, only without a registry).
+.PHONY: node-test
+node-test:
+	cd node && npm install --no-audit --no-fund && node --expose-gc --test test/
 
 wasm-test:
 	sh scripts/wasm-test.sh
