@@ -74,7 +74,7 @@ static int check_name(const void *h, const char *name)
 static int write_marker(const void *h, const char *path)
 {
 	unsigned char m[MARKER_BYTES] = {0};
-	return rv_record_write(h, path, "RUVECTOR", MARKER_MAGIC, m, sizeof m);
+	return rv_record_write(h, path, "RUVECTOR", MARKER_MAGIC, m, sizeof m, NULL);
 }
 
 /* The directory part of path ("." when there is none). */
@@ -91,6 +91,16 @@ static void parent_of(const char *path, char *out, size_t size)
 		out[1] = '\0';
 	else
 		*slash = '\0';
+}
+
+static int unlink_entry(void *ctx, const char *name, bool is_dir)
+{
+	const char *dir = ctx;
+	char *p = rv_path_join(dir, name);
+	if (p)
+		is_dir ? rv_vfs_current()->rmdir(p) : rv_vfs_current()->unlink(p);
+	rv_free(p);
+	return 0;
 }
 
 int rv_db_open(const char *path, const rv_db_options *opts, rv_db **out)
@@ -141,9 +151,14 @@ int rv_db_open(const char *path, const rv_db_options *opts, rv_db **out)
 		}
 		char parent[4096];
 		parent_of(path, parent, sizeof parent);
-		vfs->sync_dir(parent);
-		if ((rc = write_marker(NULL, path)) != RV_OK)
+		if ((rc = write_marker(NULL, path)) != RV_OK || (e = vfs->sync_dir(parent)) != 0) {
+			/* a failed create leaves no database behind */
+			if (rc == RV_OK)
+				rc = rv_io_error(NULL, e, parent, "cannot sync the directory holding");
+			vfs->list(path, unlink_entry, (void *)path);
+			vfs->rmdir(path);
 			goto fail;
+		}
 	} else if (e != 0) {
 		rc = rv_io_error(NULL, e, path, "cannot open");
 		goto fail;
@@ -258,16 +273,6 @@ static bool has_manifest(const char *dir)
 	return yes;
 }
 
-static int unlink_entry(void *ctx, const char *name, bool is_dir)
-{
-	const char *dir = ctx;
-	char *p = rv_path_join(dir, name);
-	if (p)
-		is_dir ? rv_vfs_current()->rmdir(p) : rv_vfs_current()->unlink(p);
-	rv_free(p);
-	return 0;
-}
-
 int rv_db_create_collection(rv_db *db, const char *name, const rv_options *o, rv_collection **out)
 {
 	if (!db || !out)
@@ -315,12 +320,15 @@ int rv_db_create_collection(rv_db *db, const char *name, const rv_options *o, rv
 		vfs->rmdir(dir);
 		goto out;
 	}
-	if ((e = vfs->sync_dir(db->path)) != 0) {
+	if ((e = vfs->sync_dir(db->path)) != 0)
 		rc = rv_io_error(db, e, db->path, "cannot sync the database directory");
-		goto out;
-	}
-	if (remember(db, c) != RV_OK) {
+	else if (remember(db, c) != RV_OK)
 		rc = rv_error(db, RV_ENOMEM, "out of memory");
+	if (rc != RV_OK) {
+		/* a failed create leaves no collection behind */
+		rv_persist_close(c);
+		vfs->list(dir, unlink_entry, dir);
+		vfs->rmdir(dir);
 		goto out;
 	}
 	*out = c;

@@ -150,11 +150,12 @@ static int read_manifest(const void *h, const char *dir, rv_options *o, uint64_t
 	return rc;
 }
 
-static int write_manifest(const void *h, const char *dir, const rv_options *o, uint64_t gen, bool has_seg)
+static int write_manifest(const void *h, const char *dir, const rv_options *o, uint64_t gen, bool has_seg,
+                          bool *renamed)
 {
 	unsigned char m[MANIFEST_BYTES];
 	encode_manifest(o, gen, has_seg, m);
-	return rv_record_write(h, dir, "MANIFEST", MANIFEST_MAGIC, m, sizeof m);
+	return rv_record_write(h, dir, "MANIFEST", MANIFEST_MAGIC, m, sizeof m, renamed);
 }
 
 int rv_persist_read_options(const void *h, const char *dir, rv_options *o)
@@ -519,9 +520,25 @@ int rv_persist_checkpoint(rv_collection *c, bool compact)
 	rv_rwlock_unlock(&x->rw);
 	if (rc == RV_OK)
 		rc = rv_wal_create(c, wal, gen, &p->wp, &nw);
+	bool renamed = false;
 	if (rc == RV_OK)
-		rc = write_manifest(c, p->dir, &c->opts, gen, true);
-	if (rc != RV_OK) {
+		rc = write_manifest(c, p->dir, &c->opts, gen, true, &renamed);
+	if (rc != RV_OK && renamed) {
+		/* The new manifest is in place but the directory sync failed:
+		 * generation `gen` is what opening finds now, yet a power loss may
+		 * bring generation gen-1 back. Keep every file of both, switch to
+		 * the new generation, and stop accepting writes (the read-only
+		 * error state), as for any failed sync. */
+		rv_mutex_lock(&p->mu);
+		rv_wal *old = p->wal;
+		p->wal = nw;
+		p->gen = gen;
+		p->has_segment = true;
+		rv_mutex_unlock(&p->mu);
+		rv_wal_fail(nw, "the directory sync after a checkpoint failed");
+		rv_wal_retire(old);
+		rv_wal_unref(old);
+	} else if (rc != RV_OK) {
 		/* generation `gen` never became current: remove its files */
 		if (nw)
 			rv_wal_retire(nw), rv_wal_unref(nw);
@@ -757,7 +774,7 @@ int rv_persist_create(rv_collection *c, const char *dir, const rv_db_options *db
 	char *wal = file_in(dir, "wal-", 1, ".log");
 	int rc = wal ? rv_wal_create(c, wal, 1, &p->wp, &p->wal) : rv_error(c, RV_ENOMEM, "out of memory");
 	if (rc == RV_OK)
-		rc = write_manifest(c, dir, &c->opts, 1, false);
+		rc = write_manifest(c, dir, &c->opts, 1, false, NULL);
 	if (rc != RV_OK) {
 		if (p->wal)
 			rv_wal_retire(p->wal), rv_wal_unref(p->wal);
@@ -906,7 +923,7 @@ int rv_persist_backup(rv_collection *c, const char *dest)
 	if (rc == RV_OK)
 		rc = copy_file(c, fw, wal, wal_end, dwal);
 	if (rc == RV_OK)
-		rc = write_manifest(c, dest, &o, gen, has_seg);
+		rc = write_manifest(c, dest, &o, gen, has_seg, NULL);
 	if (fs)
 		vfs->close(fs);
 	if (fw)

@@ -80,8 +80,10 @@ int rv_check_header(const void *handle, const char *path, const unsigned char *h
 }
 
 int rv_record_write(const void *handle, const char *dir, const char *name, const char magic[8],
-                    const void *payload, size_t len)
+                    const void *payload, size_t len, bool *renamed)
 {
+	if (renamed)
+		*renamed = false;
 	if (len > RV_RECORD_MAX)
 		return rv_error(handle, RV_EINVAL, "%s/%s: record of %zu bytes is too large", dir, name, len);
 	const rv_vfs *vfs = rv_vfs_current();
@@ -121,6 +123,8 @@ int rv_record_write(const void *handle, const char *dir, const char *name, const
 		rc = rv_io_error(handle, e, path, "cannot rename into place");
 		goto out;
 	}
+	if (renamed)
+		*renamed = true;
 	if ((e = vfs->sync_dir(dir)) != 0)
 		rc = rv_io_error(handle, e, dir, "cannot sync directory");
 out:

@@ -74,9 +74,12 @@ void rv_put_header(unsigned char *hdr, const char magic[8]);
  * version, payload length, payload CRC, header CRC] [payload]. */
 #define RV_RECORD_MAX (16u << 20)
 /* Replace dir/name atomically: write dir/name.tmp, sync it, rename it over
- * dir/name, sync dir. Fails with nothing changed. */
+ * dir/name, sync dir. On failure *renamed (may be NULL) says whether the new
+ * record had already replaced the old one (only the directory sync
+ * failed: the new record is what a reader sees now, but a power loss may
+ * bring the old one back). */
 int rv_record_write(const void *handle, const char *dir, const char *name, const char magic[8],
-                    const void *payload, size_t len);
+                    const void *payload, size_t len, bool *renamed);
 /* Read and verify a record file. *payload is rv_malloc'd (rv_free it).
  * RV_EIO / RV_EFORMAT / RV_ECORRUPT / RV_EVERSION / RV_EUNSUPPORTED with
  * the path and offset in the message. */
@@ -122,6 +125,9 @@ int rv_wal_sync(rv_wal *w);
 /* The WAL's frames are now covered by a checkpoint: pending and later
  * commits succeed without syncing. */
 void rv_wal_retire(rv_wal *w);
+/* Put the log into its read-only error state for a failure outside it
+ * (a checkpoint whose manifest rename may not be durable). */
+void rv_wal_fail(rv_wal *w, const char *why);
 /* Reference counting: the collection holds one; a writer between its
  * append and its commit holds another, so a checkpoint that replaces the
  * WAL cannot free it under the writer. */

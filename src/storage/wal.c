@@ -497,6 +497,13 @@ static void *flusher_main(void *arg)
 	return NULL;
 }
 
+void rv_wal_fail(rv_wal *w, const char *why)
+{
+	rv_mutex_lock(&w->mu);
+	set_failed(w, RV_EREADONLY, "%s: %s", w->path, why);
+	rv_mutex_unlock(&w->mu);
+}
+
 void rv_wal_retire(rv_wal *w)
 {
 	rv_mutex_lock(&w->mu);
