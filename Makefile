@@ -106,6 +106,10 @@ endif
 node-test:
 	cd node && npm install --no-audit --no-fund && node --expose-gc --test test/
 
+# 10,000 kill -9 cycles (tests/test_crash.c runs 300 in every `make test`).
+stress: $(BUILD)/tests/test_crash
+	RV_CRASH_CYCLES=10000 $(BUILD)/tests/test_crash
+
 wasm-test:
 	sh scripts/wasm-test.sh
 cross-test: ; sh scripts/cross-test.sh
