@@ -40,6 +40,8 @@
         "<(core)/src/index/hnsw_check.c",
         "<(core)/src/collection/idmap.c",
         "<(core)/src/collection/collection.c",
+        "<(core)/src/collection/db.c",
+        "<(core)/src/collection/persist.c",
         "<(core)/src/io/vecs_file.c",
         "<(core)/src/storage/files.c",
         "<(core)/src/storage/segment.c",
