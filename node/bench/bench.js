@@ -30,7 +30,7 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const skipPeer = args.includes('--skip-peer');
 const efArg = args.indexOf('--ef');
-const EFS = efArg >= 0 ? args[efArg + 1].split(',').map(Number) : [10, 20, 40, 80, 160];
+const EFS = efArg >= 0 ? args[efArg + 1].split(',').map(Number) : [10, 20, 24, 28, 32, 40, 80, 160];
 const DATASET = 'sift-wp-100k-128-l2';
 const M = 16, EFC = 200, K = 10;
 
