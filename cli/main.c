@@ -20,6 +20,15 @@ static const struct {
 } commands[] = {
 	{"version", cmd_version, "print the version and the SIMD instruction set in use"},
 	{"bench", cmd_bench, "build an index from fvecs files and measure recall, QPS and latency"},
+	{"create", cmd_create, "create a collection (and the database directory if needed)"},
+	{"import", cmd_import, "insert the vectors of an fvecs file, printing 'acked N' as they become durable"},
+	{"count", cmd_count, "print the number of vectors in a collection"},
+	{"search", cmd_search, "print the k nearest ids and distances for each query vector"},
+	{"delete", cmd_delete, "delete vectors by id"},
+	{"compact", cmd_compact, "reclaim the space of deleted vectors"},
+	{"check", cmd_check, "verify every checksum and graph of a database"},
+	{"backup", cmd_backup, "copy a database consistently while it is in use"},
+	{"info", cmd_info, "list collections: counts, sizes, format version"},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,475 @@
+/*
+ * cmd_db.c: the database commands that work on whole collections or whole
+ * databases, and the helpers every database command shares.
+ *
+ *   ruvector create DB COLL --dim D [--metric M] [--m ..] [--ef-construction ..]
+ *   ruvector compact DB COLL
+ *   ruvector check DB
+ *   ruvector backup DB DEST
+ *   ruvector info DB [--json]
+ *
+ * (import, count, search and delete are in cmd_vectors.c.) Each is a thin
+ * shell over the "Databases" section of ruvector.h: the messages printed
+ * on failure are the library's, which name the file, offset, argument or
+ * character at fault. Exit status: 0 success, 1 failure (message on
+ * stderr), 2 bad command line.
+ *
+ * Commands that only read (check, backup, info, and count and search)
+ * open the database read-only, which takes no lock, so they work while
+ * another process writes. Commands that write take the database's writer
+ * lock and fail at once, naming it, while another process holds it.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* ---- shared helpers ---- */
+
+int cli_fail(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "ruvector %s: ", cmd);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return EXIT_FAIL;
+}
+
+int cli_synopsis(const char *cmd, const char *usage)
+{
+	const char *end = strstr(usage, "\n\n");
+	fprintf(stderr, "%.*s\nrun 'ruvector %s --help' for more.\n", end ? (int)(end - usage) : (int)strlen(usage),
+	        usage, cmd);
+	return EXIT_USAGE;
+}
+
+int cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "ruvector %s: ", cmd);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return cli_synopsis(cmd, usage);
+}
+
+bool arg_positional(const char *cmd, const char *usage, const char *arg, const char **pos, int *n, int max)
+{
+	if (*n >= max) {
+		cli_usage_error(cmd, usage, "unexpected argument '%s'", arg);
+		return false;
+	}
+	pos[(*n)++] = arg;
+	return true;
+}
+
+bool arg_durability(int argc, char **argv, int *i, rv_durability *out)
+{
+	const char *v;
+	if (!arg_str(argc, argv, i, &v))
+		return false;
+	if (!strcmp(v, "full"))
+		*out = RV_SYNC_FULL;
+	else if (!strcmp(v, "normal"))
+		*out = RV_SYNC_NORMAL;
+	else if (!strcmp(v, "off"))
+		*out = RV_SYNC_OFF;
+	else {
+		fprintf(stderr, "ruvector: --durability must be full, normal or off, not '%s'\n", v);
+		return false;
+	}
+	return true;
+}
+
+int db_open(const char *cmd, const char *path, uint32_t flags, rv_durability dur, rv_db **out)
+{
+	rv_db_options o;
+	rv_db_options_init(&o);
+	o.flags = flags;
+	o.durability = dur;
+	int rc = rv_db_open(path, &o, out);
+	if (rc == RV_OK)
+		return EXIT_OK;
+	if (rc == RV_ENOTFOUND)
+		return cli_fail(cmd, "%s: no database here (create one with 'ruvector create %s COLL --dim D')", path,
+		                path);
+	cli_fail(cmd, "%s", rv_errmsg(NULL));
+	if (rc == RV_EBUSY)
+		fprintf(stderr,
+		        "ruvector %s: the database is locked by another writer; retry when it has finished "
+		        "(count, search, info, check and backup work meanwhile)\n",
+		        cmd);
+	return EXIT_FAIL;
+}
+
+int db_open_coll(const char *cmd, rv_db *db, const char *name, rv_collection **out)
+{
+	if (rv_db_open_collection(db, name, out) == RV_OK)
+		return EXIT_OK;
+	return cli_fail(cmd, "%s", rv_db_errmsg(db));
+}
+
+int db_close(const char *cmd, rv_db *db, int status)
+{
+	int rc = rv_db_close(db);
+	/* The message of a failed close is attached to the handle that close
+	 * has just freed, so only the code can be reported. */
+	if (rc != RV_OK)
+		return cli_fail(cmd, "closing the database failed: %s", rv_strerror(rc));
+	return status;
+}
+
+/* Parse the options every database command shares. Returns 1 when argv[*i]
+ * was one of them (and *ok says whether it parsed), 0 when it was not. */
+static int common_opt(int argc, char **argv, int *i, rv_durability *dur, bool *ok)
+{
+	if (dur && !strcmp(argv[*i], "--durability")) {
+		*ok = arg_durability(argc, argv, i, dur);
+		return 1;
+	}
+	return 0;
+}
+
+static bool is_help(const char *a) { return !strcmp(a, "--help") || !strcmp(a, "-h"); }
+static bool is_option(const char *a) { return a[0] == '-' && a[1] != '\0'; }
+
+/* ---- create ---- */
+
+static const char create_usage[] =
+	"usage: ruvector create DB COLL --dim D [--metric l2|ip|cosine|l1] [--m 16]\n"
+	"                       [--ef-construction 200] [--ef-search 64] [--alpha 1.1]\n"
+	"                       [--threads T] [--seed S] [--durability full|normal|off]\n"
+	"\n"
+	"Creates the collection COLL in the database directory DB, and the database\n"
+	"itself when DB does not exist. The metric defaults to l2. Collection names are\n"
+	"1..64 letters, digits, '_', '-' and '.', not starting with '.'.\n"
+	"--threads is stored with the collection: the threads later imports use\n"
+	"(default 0: one per CPU).\n";
+
+int cmd_create(int argc, char **argv)
+{
+	const char *cmd = "create", *pos[2], *v;
+	int npos = 0;
+	bool opts_done = false;
+	rv_durability dur = RV_SYNC_FULL;
+	rv_options o;
+	rv_options_init(&o);
+	uint64_t dim = 0, m = o.m, efc = o.ef_construction, efs = o.ef_search, threads = o.threads, seed = o.seed;
+	double alpha = o.prune_alpha;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool ok = true;
+		if (opts_done || !is_option(a))
+			ok = arg_positional(cmd, create_usage, a, pos, &npos, 2);
+		else if (!strcmp(a, "--"))
+			opts_done = true;
+		else if (is_help(a)) {
+			fputs(create_usage, stdout);
+			return EXIT_OK;
+		} else if (common_opt(argc, argv, &i, &dur, &ok))
+			;
+		else if (!strcmp(a, "--dim"))
+			ok = arg_u64(argc, argv, &i, 1, RV_DIM_MAX, &dim);
+		else if (!strcmp(a, "--metric")) {
+			ok = arg_str(argc, argv, &i, &v);
+			if (ok && rv_metric_parse(v, &o.metric) != RV_OK) {
+				fprintf(stderr, "ruvector create: unknown metric '%s' (l2, ip, cosine, l1)\n", v);
+				ok = false;
+			}
+		} else if (!strcmp(a, "--m"))
+			ok = arg_u64(argc, argv, &i, RV_M_MIN, RV_M_MAX, &m);
+		else if (!strcmp(a, "--ef-construction"))
+			ok = arg_u64(argc, argv, &i, 1, RV_EF_MAX, &efc);
+		else if (!strcmp(a, "--ef-search"))
+			ok = arg_u64(argc, argv, &i, 1, RV_EF_MAX, &efs);
+		else if (!strcmp(a, "--alpha"))
+			ok = arg_double(argc, argv, &i, 1.0, 2.0, &alpha);
+		else if (!strcmp(a, "--threads"))
+			ok = arg_u64(argc, argv, &i, 0, 1024, &threads);
+		else if (!strcmp(a, "--seed"))
+			ok = arg_u64(argc, argv, &i, 0, UINT64_MAX, &seed);
+		else
+			return cli_usage_error(cmd, create_usage, "unknown option '%s'", a);
+		if (!ok)
+			return cli_synopsis(cmd, create_usage);
+	}
+	if (npos != 2)
+		return cli_usage_error(cmd, create_usage, "give a database and a collection name");
+	if (!dim)
+		return cli_usage_error(cmd, create_usage, "--dim is required");
+	o.dim = (uint32_t)dim;
+	o.m = (uint32_t)m;
+	o.ef_construction = (uint32_t)efc;
+	o.ef_search = (uint32_t)efs;
+	o.prune_alpha = (float)alpha;
+	o.threads = (uint32_t)threads;
+	o.seed = seed;
+
+	rv_db *db;
+	if (db_open(cmd, pos[0], RV_DB_CREATE, dur, &db) != EXIT_OK)
+		return EXIT_FAIL;
+	rv_collection *c;
+	int status = EXIT_OK;
+	if (rv_db_create_collection(db, pos[1], &o, &c) != RV_OK)
+		status = cli_fail(cmd, "%s", rv_db_errmsg(db));
+	status = db_close(cmd, db, status);
+	if (status == EXIT_OK)
+		printf("created collection %s in %s (dim %u, metric %s, m %u, ef_construction %u)\n", pos[1], pos[0],
+		       o.dim, rv_metric_name(o.metric), o.m, o.ef_construction);
+	return status;
+}
+
+/* ---- compact ---- */
+
+static const char compact_usage[] =
+	"usage: ruvector compact DB COLL [--durability full|normal|off]\n"
+	"\n"
+	"Reclaims the space of deleted vectors: repairs the graph, renumbers the live\n"
+	"vectors densely and writes a new segment (a checkpoint), which also empties\n"
+	"the log. Prints the segment and log sizes before and after.\n";
+
+int cmd_compact(int argc, char **argv)
+{
+	const char *cmd = "compact", *pos[2];
+	int npos = 0;
+	bool opts_done = false;
+	rv_durability dur = RV_SYNC_FULL;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool ok = true;
+		if (opts_done || !is_option(a))
+			ok = arg_positional(cmd, compact_usage, a, pos, &npos, 2);
+		else if (!strcmp(a, "--"))
+			opts_done = true;
+		else if (is_help(a)) {
+			fputs(compact_usage, stdout);
+			return EXIT_OK;
+		} else if (common_opt(argc, argv, &i, &dur, &ok))
+			;
+		else
+			return cli_usage_error(cmd, compact_usage, "unknown option '%s'", a);
+		if (!ok)
+			return cli_synopsis(cmd, compact_usage);
+	}
+	if (npos != 2)
+		return cli_usage_error(cmd, compact_usage, "give a database and a collection name");
+	rv_db *db;
+	rv_collection *c;
+	if (db_open(cmd, pos[0], 0, dur, &db) != EXIT_OK)
+		return EXIT_FAIL;
+	if (db_open_coll(cmd, db, pos[1], &c) != EXIT_OK)
+		return db_close(cmd, db, EXIT_FAIL);
+	rv_storage_stats before, after;
+	rv_collection_storage(c, &before);
+	size_t count = rv_count(c);
+	double t0 = now_s();
+	if (rv_compact(c) != RV_OK) {
+		cli_fail(cmd, "%s", rv_errmsg(c));
+		return db_close(cmd, db, EXIT_FAIL);
+	}
+	double secs = now_s() - t0;
+	rv_collection_storage(c, &after);
+	printf("before: segment %llu bytes, log %llu bytes, generation %llu\n", (unsigned long long)before.segment_bytes,
+	       (unsigned long long)before.wal_bytes, (unsigned long long)before.generation);
+	printf("after:  segment %llu bytes, log %llu bytes, generation %llu\n", (unsigned long long)after.segment_bytes,
+	       (unsigned long long)after.wal_bytes, (unsigned long long)after.generation);
+	fprintf(stderr, "compacted %s: %zu vectors in %.2f s\n", pos[1], count, secs);
+	return db_close(cmd, db, EXIT_OK);
+}
+
+/* ---- check ---- */
+
+static const char check_usage[] =
+	"usage: ruvector check DB\n"
+	"\n"
+	"Verifies the database without changing it: every file header, every checksum\n"
+	"of every segment block and log frame, and every collection's graph. Prints\n"
+	"'ok' and exits 0 when clean; otherwise prints the first problem found (the\n"
+	"file and byte offset) on stderr and exits 1. Works while another process\n"
+	"writes.\n";
+
+int cmd_check(int argc, char **argv)
+{
+	const char *cmd = "check", *pos[1];
+	int npos = 0;
+	bool opts_done = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (opts_done || !is_option(a)) {
+			if (!arg_positional(cmd, check_usage, a, pos, &npos, 1))
+				return EXIT_USAGE;
+		} else if (!strcmp(a, "--"))
+			opts_done = true;
+		else if (is_help(a)) {
+			fputs(check_usage, stdout);
+			return EXIT_OK;
+		} else
+			return cli_usage_error(cmd, check_usage, "unknown option '%s'", a);
+	}
+	if (npos != 1)
+		return cli_usage_error(cmd, check_usage, "give a database");
+	char problem[1024];
+	int rc = rv_db_check(pos[0], problem, sizeof problem);
+	if (rc == RV_OK) {
+		printf("ok\n");
+		return EXIT_OK;
+	}
+	if (rc == RV_ENOTFOUND)
+		return cli_fail(cmd, "%s: no database here", pos[0]);
+	return cli_fail(cmd, "%s", problem[0] ? problem : rv_strerror(rc));
+}
+
+/* ---- backup ---- */
+
+static const char backup_usage[] =
+	"usage: ruvector backup DB DEST\n"
+	"\n"
+	"Copies the database into the new directory DEST (which must not exist),\n"
+	"consistently: each collection's copy holds every write acknowledged before\n"
+	"the copy began, and no partial batch. Opens DB read-only, so it works while\n"
+	"another process writes. Check the copy with 'ruvector check DEST'.\n";
+
+int cmd_backup(int argc, char **argv)
+{
+	const char *cmd = "backup", *pos[2];
+	int npos = 0;
+	bool opts_done = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (opts_done || !is_option(a)) {
+			if (!arg_positional(cmd, backup_usage, a, pos, &npos, 2))
+				return EXIT_USAGE;
+		} else if (!strcmp(a, "--"))
+			opts_done = true;
+		else if (is_help(a)) {
+			fputs(backup_usage, stdout);
+			return EXIT_OK;
+		} else
+			return cli_usage_error(cmd, backup_usage, "unknown option '%s'", a);
+	}
+	if (npos != 2)
+		return cli_usage_error(cmd, backup_usage, "give a database and a destination directory");
+	rv_db *db;
+	if (db_open(cmd, pos[0], RV_DB_READONLY, RV_SYNC_FULL, &db) != EXIT_OK)
+		return EXIT_FAIL;
+	double t0 = now_s();
+	if (rv_db_backup(db, pos[1]) != RV_OK) {
+		cli_fail(cmd, "%s", rv_db_errmsg(db));
+		return db_close(cmd, db, EXIT_FAIL);
+	}
+	printf("backed up %s to %s in %.2f s\n", pos[0], pos[1], now_s() - t0);
+	return db_close(cmd, db, EXIT_OK);
+}
+
+/* ---- info ---- */
+
+static const char info_usage[] =
+	"usage: ruvector info DB [--json]\n"
+	"\n"
+	"Lists the database's collections: name, vector count, dimension, metric,\n"
+	"checkpoint generation, segment bytes, log bytes and on-disk format version.\n"
+	"With --json, one JSON object: {\"database\":..,\"collections\":[{\"name\":..,\n"
+	"\"count\":..,\"dim\":..,\"metric\":..,\"generation\":..,\"segment_bytes\":..,\n"
+	"\"log_bytes\":..,\"format_version\":..}]}. Opens DB read-only.\n";
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+int cmd_info(int argc, char **argv)
+{
+	const char *cmd = "info", *pos[1];
+	int npos = 0;
+	bool opts_done = false, json = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (opts_done || !is_option(a)) {
+			if (!arg_positional(cmd, info_usage, a, pos, &npos, 1))
+				return EXIT_USAGE;
+		} else if (!strcmp(a, "--"))
+			opts_done = true;
+		else if (is_help(a)) {
+			fputs(info_usage, stdout);
+			return EXIT_OK;
+		} else if (!strcmp(a, "--json"))
+			json = true;
+		else
+			return cli_usage_error(cmd, info_usage, "unknown option '%s'", a);
+	}
+	if (npos != 1)
+		return cli_usage_error(cmd, info_usage, "give a database");
+	rv_db *db;
+	if (db_open(cmd, pos[0], RV_DB_READONLY, RV_SYNC_FULL, &db) != EXIT_OK)
+		return EXIT_FAIL;
+	size_t need = 0;
+	int n = rv_db_list_collections(db, NULL, 0, &need);
+	char *names = NULL;
+	if (n == RV_ERANGE) {
+		if (!(names = malloc(need)))
+			return db_close(cmd, db, cli_fail(cmd, "out of memory"));
+		n = rv_db_list_collections(db, names, need, &need);
+	}
+	if (n < 0) {
+		free(names);
+		cli_fail(cmd, "%s", rv_db_errmsg(db));
+		return db_close(cmd, db, EXIT_FAIL);
+	}
+	int status = EXIT_OK;
+	if (json) {
+		printf("{\"database\":");
+		json_string(stdout, pos[0]);
+		printf(",\"collections\":[");
+	} else {
+		printf("database %s: %d collection%s\n", pos[0], n, n == 1 ? "" : "s");
+		if (n)
+			printf("%-20s %12s %6s %-7s %10s %14s %12s %6s\n", "name", "count", "dim", "metric", "generation",
+			       "segment_bytes", "log_bytes", "format");
+	}
+	const char *name = names;
+	int shown = 0;
+	for (int i = 0; i < n; i++, name += strlen(name) + 1) {
+		rv_collection *c;
+		if (rv_db_open_collection(db, name, &c) != RV_OK) {
+			status = cli_fail(cmd, "%s", rv_db_errmsg(db));
+			continue;
+		}
+		rv_options o;
+		rv_storage_stats s;
+		rv_collection_options(c, &o);
+		rv_collection_storage(c, &s);
+		unsigned long long count = (unsigned long long)rv_count(c);
+		if (json) {
+			printf("%s{\"name\":", shown ? "," : "");
+			json_string(stdout, name);
+			printf(",\"count\":%llu,\"dim\":%u,\"metric\":\"%s\",\"generation\":%llu,\"segment_bytes\":%llu,"
+			       "\"log_bytes\":%llu,\"format_version\":%u}",
+			       count, o.dim, rv_metric_name(o.metric), (unsigned long long)s.generation,
+			       (unsigned long long)s.segment_bytes, (unsigned long long)s.wal_bytes, s.format_version);
+		} else {
+			printf("%-20s %12llu %6u %-7s %10llu %14llu %12llu %6u\n", name, count, o.dim,
+			       rv_metric_name(o.metric), (unsigned long long)s.generation,
+			       (unsigned long long)s.segment_bytes, (unsigned long long)s.wal_bytes, s.format_version);
+		}
+		shown++;
+		rv_collection_free(c); /* keep one open at a time */
+	}
+	if (json)
+		printf("]}\n");
+	free(names);
+	return db_close(cmd, db, status);
+}

@@ -1,0 +1,366 @@
+/*
+ * cmd_vectors.c: the database commands that move vectors in and out of a
+ * collection.
+ *
+ *   ruvector import DB COLL FILE.fvecs [--batch N]
+ *   ruvector count DB COLL
+ *   ruvector search DB COLL --query Q.fvecs -k 10 [--ef E]
+ *   ruvector delete DB COLL ID...
+ *
+ * import writes one insert batch per --batch vectors; each rv_insert_batch()
+ * returns once its log frame is as durable as the database's durability
+ * promises, so the line "acked N" printed after it is a promise that the
+ * first N vectors of the file survive a crash. count and search open the
+ * database read-only (no lock), so they run while another process writes,
+ * and see the state as of their open. Helpers shared with cmd_db.c are
+ * declared in cli.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static bool is_help(const char *a) { return !strcmp(a, "--help") || !strcmp(a, "-h"); }
+static bool is_option(const char *a) { return a[0] == '-' && a[1] != '\0'; }
+
+/* ---- import ---- */
+
+static const char import_usage[] =
+	"usage: ruvector import DB COLL FILE.fvecs [--batch 10000] [--start N]\n"
+	"                      [--durability full|normal|off] [--quiet]\n"
+	"\n"
+	"Inserts every vector of FILE.fvecs into the collection COLL, --batch vectors\n"
+	"per atomic batch. Ids are decimal strings: row r of the file (counting from 0)\n"
+	"gets the id START + r, where START is the collection's vector count before the\n"
+	"import (so repeated imports append), or --start N. After deletions the count\n"
+	"is below the highest id, so give --start to avoid ids that exist (an existing\n"
+	"id fails its batch, which is then not inserted).\n"
+	"\n"
+	"After each batch it prints 'acked N' on stdout (N: vectors of this import\n"
+	"stored so far), once they are as durable as --durability promises:\n"
+	"  full (default)  synced to disk: survives kill -9 and power loss\n"
+	"  normal          survives kill -9; synced within 100 ms\n"
+	"  off             survives kill -9; synced only by checkpoints\n"
+	"Progress and the rate go to stderr (--quiet: only errors).\n";
+
+typedef struct progress {
+	bool tty, quiet;
+	double t0, last;
+} progress;
+
+static void progress_show(progress *p, size_t done, size_t total, bool final)
+{
+	double t = now_s();
+	if (p->quiet || (!final && t - p->last < 1.0))
+		return;
+	p->last = t;
+	double secs = t - p->t0, rate = secs > 0 ? (double)done / secs : 0;
+	fprintf(stderr, "%s%zu/%zu vectors (%.0f%%), %.0f vectors/s%s", p->tty ? "\r" : "", done, total,
+	        total ? 100.0 * (double)done / (double)total : 100.0, rate, p->tty && !final ? "" : "\n");
+}
+
+int cmd_import(int argc, char **argv)
+{
+	const char *cmd = "import", *pos[3];
+	int npos = 0;
+	bool opts_done = false, quiet = false, have_start = false;
+	rv_durability dur = RV_SYNC_FULL;
+	uint64_t batch = 10000, start = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool ok = true;
+		if (opts_done || !is_option(a))
+			ok = arg_positional(cmd, import_usage, a, pos, &npos, 3);
+		else if (!strcmp(a, "--"))
+			opts_done = true;
+		else if (is_help(a)) {
+			fputs(import_usage, stdout);
+			return EXIT_OK;
+		} else if (!strcmp(a, "--durability"))
+			ok = arg_durability(argc, argv, &i, &dur);
+		else if (!strcmp(a, "--batch"))
+			ok = arg_u64(argc, argv, &i, 1, 10000000, &batch);
+		else if (!strcmp(a, "--start")) {
+			ok = arg_u64(argc, argv, &i, 0, UINT64_MAX / 2, &start);
+			have_start = true;
+		} else if (!strcmp(a, "--quiet"))
+			quiet = true;
+		else
+			return cli_usage_error(cmd, import_usage, "unknown option '%s'", a);
+		if (!ok)
+			return cli_synopsis(cmd, import_usage);
+	}
+	if (npos != 3)
+		return cli_usage_error(cmd, import_usage, "give a database, a collection and an fvecs file");
+	const char *dbpath = pos[0], *name = pos[1], *file = pos[2];
+
+	/* The file is read and validated whole before the database is touched:
+	 * a truncated file or disagreeing headers insert nothing. */
+	void *data;
+	size_t rows, dim;
+	if (rv_read_vecs(file, 0, 0, &data, &rows, &dim) != RV_OK)
+		return cli_fail(cmd, "%s", rv_errmsg(NULL));
+	const float *vecs = data;
+
+	rv_db *db;
+	rv_collection *c;
+	int status = EXIT_FAIL;
+	char *idtext = NULL;
+	const char **ids = NULL;
+	if (db_open(cmd, dbpath, 0, dur, &db) != EXIT_OK) {
+		rv_free_buffer(data);
+		return EXIT_FAIL;
+	}
+	if (db_open_coll(cmd, db, name, &c) != EXIT_OK)
+		goto out;
+	rv_options o;
+	rv_collection_options(c, &o);
+	if (dim != o.dim) {
+		cli_fail(cmd, "%s has dimension %zu but collection %s has dimension %u", file, dim, name, o.dim);
+		goto out;
+	}
+	size_t before = rv_count(c);
+	if (!have_start)
+		start = before;
+	size_t per = rows < batch ? rows : (size_t)batch;
+	enum { ID_TEXT = 24 }; /* a uint64 in decimal and its NUL */
+	idtext = malloc((per ? per : 1) * ID_TEXT);
+	ids = malloc((per ? per : 1) * sizeof *ids);
+	if (!idtext || !ids) {
+		cli_fail(cmd, "out of memory for a batch of %zu", per);
+		goto out;
+	}
+	(void)rv_reserve(c, before + rows); /* optional: growth also works */
+
+	progress pr = {isatty(STDERR_FILENO) == 1, quiet, now_s(), now_s()};
+	size_t done = 0;
+	while (done < rows) {
+		size_t nb = rows - done < per ? rows - done : per;
+		for (size_t j = 0; j < nb; j++) {
+			char *t = idtext + j * ID_TEXT;
+			snprintf(t, ID_TEXT, "%llu", (unsigned long long)(start + done + j));
+			ids[j] = t;
+		}
+		if (rv_insert_batch(c, nb, ids, vecs + done * dim, dim, 0) != RV_OK) {
+			if (pr.tty && !quiet)
+				fputc('\n', stderr);
+			cli_fail(cmd, "rows %zu..%zu of %s (ids %llu..%llu): %s; the first %zu rows were stored", done,
+			         done + nb - 1, file, (unsigned long long)(start + done),
+			         (unsigned long long)(start + done + nb - 1), rv_errmsg(c), done);
+			goto out;
+		}
+		done += nb;
+		printf("acked %zu\n", done);
+		fflush(stdout);
+		progress_show(&pr, done, rows, false);
+	}
+	progress_show(&pr, done, rows, true);
+	if (!quiet)
+		fprintf(stderr, "imported %zu vectors into %s (ids %llu..%llu) in %.2f s; it now holds %zu\n", rows, name,
+		        (unsigned long long)start, (unsigned long long)(start + rows - 1),
+		        now_s() - pr.t0, rv_count(c));
+	status = EXIT_OK;
+out:
+	free(idtext);
+	free(ids);
+	rv_free_buffer(data);
+	return db_close(cmd, db, status);
+}
+
+/* ---- count ---- */
+
+static const char count_usage[] =
+	"usage: ruvector count DB COLL\n"
+	"\n"
+	"Prints the number of vectors in the collection. Opens DB read-only: it works\n"
+	"while another process writes, and counts what was written before it began.\n";
+
+int cmd_count(int argc, char **argv)
+{
+	const char *cmd = "count", *pos[2];
+	int npos = 0;
+	bool opts_done = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (opts_done || !is_option(a)) {
+			if (!arg_positional(cmd, count_usage, a, pos, &npos, 2))
+				return EXIT_USAGE;
+		} else if (!strcmp(a, "--"))
+			opts_done = true;
+		else if (is_help(a)) {
+			fputs(count_usage, stdout);
+			return EXIT_OK;
+		} else
+			return cli_usage_error(cmd, count_usage, "unknown option '%s'", a);
+	}
+	if (npos != 2)
+		return cli_usage_error(cmd, count_usage, "give a database and a collection name");
+	rv_db *db;
+	rv_collection *c;
+	if (db_open(cmd, pos[0], RV_DB_READONLY, RV_SYNC_FULL, &db) != EXIT_OK)
+		return EXIT_FAIL;
+	if (db_open_coll(cmd, db, pos[1], &c) != EXIT_OK)
+		return db_close(cmd, db, EXIT_FAIL);
+	printf("%zu\n", rv_count(c));
+	return db_close(cmd, db, EXIT_OK);
+}
+
+/* ---- search ---- */
+
+static const char search_usage[] =
+	"usage: ruvector search DB COLL --query Q.fvecs [-k 10] [--ef E] [--exact]\n"
+	"                      [--queries N]\n"
+	"\n"
+	"For each vector of Q.fvecs (the first N with --queries), finds its k nearest\n"
+	"vectors and prints one line per hit, nearest first:\n"
+	"  <query index> <rank> <id> <distance>\n"
+	"query index counts rows of Q.fvecs from 0; rank counts hits from 1. Distances:\n"
+	"squared L2, negative inner product, 1 - cosine, or L1; smaller is closer.\n"
+	"--ef sets the search's candidate list (default: the collection's ef_search);\n"
+	"--exact scans every vector instead of the graph. Opens DB read-only.\n";
+
+int cmd_search(int argc, char **argv)
+{
+	const char *cmd = "search", *pos[2], *query = NULL;
+	int npos = 0;
+	bool opts_done = false, exact = false;
+	uint64_t k = 10, ef = 0, nq_limit = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool ok = true;
+		if (opts_done || !is_option(a))
+			ok = arg_positional(cmd, search_usage, a, pos, &npos, 2);
+		else if (!strcmp(a, "--"))
+			opts_done = true;
+		else if (is_help(a)) {
+			fputs(search_usage, stdout);
+			return EXIT_OK;
+		} else if (!strcmp(a, "--query"))
+			ok = arg_str(argc, argv, &i, &query);
+		else if (!strcmp(a, "-k") || !strcmp(a, "--k"))
+			ok = arg_u64(argc, argv, &i, 1, RV_K_MAX, &k);
+		else if (!strcmp(a, "--ef"))
+			ok = arg_u64(argc, argv, &i, 1, RV_EF_MAX, &ef);
+		else if (!strcmp(a, "--exact"))
+			exact = true;
+		else if (!strcmp(a, "--queries"))
+			ok = arg_u64(argc, argv, &i, 1, UINT32_MAX, &nq_limit);
+		else
+			return cli_usage_error(cmd, search_usage, "unknown option '%s'", a);
+		if (!ok)
+			return cli_synopsis(cmd, search_usage);
+	}
+	if (npos != 2)
+		return cli_usage_error(cmd, search_usage, "give a database and a collection name");
+	if (!query)
+		return cli_usage_error(cmd, search_usage, "--query is required");
+	void *data;
+	size_t nq, dim;
+	if (rv_read_vecs(query, 0, (size_t)nq_limit, &data, &nq, &dim) != RV_OK)
+		return cli_fail(cmd, "%s", rv_errmsg(NULL));
+	const float *qs = data;
+	rv_db *db;
+	rv_collection *c;
+	if (db_open(cmd, pos[0], RV_DB_READONLY, RV_SYNC_FULL, &db) != EXIT_OK) {
+		rv_free_buffer(data);
+		return EXIT_FAIL;
+	}
+	int status = EXIT_FAIL;
+	rv_hit *hits = NULL;
+	char *idbuf = NULL;
+	if (db_open_coll(cmd, db, pos[1], &c) != EXIT_OK)
+		goto out;
+	rv_options o;
+	rv_collection_options(c, &o);
+	if (dim != o.dim) {
+		cli_fail(cmd, "%s has dimension %zu but collection %s has dimension %u", query, dim, pos[1], o.dim);
+		goto out;
+	}
+	hits = malloc((size_t)k * sizeof *hits);
+	idbuf = malloc(RV_IDBUF_SIZE(k));
+	if (!hits || !idbuf) {
+		cli_fail(cmd, "out of memory for k = %llu", (unsigned long long)k);
+		goto out;
+	}
+	rv_search_params p = {(uint32_t)ef, exact ? RV_SEARCH_EXACT : 0};
+	for (size_t q = 0; q < nq; q++) {
+		int n = rv_search(c, qs + q * dim, dim, (size_t)k, &p, hits, idbuf, RV_IDBUF_SIZE(k));
+		if (n < 0) {
+			cli_fail(cmd, "query %zu of %s: %s", q, query, rv_errmsg(c));
+			goto out;
+		}
+		for (int r = 0; r < n; r++)
+			printf("%zu %d %s %.9g\n", q, r + 1, hits[r].id, (double)hits[r].distance);
+	}
+	status = EXIT_OK;
+out:
+	free(hits);
+	free(idbuf);
+	rv_free_buffer(data);
+	return db_close(cmd, db, status);
+}
+
+/* ---- delete ---- */
+
+static const char delete_usage[] =
+	"usage: ruvector delete DB COLL ID... [--durability full|normal|off]\n"
+	"\n"
+	"Deletes the vectors with these ids, all or nothing: an id that does not\n"
+	"exist (or is given twice) fails the command and deletes none. Give '--'\n"
+	"before ids that start with '-'.\n";
+
+int cmd_delete(int argc, char **argv)
+{
+	const char *cmd = "delete";
+	const char **pos = malloc((size_t)argc * sizeof *pos);
+	if (!pos)
+		return cli_fail(cmd, "out of memory");
+	int npos = 0, status = EXIT_FAIL;
+	bool opts_done = false;
+	rv_durability dur = RV_SYNC_FULL;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool ok = true;
+		if (opts_done || !is_option(a))
+			pos[npos++] = a;
+		else if (!strcmp(a, "--"))
+			opts_done = true;
+		else if (is_help(a)) {
+			fputs(delete_usage, stdout);
+			free(pos);
+			return EXIT_OK;
+		} else if (!strcmp(a, "--durability"))
+			ok = arg_durability(argc, argv, &i, &dur);
+		else {
+			free(pos);
+			return cli_usage_error(cmd, delete_usage, "unknown option '%s'", a);
+		}
+		if (!ok) {
+			free(pos);
+			return cli_synopsis(cmd, delete_usage);
+		}
+	}
+	if (npos < 3) {
+		free(pos);
+		return cli_usage_error(cmd, delete_usage, "give a database, a collection and at least one id");
+	}
+	rv_db *db;
+	rv_collection *c;
+	if (db_open(cmd, pos[0], 0, dur, &db) != EXIT_OK) {
+		free(pos);
+		return EXIT_FAIL;
+	}
+	if (db_open_coll(cmd, db, pos[1], &c) == EXIT_OK) {
+		size_t n = (size_t)npos - 2;
+		if (rv_delete_batch(c, n, pos + 2) != RV_OK) {
+			cli_fail(cmd, "%s", rv_errmsg(c));
+		} else {
+			printf("deleted %zu; %zu left\n", n, rv_count(c));
+			status = EXIT_OK;
+		}
+	}
+	free(pos);
+	return db_close(cmd, db, status);
+}
