@@ -142,10 +142,14 @@ static int read_manifest(const void *h, const char *dir, rv_options *o, uint64_t
 	o->seed = rv_get64(m + 48);
 	rv_free(p);
 	rc = rv_options_check(o);
-	if (rc != RV_OK)
-		rc = rv_error(h, RV_ECORRUPT, "%s: options out of range: %s", path, rv_errmsg(NULL));
-	else if (*gen == 0)
+	if (rc != RV_OK) {
+		/* copied out: rv_error formats into the buffer it points at */
+		char why[256];
+		snprintf(why, sizeof why, "%s", rv_errmsg(NULL));
+		rc = rv_error(h, RV_ECORRUPT, "%s: options out of range: %s", path, why);
+	} else if (*gen == 0) {
 		rc = rv_error(h, RV_ECORRUPT, "%s: generation 0", path);
+	}
 	rv_free(path);
 	return rc;
 }
