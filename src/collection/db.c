@@ -48,6 +48,17 @@ void rv_db_options_init(rv_db_options *o)
 
 const char *rv_db_errmsg(const rv_db *db) { return rv_error_message(db); }
 
+/* Report on `to` the error recorded on `from`. rv_error() formats into the
+ * thread's one message buffer, which is where rv_error_message(from)
+ * points: formatting it into itself (overlapping arguments to vsnprintf)
+ * left the message empty. Copy it out first. */
+static int pass_on(const void *to, int code, const void *from)
+{
+	char msg[512];
+	snprintf(msg, sizeof msg, "%s", rv_error_message(from));
+	return rv_error(to, code, "%s", msg);
+}
+
 static int check_name(const void *h, const char *name)
 {
 	if (!name)
@@ -252,7 +263,7 @@ int rv_db_close(rv_db *db)
 			break;
 		int r = c->persist ? rv_persist_close(c) : RV_OK;
 		if (r != RV_OK && rc == RV_OK)
-			rc = rv_error(db, r, "%s", rv_error_message(c));
+			rc = pass_on(db, r, c);
 		rv_db_forget(db, c);
 		rv_coll_destroy(c);
 	}
@@ -284,7 +295,7 @@ int rv_db_create_collection(rv_db *db, const char *name, const rv_options *o, rv
 	if (!o)
 		return rv_error(db, RV_EINVAL, "opts is NULL");
 	if ((rc = rv_options_check(o)) != RV_OK)
-		return rv_error(db, rc, "%s", rv_error_message(NULL));
+		return pass_on(db, rc, NULL);
 	if (!db->lock)
 		return rv_error(db, RV_EREADONLY, "%s: opened read-only", db->path);
 	const rv_vfs *vfs = rv_vfs_current();
@@ -309,13 +320,13 @@ int rv_db_create_collection(rv_db *db, const char *name, const rv_options *o, rv
 		goto out;
 	}
 	if ((rc = rv_coll_new(o, &c)) != RV_OK) {
-		rc = rv_error(db, rc, "%s", rv_error_message(NULL));
+		rc = pass_on(db, rc, NULL);
 		goto out;
 	}
 	c->db = db;
 	snprintf(c->name, sizeof c->name, "%s", name);
 	if ((rc = rv_persist_create(c, dir, &db->opts)) != RV_OK) {
-		rc = rv_error(db, rc, "%s", rv_error_message(c));
+		rc = pass_on(db, rc, c);
 		vfs->list(dir, unlink_entry, dir);
 		vfs->rmdir(dir);
 		goto out;
@@ -365,14 +376,14 @@ int rv_db_open_collection(rv_db *db, const char *name, rv_collection **out)
 	if ((rc = rv_persist_read_options(db, dir, &o)) != RV_OK)
 		goto out;
 	if ((rc = rv_coll_new(&o, &c)) != RV_OK) {
-		rc = rv_error(db, rc, "%s", rv_error_message(NULL));
+		rc = pass_on(db, rc, NULL);
 		goto out;
 	}
 	c->db = db;
 	c->readonly = db->lock == NULL;
 	snprintf(c->name, sizeof c->name, "%s", name);
 	if ((rc = rv_persist_load(c, dir, &db->opts)) != RV_OK) {
-		rc = rv_error(db, rc, "%s", rv_error_message(c));
+		rc = pass_on(db, rc, c);
 		goto out;
 	}
 	if (remember(db, c) != RV_OK) {
@@ -520,7 +531,7 @@ int rv_db_backup(rv_db *db, const char *dest)
 		if (rc == RV_OK) {
 			rc = rv_persist_backup(c, to);
 			if (rc != RV_OK)
-				rc = rv_error(db, rc, "%s", rv_error_message(c));
+				rc = pass_on(db, rc, c);
 		}
 		if (opened_here)
 			rv_collection_free(c);

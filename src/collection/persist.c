@@ -811,8 +811,10 @@ int rv_persist_load(rv_collection *c, const char *dir, const rv_db_options *dbo)
 			rc = rv_error(c, rc, "%s: a frame fails validation", wal);
 		else if (rc == RV_ENOMEM)
 			rc = rv_error(c, rc, "out of memory replaying %s", wal);
-		if (rc == RV_OK)
-			(void)rv_hnsw_repair(c->index, c->threads); /* deletions replayed */
+		/* only if the log replayed deletions: a repair also walks the whole
+		 * graph, which at a million vectors is most of an open */
+		if (rc == RV_OK && atomic_load(&c->index->n_pending) > 0)
+			(void)rv_hnsw_repair(c->index, c->threads);
 		rv_mutex_unlock(&c->wlock);
 	}
 	if (rc == RV_OK) {
@@ -974,8 +976,12 @@ int rv_persist_verify(const void *h, const char *dir, char *problem, size_t size
 			dbo.flags = RV_DB_READONLY;
 			c->readonly = true;
 			rc = rv_persist_load(c, dir, &dbo);
-			if (rc != RV_OK)
-				rc = rv_error(h, rc, "%s", rv_error_message(c));
+			if (rc != RV_OK) {
+				/* copied out: rv_error formats into the buffer it points at */
+				char why[512];
+				snprintf(why, sizeof why, "%s", rv_error_message(c));
+				rc = rv_error(h, rc, "%s", why);
+			}
 			if (rc == RV_OK) {
 				rv_check_report r;
 				if (rv_check(c, &r) != RV_OK)

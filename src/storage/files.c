@@ -71,8 +71,8 @@ int rv_check_header(const void *handle, const char *path, const unsigned char *h
 	uint32_t v = rv_get32(hdr + 8);
 	if (v > RV_FORMAT_VERSION)
 		return rv_error(handle, RV_EVERSION,
-		                "%s: written in format version %u by ruvector %u.%u.%u; this version reads up to %u", path,
-		                v, rv_get32(hdr + 16) >> 16, (rv_get32(hdr + 16) >> 8) & 0xff, rv_get32(hdr + 16) & 0xff,
+		                "%s: byte 8: written in format version %u by ruvector %u.%u.%u; this version reads up to %u",
+		                path, v, rv_get32(hdr + 16) >> 16, (rv_get32(hdr + 16) >> 8) & 0xff, rv_get32(hdr + 16) & 0xff,
 		                RV_FORMAT_VERSION);
 	if (v == 0)
 		return rv_error(handle, RV_ECORRUPT, "%s: byte 8: format version 0", path);

@@ -36,12 +36,15 @@
  *
  * What is checked when. Opening checks the header CRC, that every section
  * and checksum array lies inside the file without overlapping the header,
- * that the file is exactly the recorded size, and every checksum array's
- * CRC: so a truncated, extended or structurally damaged file is refused at
- * once. The blocks themselves are checked when a section is read (small
- * sections, which the collection layer reads whole) or when asked
- * (rv_seg_verify: the collection layer verifies links at open; vector
- * data only during `check`, because reading it would defeat mapping it).
+ * that the file is exactly the recorded size, every checksum array's CRC,
+ * and that every byte outside the header, the sections and the checksum
+ * arrays (the alignment padding, at most 4 KiB per section) is zero: so a
+ * truncated, extended or structurally damaged file is refused at once, and
+ * no byte of the file escapes every check. The blocks themselves are
+ * checked when a section is read (small sections, which the collection
+ * layer reads whole) or when asked (rv_seg_verify: the collection layer
+ * verifies links at open; vector data only during `check`, because
+ * reading it would defeat mapping it).
  *
  * Writing goes to NAME.tmp; rv_seg_finish writes the header last, syncs,
  * renames into place and syncs the directory.
@@ -312,6 +315,44 @@ static int bad(const rv_segment *s, uint64_t offset, const char *what)
 	return rv_error(s->owner, RV_ECORRUPT, "%s: byte %llu: %s", s->path, (unsigned long long)offset, what);
 }
 
+/* Every byte that the header, the sections and their checksum arrays do
+ * not cover is padding the writer zeroed: check it (buf: SEG_HEADER bytes
+ * of scratch). The ranges were checked to lie inside the file. */
+static int check_padding(rv_segment *s, unsigned char *buf)
+{
+	uint64_t from[1 + 2 * RV_SEG_MAX_SECTIONS], to[1 + 2 * RV_SEG_MAX_SECTIONS], t;
+	uint32_t n = 0;
+	from[n] = 0, to[n++] = SEG_HEADER;
+	for (uint32_t i = 0; i < s->n; i++) {
+		from[n] = s->s[i].offset, to[n++] = s->s[i].offset + s->s[i].length;
+		from[n] = s->s[i].crc_offset, to[n++] = s->s[i].crc_offset + (uint64_t)s->s[i].n_blocks * 4;
+	}
+	for (uint32_t i = 1; i < n; i++) /* by start; at most 65 ranges */
+		for (uint32_t j = i; j > 0 && from[j - 1] > from[j]; j--) {
+			t = from[j], from[j] = from[j - 1], from[j - 1] = t;
+			t = to[j], to[j] = to[j - 1], to[j - 1] = t;
+		}
+	uint64_t pos = 0;
+	for (uint32_t i = 0; i <= n; i++) {
+		uint64_t end = i < n ? from[i] : s->size;
+		while (pos < end) {
+			size_t want = end - pos < SEG_HEADER ? (size_t)(end - pos) : SEG_HEADER, got;
+			int e = rv_vfs_current()->pread(s->f, buf, want, pos, &got);
+			if (e != 0)
+				return rv_io_error(s->owner, e, s->path, "cannot read");
+			if (got != want)
+				return bad(s, pos + got, "truncated");
+			for (size_t k = 0; k < want; k++)
+				if (buf[k])
+					return bad(s, pos + k, "non-zero byte in the padding between sections");
+			pos += want;
+		}
+		if (i < n && to[i] > pos)
+			pos = to[i];
+	}
+	return RV_OK;
+}
+
 int rv_seg_open(const void *h, const char *path, rv_segment **out)
 {
 	const rv_vfs *vfs = rv_vfs_current();
@@ -412,6 +453,8 @@ int rv_seg_open(const void *h, const char *path, rv_segment **out)
 		rv_free(le);
 		le = NULL;
 	}
+	if ((rc = check_padding(s, hdr)) != RV_OK)
+		goto fail;
 	rv_free(hdr);
 	*out = s;
 	return RV_OK;

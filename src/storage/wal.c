@@ -31,7 +31,9 @@
  *   ..     zero padding to a multiple of 8
  *
  * A frame is valid when its magic is right, it lies wholly inside the file,
- * its sequence number is the previous one plus one, and its CRC matches.
+ * its sequence number is the previous one plus one, its CRC matches and
+ * its padding is zero (the CRC does not cover the padding; checking it
+ * leaves no byte of a frame unchecked).
  * The salt in the CRC makes a frame left over from another log file (a
  * reused name, a stale block) invalid here.
  *
@@ -41,7 +43,10 @@
  * the end of the file), it is a frame torn by a crash during its write:
  * it was never acknowledged, so it is cut off and appending resumes there.
  * If valid-looking data follows it, the log was damaged after it was
- * written: that is RV_ECORRUPT with the offset, never a silent loss.
+ * written: that is RV_ECORRUPT with the offset, never a silent loss. (A
+ * frame whose length runs past the end is torn only if no header of the
+ * next frame, inside the file, lies after its own; one that does means its
+ * length field was damaged and the log went on.)
  *
  * DURABILITY AND GROUP COMMIT. Appends happen under the log's mutex
  * (callers also serialise them); making them durable does not: a writer
@@ -147,6 +152,38 @@ static uint32_t frame_crc(uint64_t salt, const unsigned char *hdr20, const void 
 
 static inline uint64_t frame_size(uint64_t payload) { return (FRAME_HEADER + payload + 7) & ~(uint64_t)7; }
 
+/* Does a frame header numbered `seq` (right magic, zero reserved bytes,
+ * lying inside the file) start at an 8-aligned offset in [from, size)?
+ * Asked only about a frame that runs past the end of the file, to tell a
+ * torn last frame (nothing valid-looking after it) from a damaged length
+ * field (the next frame is there). One pass over the rest of the file in
+ * blocks; no payload is read, so a crafted file cannot make it slow. */
+static int frame_follows(const void *h, const char *path, rv_file *f, uint64_t from, uint64_t size, uint64_t seq,
+                         bool *found)
+{
+	enum { CHUNK = 65536 };
+	unsigned char *buf = rv_malloc(CHUNK + FRAME_HEADER);
+	int rc = RV_OK;
+	*found = false;
+	if (!buf)
+		return rv_error(h, RV_ENOMEM, "out of memory reading %s", path);
+	for (uint64_t base = from; !*found && base + FRAME_HEADER <= size; base += CHUNK) {
+		size_t want = size - base < CHUNK + FRAME_HEADER ? (size_t)(size - base) : CHUNK + FRAME_HEADER, got;
+		int e = rv_vfs_current()->pread(f, buf, want, base, &got);
+		if (e != 0) {
+			rc = rv_io_error(h, e, path, "cannot read");
+			break;
+		}
+		for (size_t i = 0; i < CHUNK && i + FRAME_HEADER <= got && !*found; i += 8) {
+			const unsigned char *fh = buf + i;
+			*found = rv_get32(fh) == FRAME_MAGIC && rv_get64(fh + 8) == seq && !fh[17] && !fh[18] && !fh[19] &&
+			         base + i + frame_size(rv_get32(fh + 4)) <= size;
+		}
+	}
+	rv_free(buf);
+	return rc;
+}
+
 /* Walk the frames. For each valid one call apply (if set). Stops at the
  * first invalid frame; *valid_end is where it starts, *damaged says whether
  * valid-looking data follows it (see RECOVERY above). */
@@ -177,24 +214,32 @@ static int walk(const void *h, const char *path, rv_file *f, uint64_t salt, uint
 			break;
 		}
 		uint64_t fsz = frame_size(len);
-		if (off + fsz > size)
-			break; /* runs past the end: torn */
-		/* The payload is at most the file's size, so this allocation is
-		 * bounded by what is on disk. */
-		if (len > cap) {
-			unsigned char *nb = rv_realloc(buf, len);
+		if (off + fsz > size) {
+			/* runs past the end: torn, unless a whole valid frame follows
+			 * (then its length field was damaged and the log went on) */
+			rc = frame_follows(h, path, f, off + FRAME_HEADER, size, seq + 1, damaged);
+			break;
+		}
+		/* The payload and its padding are at most the file's size, so this
+		 * allocation is bounded by what is on disk. */
+		size_t body = (size_t)(fsz - FRAME_HEADER);
+		if (body > cap) {
+			unsigned char *nb = rv_realloc(buf, body);
 			if (!nb) {
 				rc = rv_error(h, RV_ENOMEM, "out of memory reading a %u-byte frame of %s", len, path);
 				break;
 			}
 			buf = nb;
-			cap = len;
+			cap = body;
 		}
-		if ((e = vfs->pread(f, buf, len, off + FRAME_HEADER, &got)) != 0) {
+		if ((e = vfs->pread(f, buf, body, off + FRAME_HEADER, &got)) != 0) {
 			rc = rv_io_error(h, e, path, "cannot read");
 			break;
 		}
-		if (got != len || rv_get32(hdr + 20) != frame_crc(salt, hdr, buf, len)) {
+		bool pad_zero = true;
+		for (size_t i = len; i < body && got == body; i++)
+			pad_zero = pad_zero && buf[i] == 0;
+		if (got != body || !pad_zero || rv_get32(hdr + 20) != frame_crc(salt, hdr, buf, len)) {
 			*damaged = off + fsz < size; /* a whole frame, bad, with more after it */
 			break;
 		}
