@@ -67,7 +67,8 @@ int cmd_version(int argc, char **argv)
 	(void)argv;
 	const char *env = getenv("RUVECTOR_ISA");
 	printf("ruvector %s\n", rv_version(NULL, NULL, NULL));
-	printf("isa: %s\n", rv_isa());
+	const char *extras = rv_isa_features();
+	printf("isa: %s%s%s%s\n", rv_isa(), *extras ? " (" : "", extras, *extras ? ")" : "");
 	printf("isa limit (RUVECTOR_ISA): %s\n", env && *env ? env : "none");
 	return EXIT_OK;
 }

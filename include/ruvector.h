@@ -127,6 +127,11 @@ int rv_set_allocator(const rv_allocator *alloc);
  *  RUVECTOR_ISA (same names) when it is set. */
 const char *rv_isa(void);
 
+/** Sub-features the chosen kernels use beyond their base instruction set,
+ *  space-separated ("vnni vpopcntdq" on AVX-512 CPUs that have them), or
+ *  "". Static. */
+const char *rv_isa_features(void);
+
 /** Restrict the kernels to at most @p name ("serial", "avx2", "avx512",
  *  "neon", "wasm-simd128"). Collections created afterwards use the new
  *  choice; existing ones keep theirs.

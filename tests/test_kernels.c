@@ -190,6 +190,83 @@ TEST(dispatch_picks_best_and_can_be_limited)
 	CHECK(strcmp(rv_isa(), isa) == 0);
 }
 
+/* Integer kernels must equal the serial ones exactly: every length, every
+ * alignment, and the extreme values (255 * -128 at every position). */
+TEST(int8_binary_and_pq_kernels)
+{
+	int tested = 0;
+	test_rng r = {31};
+	static uint8_t a[MAXLEN + 64], vb[4][MAXLEN + 64];
+	static int8_t b[MAXLEN + 64];
+	static uint64_t wa[72], wv[4][72];
+	static float lut[96 * 256];
+	static uint8_t code[4][100];
+	for (int isa = 0; isa < RV_ISA_COUNT; isa++) {
+		const rv_kernels *k = rv_kernels_for((rv_isa_id)isa);
+		if (!k)
+			continue;
+		tested++;
+		for (size_t n = 0; n <= MAXLEN; n++) {
+			size_t oa = n % 7, ob = (n / 7) % 5;
+			for (int extreme = 0; extreme < 2; extreme++) {
+				for (size_t i = 0; i < n; i++) {
+					a[oa + i] = extreme ? 255 : (uint8_t)rng_next(&r);
+					b[ob + i] = extreme ? -128 : (int8_t)rng_next(&r);
+				}
+				int32_t want = rv_dot_u8s8_serial(a + oa, b + ob, n), got = k->dot_u8s8(a + oa, b + ob, n);
+				CHECK_MSG(got == want, "%s dot_u8s8 n=%zu: %d vs %d", k->name, n, got, want);
+			}
+			const uint8_t *vp[4];
+			for (int j = 0; j < 4; j++) {
+				for (size_t i = 0; i < n; i++)
+					vb[j][j + i] = (uint8_t)rng_next(&r);
+				vp[j] = vb[j] + j;
+			}
+			int32_t out[4];
+			k->dot_u8s8_x4(b + ob, vp, n, out);
+			for (int j = 0; j < 4; j++)
+				CHECK_MSG(out[j] == rv_dot_u8s8_serial(vp[j], b + ob, n), "%s dot_u8s8_x4 n=%zu lane %d", k->name, n,
+				          j);
+		}
+		for (size_t w = 0; w <= 70; w++) {
+			for (size_t i = 0; i < w + 1; i++) {
+				wa[i] = rng_next(&r);
+				for (int j = 0; j < 4; j++)
+					wv[j][i] = rng_next(&r);
+			}
+			const uint64_t *vp[4] = {wv[0], wv[1], wv[2], wv[3]};
+			uint32_t out[4];
+			CHECK_MSG(k->hamming(wa, wv[0], w) == rv_hamming_serial(wa, wv[0], w), "%s hamming w=%zu", k->name, w);
+			k->hamming_x4(wa, vp, w, out);
+			for (int j = 0; j < 4; j++)
+				CHECK_MSG(out[j] == rv_hamming_serial(wa, wv[j], w), "%s hamming_x4 w=%zu", k->name, w);
+			/* all ones against all zeros: every bit differs */
+			uint64_t ones[72], zeros[72] = {0};
+			memset(ones, 0xff, sizeof ones);
+			CHECK(k->hamming(ones, zeros, w) == 64 * w);
+		}
+		for (size_t i = 0; i < sizeof lut / sizeof lut[0]; i++)
+			lut[i] = rng_float(&r) * 100.0f;
+		for (size_t m = 0; m <= 96; m++) {
+			for (int j = 0; j < 4; j++)
+				for (size_t i = 0; i < m; i++)
+					code[j][i] = (uint8_t)rng_next(&r);
+			const uint8_t *cp[4] = {code[0], code[1], code[2], code[3]};
+			float out[4], want = rv_pq_adc_serial(lut, code[0], m);
+			CHECK_MSG(fabsf(k->pq_adc(lut, code[0], m) - want) <= 1e-4f * (1 + fabsf(want)) + 1e-3f, "%s pq_adc m=%zu",
+			          k->name, m);
+			k->pq_adc_x4(lut, cp, m, out);
+			for (int j = 0; j < 4; j++) {
+				float wj = rv_pq_adc_serial(lut, code[j], m);
+				CHECK_MSG(fabsf(out[j] - wj) <= 1e-4f * (1 + fabsf(wj)) + 1e-3f, "%s pq_adc_x4 m=%zu", k->name, m);
+			}
+		}
+		if (k->extras[0])
+			printf("  %s integer kernels use: %s\n", k->name, k->extras);
+	}
+	CHECK(tested >= 1);
+}
+
 TEST(crc32c_matches_the_standard_and_the_tables)
 {
 	CHECK(rv_crc32c(0, "123456789", 9) == 0xe3069283u);
@@ -213,5 +290,6 @@ int main(void)
 	RUN(every_compiled_kernel);
 	RUN(dispatch_picks_best_and_can_be_limited);
 	RUN(crc32c_matches_the_standard_and_the_tables);
+	RUN(int8_binary_and_pq_kernels);
 	return harness_exit();
 }

@@ -44,6 +44,22 @@ static x86_features probe(void)
 	return f;
 }
 
+unsigned rv_cpu_features(void)
+{
+	unsigned a, b, c, d, feats = 0;
+	if (__get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 23)))
+		feats |= RV_CPU_POPCNT;
+	if (!probe().avx512f || !__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		return feats;
+	if ((b & (1u << 30)) && (b & (1u << 31))) /* BW and VL: every BW CPU has both */
+		feats |= RV_CPU_AVX512BW;
+	if ((c & (1u << 11)) && (b & (1u << 30)))
+		feats |= RV_CPU_VNNI;
+	if (c & (1u << 14))
+		feats |= RV_CPU_VPOPCNTDQ;
+	return feats;
+}
+
 bool rv_cpu_supports(rv_isa_id isa)
 {
 	x86_features f = probe();
@@ -56,6 +72,8 @@ bool rv_cpu_supports(rv_isa_id isa)
 }
 
 #else
+
+unsigned rv_cpu_features(void) { return 0; }
 
 bool rv_cpu_supports(rv_isa_id isa)
 {

@@ -9,6 +9,7 @@
 #include "kernels.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,8 +78,12 @@ static void build_tables(void)
 		tables[i].isa = (rv_isa_id)i;
 		tables[i].name = labels[i];
 		rv_f32_serial_fill(&tables[i]);
+		rv_i8_serial_fill(&tables[i]);
+		rv_bin_serial_fill(&tables[i]);
+		rv_pq_serial_fill(&tables[i]);
 	}
 	usable[RV_ISA_SERIAL] = true;
+	const unsigned feats = rv_cpu_features();
 	for (size_t f = 0; f < sizeof families / sizeof families[0]; f++) {
 		rv_isa_id isa = families[f].isa;
 		if (!families[f].compiled() || !rv_cpu_supports(isa))
@@ -88,6 +93,21 @@ static void build_tables(void)
 		if (isa == RV_ISA_AVX512 && usable[RV_ISA_AVX2])
 			tables[isa] = tables[RV_ISA_AVX2], tables[isa].isa = isa, tables[isa].name = labels[isa];
 		families[f].fill(&tables[isa]);
+		/* the integer families (quantized codes) have x86 versions only;
+		 * elsewhere the serial ones stay */
+		if (isa == RV_ISA_AVX2) {
+			rv_i8_avx2_fill(&tables[isa], feats);
+			rv_bin_avx2_fill(&tables[isa], feats);
+			rv_pq_avx2_fill(&tables[isa], feats);
+		} else if (isa == RV_ISA_AVX512) {
+			rv_i8_avx512_fill(&tables[isa], feats);
+			rv_bin_avx512_fill(&tables[isa], feats);
+			rv_pq_avx512_fill(&tables[isa], feats);
+			snprintf(tables[isa].extras, sizeof tables[isa].extras, "%s%s%s",
+			         (feats & RV_CPU_VNNI) ? "vnni" : "",
+			         (feats & RV_CPU_VNNI) && (feats & RV_CPU_VPOPCNTDQ) ? " " : "",
+			         (feats & RV_CPU_VPOPCNTDQ) ? "vpopcntdq" : "");
+		}
 		usable[isa] = true;
 	}
 	/* RUVECTOR_ISA caps the choice; an unknown value is ignored (the CLI's
@@ -120,6 +140,7 @@ const rv_kernels *rv_kernels_for(rv_isa_id isa)
 }
 
 const char *rv_isa(void) { return rv_kernels_active()->name; }
+const char *rv_isa_features(void) { return rv_kernels_active()->extras; }
 
 int rv_set_isa(const char *name)
 {

@@ -41,6 +41,16 @@ typedef enum rv_isa_id {
 
 typedef float (*rv_f32_dist_fn)(const float *a, const float *b, size_t n);
 typedef void (*rv_f32_dist4_fn)(const float *q, const float *const v[4], size_t n, float out[4]);
+/* int8 codes (quant/int8.c): sum of a[i] * b[i], a unsigned, b signed. */
+typedef int32_t (*rv_u8s8_dot_fn)(const uint8_t *a, const int8_t *b, size_t n);
+typedef void (*rv_u8s8_dot4_fn)(const int8_t *q, const uint8_t *const v[4], size_t n, int32_t out[4]);
+/* binary codes (quant/binary.c): differing bits over `words` 64-bit words. */
+typedef uint32_t (*rv_hamming_fn)(const uint64_t *a, const uint64_t *b, size_t words);
+typedef void (*rv_hamming4_fn)(const uint64_t *q, const uint64_t *const v[4], size_t words, uint32_t out[4]);
+/* product-quantization codes (quant/pq.c): sum of lut[j * 256 + code[j]]
+ * over the m subspaces (asymmetric distance computation). */
+typedef float (*rv_pq_adc_fn)(const float *lut, const uint8_t *code, size_t m);
+typedef void (*rv_pq_adc4_fn)(const float *lut, const uint8_t *const c[4], size_t m, float out[4]);
 
 typedef struct rv_kernels {
 	rv_isa_id isa;
@@ -52,7 +62,21 @@ typedef struct rv_kernels {
 	rv_f32_dist4_fn l2sq_x4;
 	rv_f32_dist4_fn dot_x4;
 	rv_f32_dist4_fn l1_x4;
+	rv_u8s8_dot_fn dot_u8s8;
+	rv_u8s8_dot4_fn dot_u8s8_x4;
+	rv_hamming_fn hamming;
+	rv_hamming4_fn hamming_x4;
+	rv_pq_adc_fn pq_adc;
+	rv_pq_adc4_fn pq_adc_x4;
+	char extras[48];     /* sub-features in use, e.g. "vnni vpopcntdq" */
 } rv_kernels;
+
+/* x86 sub-features beyond the base of each table (cpu.c). */
+#define RV_CPU_AVX512BW 0x1u  /* and AVX512VL */
+#define RV_CPU_VNNI 0x2u       /* AVX512_VNNI: vpdpbusd */
+#define RV_CPU_VPOPCNTDQ 0x4u  /* AVX512_VPOPCNTDQ */
+#define RV_CPU_POPCNT 0x8u
+unsigned rv_cpu_features(void);
 
 /* The table in use (never NULL). */
 const rv_kernels *rv_kernels_active(void);
@@ -64,7 +88,21 @@ const char *rv_isa_label(rv_isa_id isa);
 /* CPU feature probe (cpu_x86.c / per-target): is this ISA usable here? */
 bool rv_cpu_supports(rv_isa_id isa);
 
-/* Per-family fillers: each sets the entries it implements for its ISA. */
+/* Per-family fillers: each sets the entries it implements for its ISA. The
+ * integer families take the sub-features they may use. */
+void rv_i8_serial_fill(rv_kernels *k);
+void rv_i8_avx2_fill(rv_kernels *k, unsigned feats);
+void rv_i8_avx512_fill(rv_kernels *k, unsigned feats);
+void rv_bin_serial_fill(rv_kernels *k);
+void rv_bin_avx2_fill(rv_kernels *k, unsigned feats);
+void rv_bin_avx512_fill(rv_kernels *k, unsigned feats);
+void rv_pq_serial_fill(rv_kernels *k);
+void rv_pq_avx2_fill(rv_kernels *k, unsigned feats);
+void rv_pq_avx512_fill(rv_kernels *k, unsigned feats);
+/* Serial integer kernels, the oracles of their tests. */
+int32_t rv_dot_u8s8_serial(const uint8_t *a, const int8_t *b, size_t n);
+uint32_t rv_hamming_serial(const uint64_t *a, const uint64_t *b, size_t words);
+float rv_pq_adc_serial(const float *lut, const uint8_t *code, size_t m);
 void rv_f32_serial_fill(rv_kernels *k);
 void rv_f32_avx2_fill(rv_kernels *k);
 void rv_f32_avx512_fill(rv_kernels *k);
