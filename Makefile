@@ -6,6 +6,7 @@
 #   make SANITIZE=thread test         the same under a sanitizer, in build/san-*/
 #   make wasm-test                    core + tests under emscripten and node (SIMD and plain)
 #   make cross-test                   core + tests for arm64 (NEON) under qemu
+#   make fuzz                         libFuzzer targets (segment loader, log replay), 60 s each
 #   make demo                         the main job: SIFT (or generated) index, recall and QPS
 #   make bench                        peers side by side (see bench/README.md)
 #   make clean
@@ -110,6 +111,12 @@ node-test:
 # 10,000 kill -9 cycles (tests/test_crash.c runs 300 in every `make test`).
 stress: $(BUILD)/tests/test_crash
 	RV_CRASH_CYCLES=10000 $(BUILD)/tests/test_crash
+
+# libFuzzer (clang, ASan + UBSan) for the segment loader and log replay,
+# 60 s each on a copy of the seed corpus (tests/fuzz/run.sh).
+.PHONY: fuzz
+fuzz:
+	sh tests/fuzz/run.sh 60
 
 wasm-test:
 	sh scripts/wasm-test.sh

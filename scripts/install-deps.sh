@@ -8,7 +8,8 @@
 #   build   compiler and make: what `make` needs
 #   test    what `make test` needs beyond that: python3 for the CLI checks,
 #           emscripten + node (WebAssembly build), the arm64 cross compiler +
-#           qemu (NEON build), xz (unpacking the benchmark data)
+#           qemu (NEON build), xz (unpacking the benchmark data), clang and
+#           its runtimes (libFuzzer, sanitizers) for `make fuzz`
 #   bench   the peers of `make bench`: hnswlib (C++ headers), FAISS and numpy
 #           for Python, matplotlib for the plots
 #   all     every group
@@ -23,7 +24,7 @@ pkgs=""
 for g in $groups; do
 	case "$g" in
 	build) pkgs="$pkgs gcc g++ make libc6-dev" ;;
-	test) pkgs="$pkgs python3 xz-utils emscripten nodejs gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user" ;;
+	test) pkgs="$pkgs python3 xz-utils emscripten nodejs gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user clang libclang-rt-14-dev" ;;
 	bench) pkgs="$pkgs libhnswlib-dev python3-numpy python3-faiss python3-matplotlib xz-utils g++" ;;
 	*) echo "install-deps: unknown group '$g' (build, test, bench, all)" >&2; exit 2 ;;
 	esac

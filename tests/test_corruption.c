@@ -313,7 +313,7 @@ static void take_reference(rv_collection *c, reference *ref)
 		query_of(q, v);
 		rv_hit h[10];
 		char ib[RV_IDBUF_SIZE(10)];
-		rv_search_params p = {0, RV_SEARCH_EXACT};
+		rv_search_params p = {.flags = RV_SEARCH_EXACT};
 		ref->nhits[q] = rv_search(c, v, D, 10, &p, h, ib, sizeof ib);
 		for (int i = 0; i < ref->nhits[q]; i++) {
 			snprintf(ref->top[q][i], 16, "%s", h[i].id);
@@ -343,7 +343,7 @@ static const char *differs(rv_collection *c, const reference *ref)
 		query_of(q, v);
 		rv_hit h[10];
 		char ib[RV_IDBUF_SIZE(10)];
-		rv_search_params p = {0, RV_SEARCH_EXACT};
+		rv_search_params p = {.flags = RV_SEARCH_EXACT};
 		int n = rv_search(c, v, D, 10, &p, h, ib, sizeof ib);
 		bool same = n == ref->nhits[q];
 		for (int i = 0; same && i < n; i++)
@@ -566,7 +566,7 @@ static bool trial(target *t, const char *what, uint64_t at, size_t cut)
 			char ib[RV_IDBUF_SIZE(10)];
 			int n = rv_search(c, q, D, 10, NULL, h, ib, sizeof ib);
 			CHECK_MSG(n >= 0, "%s %s: search after open: %s", kind_name[t->k], what, rv_strerror(n));
-			rv_search_params p = {0, RV_SEARCH_EXACT};
+			rv_search_params p = {.flags = RV_SEARCH_EXACT};
 			n = rv_search(c, q, D, 10, &p, h, ib, sizeof ib);
 			CHECK_MSG(n >= 0, "%s %s: exact search after open: %s", kind_name[t->k], what, rv_strerror(n));
 			rv_check_report rep;

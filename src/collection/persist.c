@@ -36,6 +36,8 @@
  * never an unsafe access, and reading them all would defeat mapping).
  * Everything a search trusts is validated when loading (rv_index_load,
  * load_ids), so a damaged or crafted file is an error, never a crash.
+ * `check` also verifies that every id leads back to its vector through
+ * the id table (hashing every id, which open skips).
  *
  * LOG FRAMES (storage/wal.c carries them):
  *   1 INSERT  u32 n, u8 mode (0 insert, 1 upsert, 2 update), 3 zero,
@@ -594,29 +596,58 @@ static int load_ids(rv_collection *c, rv_segment *s, uint32_t n, char *why, size
 		goto out;
 	}
 	const unsigned char *a = arena, *o = offs_raw;
-	size_t count = 0;
+	size_t count = 0, used_n = 0;
+	/* The arena holds the used slots' ids back to back in slot order, as
+	 * write_segment writes it: each id has exactly its own bytes, which
+	 * the id map's accounting (idmap.c compact_arena) relies on; ids that
+	 * shared or overlapped bytes would overflow its copy later. */
+	uint64_t at = 0;
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t off = rv_get64(o + 8 * (size_t)i);
 		bool used = rv_flags(c->index, i) == RV_SLOT_USED;
 		offs[i] = off;
 		if (off == NO_KEY && !used)
 			continue;
-		if (off == NO_KEY || !used || off >= alen || a[off] == 0 || off + 2 + a[off] > alen || a[off + 1 + a[off]]) {
-			snprintf(why, whysz, "slot %u's id is missing or out of bounds", i);
+		if (off != at || !used || off >= alen || a[off] == 0 || off + 2 + a[off] > alen || a[off + 1 + a[off]]) {
+			snprintf(why, whysz, "slot %u's id is missing, out of bounds or out of place", i);
 			rv_free(offs);
 			goto out;
 		}
+		at += 2 + (uint64_t)a[off];
+		used_n++;
+	}
+	if (at != alen) {
+		snprintf(why, whysz, "the id arena holds %llu bytes that no slot's id covers",
+		         (unsigned long long)(alen - at));
+		rv_free(offs);
+		goto out;
+	}
+	/* every used slot named by exactly one bucket */
+	unsigned char *named = rv_calloc(n ? n : 1, 1);
+	if (!named) {
+		rc = RV_ENOMEM;
+		snprintf(why, whysz, "out of memory");
+		rv_free(offs);
+		goto out;
 	}
 	rv_idmap_bucket *b = bucks;
 	for (size_t i = 0; i < nb; i++) {
 		if (b[i].slot == RV_IDMAP_NONE)
 			continue;
-		if (b[i].slot >= n || offs[b[i].slot] == NO_KEY) {
-			snprintf(why, whysz, "id table bucket %zu names slot %u, which has no id", i, b[i].slot);
+		if (b[i].slot >= n || offs[b[i].slot] == NO_KEY || named[b[i].slot]++) {
+			snprintf(why, whysz, "id table bucket %zu names slot %u, which has no id or another bucket", i,
+			         b[i].slot);
+			rv_free(named);
 			rv_free(offs);
 			goto out;
 		}
 		count++;
+	}
+	rv_free(named);
+	if (count != used_n) {
+		snprintf(why, whysz, "the id table names %zu slots; %zu have ids", count, used_n);
+		rv_free(offs);
+		goto out;
 	}
 	/* at least one empty bucket, or probing would never stop */
 	if (count * 4 > nb * 3 || (nb && count == nb)) {
@@ -943,6 +974,36 @@ int rv_persist_backup(rv_collection *c, const char *dest)
 
 /* ---- verification ---- */
 
+/* Every vector's id must lead back to it through the id table. Only check
+ * does this: it hashes every id, which opening skips to stay fast (open
+ * checks the table's shape: load_ids). */
+static int verify_ids(const void *h, rv_collection *c, const char *file)
+{
+	rv_index *x = c->index;
+	uint32_t n = atomic_load(&x->n_slots);
+	size_t used = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		if (rv_flags(x, i) != RV_SLOT_USED)
+			continue;
+		used++;
+		char id[RV_ID_MAX + 1];
+		size_t len = 0;
+		rv_rwlock_rdlock(&c->ids.lock);
+		const char *k = rv_idmap_key_locked(&c->ids, i, &len);
+		if (k)
+			memcpy(id, k, len);
+		rv_rwlock_unlock(&c->ids.lock);
+		id[k ? len : 0] = '\0';
+		if (!k || rv_idmap_find(&c->ids, id, len) != i)
+			return rv_error(h, RV_ECORRUPT, "%s: id table: slot %u's id \"%s\" does not lead back to it", file, i,
+			                id);
+	}
+	size_t mapped = rv_idmap_count(&c->ids);
+	if (mapped != used)
+		return rv_error(h, RV_ECORRUPT, "%s: id table: %zu ids for %zu vectors", file, mapped, used);
+	return RV_OK;
+}
+
 int rv_persist_verify(const void *h, const char *dir, char *problem, size_t size)
 {
 	rv_options o;
@@ -987,6 +1048,8 @@ int rv_persist_verify(const void *h, const char *dir, char *problem, size_t size
 				if (rv_check(c, &r) != RV_OK)
 					rc = rv_error(h, RV_ECORRUPT, "%s: graph: %s", dir, r.first_problem);
 			}
+			if (rc == RV_OK)
+				rc = verify_ids(h, c, has_seg ? seg : wal);
 			if (c->persist)
 				rv_persist_close(c);
 			rv_coll_destroy(c);

@@ -406,11 +406,12 @@ int rv_seg_open(const void *h, const char *path, rv_segment **out)
 		goto fail;
 	}
 	s->generation = rv_get64(hdr + 40);
-	s->n = rv_get32(hdr + 32);
-	if (s->n > RV_SEG_MAX_SECTIONS) {
+	uint32_t nsec = rv_get32(hdr + 32);
+	if (nsec > RV_SEG_MAX_SECTIONS) { /* before s->n is set: closing walks s->s[0..n) */
 		rc = bad(s, 32, "too many sections");
 		goto fail;
 	}
+	s->n = nsec;
 	for (uint32_t i = 0; i < s->n; i++) {
 		const unsigned char *en = hdr + ENTRY_AT + i * ENTRY_SIZE;
 		uint64_t where = ENTRY_AT + (uint64_t)i * ENTRY_SIZE;
