@@ -17,8 +17,8 @@
  * writable open, which would cut a torn log tail), then opens it for
  * writing as a user would (and, if that works, searches and checks the
  * graph), and requires:
- *   - detection: the open fails with a message naming the file, or
- *     rv_db_check() reports a problem naming the file and a byte offset.
+ *   - detection: the open fails, or rv_db_check() reports a problem, with
+ *     a message naming the file and the byte offset.
  *     Which of the two must catch it is the library's stated policy,
  *     asserted exactly:
  *       marker, manifest: the open (they are read whole);
@@ -595,8 +595,9 @@ static bool trial(target *t, const char *what, uint64_t at, size_t cut)
 	bool open_failed = orc != RV_OK, check_found = crc != RV_OK;
 	if (open_failed) {
 		t->open_failed++;
-		CHECK_MSG(strstr(openmsg, t->base) != NULL, "%s %s: open failed (%s) but the message does not name %s: %s",
-		          kind_name[t->k], what, rv_strerror(orc), t->base, openmsg);
+		CHECK_MSG(strstr(openmsg, t->base) != NULL && has_offset(openmsg),
+		          "%s %s: open failed (%s) but the message does not name %s and an offset: %s", kind_name[t->k],
+		          what, rv_strerror(orc), t->base, openmsg);
 		CHECK_MSG(orc != RV_ENOMEM && orc != RV_EINVAL, "%s %s: open returned %s: %s", kind_name[t->k], what,
 		          rv_strerror(orc), openmsg);
 	} else if (check_found) {

@@ -758,8 +758,9 @@ static int load_segment(rv_collection *c, const char *path, uint64_t gen)
 		goto out;
 	}
 	vmap = lmap = NULL; /* the index owns them now */
+	why[0] = '\0';
 	rc = load_ids(c, s, n, why, sizeof why);
-	if (rc != RV_OK)
+	if (rc != RV_OK && why[0]) /* else the segment layer's message (file, offset) stands */
 		rc = rv_error(c, rc, "%s: %s", path, why);
 out:
 	if (vmap)
