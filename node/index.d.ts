@@ -27,10 +27,22 @@ export interface VectorDbOptions {
   dimensions?: number;
   /** Alias of dimensions. */
   dimension?: number;
-  /** Accepted; persistence lands with the storage engine (data is in memory until then). */
+  /**
+   * A database directory (created when missing) holding the vectors and a
+   * metadata log. Without it everything is in memory (ruvector 0.3.2 wrote
+   * ./ruvector.db instead).
+   */
   storagePath?: string;
   /** Alias of storagePath. */
   path?: string;
+  /** 'full' (default: each write synced before it resolves), 'normal' (synced within syncIntervalMs), 'off'. Not in 0.3.2. */
+  durability?: Durability;
+  /** Open without the writer lock: reads the state as of opening; writes reject with RV_EREADONLY. Not in 0.3.2. */
+  readOnly?: boolean;
+  /** The 'normal' durability window, 1..60000 ms (default 100). */
+  syncIntervalMs?: number;
+  /** Checkpoint a collection's log past this many bytes (default 64 MiB; 0: only when asked). */
+  checkpointBytes?: number;
   /** 'cosine' (default), 'euclidean' | 'l2', 'dot' | 'dotproduct' | 'innerproduct' | 'ip', 'manhattan' | 'l1'. */
   distanceMetric?: string;
   /** Alias of distanceMetric. */
@@ -70,12 +82,22 @@ export interface GetResult {
   metadata?: Record<string, any>;
 }
 
+export type Durability = 'full' | 'normal' | 'off';
+
 export declare class VectorDB {
+  /** With storagePath, opening starts here and every method waits for it (errors reject the first call, or ready()). */
   constructor(options: VectorDbOptions);
   readonly dimensions: number;
   readonly metric: 'cosine' | 'euclidean' | 'dot' | 'manhattan';
   readonly storagePath: string | undefined;
-  readonly collection: Collection;
+  readonly persistent: boolean;
+  readonly readOnly: boolean;
+  /** The underlying Collection; undefined until a persistent database is open. */
+  readonly collection: Collection | undefined;
+  /** Resolves once the database is open (rejects with RV_EBUSY, RV_EFORMAT, RV_ECORRUPT, ...). */
+  ready(): Promise<this>;
+  checkpoint(): Promise<void>;
+  compact(): Promise<void>;
   insert(entry: VectorEntry): Promise<string>;
   insertBatch(entries: VectorEntry[]): Promise<string[]>;
   search(query: SearchQuery): Promise<SearchResult[]>;
@@ -83,7 +105,7 @@ export declare class VectorDB {
   delete(id: string): Promise<boolean>;
   len(): Promise<number>;
   isEmpty(): Promise<boolean>;
-  stats(): Promise<CollectionStats>;
+  stats(): Promise<CollectionStats & { storage?: StorageStats }>;
   close(): Promise<void>;
 }
 export declare const VectorDb: typeof VectorDB;
@@ -157,8 +179,37 @@ export interface CheckReport {
   firstProblem: string;
 }
 
+export interface StorageStats {
+  generation: number;
+  segmentBytes: number;
+  walBytes: number;
+  formatVersion: number;
+  durability: Durability | 'none';
+  persistent: boolean;
+}
+
+export interface OpenCollectionOptions extends CollectionOptions {
+  /** The database directory. */
+  path: string;
+  /** The collection's name in it (default 'default'). */
+  name?: string;
+  /** Create the database and the collection when missing (default true unless readOnly). */
+  create?: boolean;
+  readOnly?: boolean;
+  durability?: Durability;
+  syncIntervalMs?: number;
+  checkpointBytes?: number;
+}
+
 export declare class Collection {
   constructor(options: CollectionOptions);
+  /** A persistent collection in a database directory; closing it closes that database. */
+  static open(options: OpenCollectionOptions): Promise<Collection>;
+  readonly persistent: boolean;
+  readonly database: Database | null;
+  checkpoint(): Promise<void>;
+  compact(): Promise<void>;
+  storage(): StorageStats;
   readonly dimensions: number;
   readonly metric: 'l2' | 'ip' | 'cosine' | 'l1';
   readonly closed: boolean;
@@ -182,6 +233,40 @@ export declare class Collection {
   close(): Promise<void>;
 }
 
+export interface DatabaseOptions {
+  create?: boolean;
+  readOnly?: boolean;
+  durability?: Durability;
+  syncIntervalMs?: number;
+  checkpointBytes?: number;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  /** '' when ok, else the RV_E... code. */
+  code: string;
+  /** 'file: offset: what' of the first problem, or ''. */
+  problem: string;
+}
+
+/** A directory of named persistent collections. */
+export declare class Database {
+  static open(path: string, options?: DatabaseOptions): Promise<Database>;
+  static check(path: string): Promise<CheckResult>;
+  readonly path: string;
+  readonly readOnly: boolean;
+  readonly durability: Durability;
+  readonly closed: boolean;
+  createCollection(name: string, options: CollectionOptions): Promise<Collection>;
+  openCollection(name: string, options?: { numericIds?: boolean }): Promise<Collection>;
+  /** Open, or create with these options when missing. */
+  collection(name: string, options?: CollectionOptions): Promise<Collection>;
+  dropCollection(name: string): Promise<void>;
+  listCollections(): Promise<string[]>;
+  backup(dest: string): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** Version of the C core. */
 export declare function version(): string;
 /** Instruction set of the distance kernels in use. */
@@ -191,6 +276,7 @@ declare const ruvector: {
   VectorDB: typeof VectorDB;
   VectorDb: typeof VectorDB;
   Collection: typeof Collection;
+  Database: typeof Database;
   version: typeof version;
   isa: typeof isa;
   HNSW_DEFAULTS: typeof HNSW_DEFAULTS;

@@ -3,9 +3,11 @@
 //
 //   const { VectorDB } = require('ruvector');   // drop-in for ruvector 0.3.2
 //   const { Collection } = require('ruvector'); // the low-level index
+//   const { Database } = require('ruvector');   // a directory of persistent collections
 const binding = require('./lib/native');
 const { Collection } = require('./lib/collection');
 const { VectorDB, HNSW_DEFAULTS } = require('./lib/vectordb');
+const { Database } = require('./lib/database');
 
 /** Version of the C core. */
 function version() { return binding.version(); }
@@ -16,6 +18,7 @@ module.exports = {
   VectorDB,
   VectorDb: VectorDB,
   Collection,
+  Database,
   version,
   isa,
   HNSW_DEFAULTS,

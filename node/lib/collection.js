@@ -17,6 +17,13 @@
 // keeps at most one libuv thread per collection busy with writes, leaving the
 // others to searches (which never wait for writers in the core). A search
 // sees every write whose Promise had resolved when the search was called.
+//
+// Persistence. A Collection opened through a Database (lib/database.js), or
+// with Collection.open({path, name, ...}), lives in a database directory:
+// every write is logged before its Promise resolves (as durable as the
+// database's setting), and checkpoint()/compact()/storage() reach the core's
+// storage calls. Closing it closes its log (and may checkpoint, off the JS
+// thread); Collection.open() also closes the database it opened.
 const binding = require('./native');
 const { toFloat32, packVectors, copyOwned, yieldToLoop, SLICE } = require('./vectors');
 const { rvError, typeError, rangeError, closedError } = require('./errors');
@@ -58,6 +65,10 @@ async function joinIds(ids) {
   return parts.join('\0');
 }
 
+// Passed in place of options by lib/database.js to wrap a native collection
+// that a Database opened (a private symbol: user code cannot forge it).
+const ADOPT = Symbol('ruvector.adopt');
+
 function checkK(k) {
   if (typeof k !== 'number') throw typeError('k must be a number');
   if (!Number.isInteger(k) || k < 0 || k > 65536) throw rangeError(`k must be an integer from 0 to 65536; got ${k}`);
@@ -77,6 +88,9 @@ class Collection {
   #numericIds;
   #writes = Promise.resolve();
   #closed = false;
+  #closing = null;
+  #database = null;   // the Database this came from, if any
+  #ownsDatabase = false; // Collection.open(): close the database too
 
   /**
    * @param {object} options dimensions (or dim), metric ('l2' default,
@@ -86,6 +100,20 @@ class Collection {
    */
   constructor(options = {}) {
     if (options === null || typeof options !== 'object') throw typeError('options must be an object');
+    if (options[ADOPT]) {
+      // A collection a Database opened (lib/database.js).
+      this.#native = options[ADOPT];
+      const o = this.#native.options();
+      this.#dim = o.dim;
+      this.#metric = o.metric;
+      this.#numericIds = Boolean(options.numericIds);
+      this.#database = options.database || null;
+      return;
+    }
+    if (options.path !== undefined || options.storagePath !== undefined) {
+      throw typeError('a persistent collection is opened with `await Collection.open({ path, name, ... })` ' +
+        'or through a Database', 'ERR_INVALID_ARG_VALUE');
+    }
     const dim = options.dimensions ?? options.dim ?? options.dimension;
     if (typeof dim !== 'number' || !Number.isInteger(dim) || dim <= 0) {
       throw rangeError('dimensions must be a positive integer', 'RV_EINVAL');
@@ -101,12 +129,49 @@ class Collection {
     this.#numericIds = Boolean(options.numericIds);
   }
 
+  /**
+   * Open a persistent collection: the collection `name` ('default') of the
+   * database directory `path`, created (with the other options, as for new
+   * Collection()) when it does not exist and `create` is not false.
+   * Database options: readOnly, durability ('full' | 'normal' | 'off'),
+   * syncIntervalMs, checkpointBytes (see Database.open). Closing the
+   * collection closes the database.
+   */
+  static async open(options = {}) {
+    if (options === null || typeof options !== 'object') throw typeError('options must be an object');
+    const { Database } = require('./database');
+    const path = options.path ?? options.storagePath;
+    const name = options.name ?? 'default';
+    const db = await Database.open(path, {
+      create: options.create ?? !options.readOnly,
+      readOnly: options.readOnly,
+      durability: options.durability,
+      syncIntervalMs: options.syncIntervalMs,
+      checkpointBytes: options.checkpointBytes,
+    });
+    let c;
+    try {
+      c = options.create === false || options.readOnly || (options.dimensions ?? options.dim ?? options.dimension) === undefined
+        ? await db.openCollection(name, options)
+        : await db.collection(name, options);
+    } catch (e) {
+      await db.close().catch(() => {});
+      throw e;
+    }
+    c.#ownsDatabase = true;
+    return c;
+  }
+
   /** Vector dimension. */
   get dimensions() { return this.#dim; }
   /** Canonical metric name: 'l2', 'ip', 'cosine' or 'l1'. */
   get metric() { return this.#metric; }
   /** Whether close() was called. */
   get closed() { return this.#closed; }
+  /** Whether it lives in a database directory (see Database). */
+  get persistent() { return this.#native.isPersistent(); }
+  /** The Database it was opened through, or null. */
+  get database() { return this.#database; }
   /** The options with the core's defaults resolved. */
   get options() { this.#open(); return this.#native.options(); }
 
@@ -304,17 +369,39 @@ class Collection {
   /** Check the graph (rv_check): {ok, nodes, edges, ..., firstProblem}. */
   async check() { this.#open(); return this.#native.check(); }
 
+  /** Fold the log into a new checkpoint now (persistent collections; a no-op in memory). */
+  async checkpoint() { this.#open(); return this.#write(() => this.#native.checkpoint()); }
+  /**
+   * Reclaim deleted vectors' space: repair, renumber densely and checkpoint,
+   * so the files shrink (in memory: repair and renumber).
+   */
+  async compact() { this.#open(); return this.#write(() => this.#native.compact()); }
+  /**
+   * Storage figures (synchronous): {generation, segmentBytes, walBytes,
+   * formatVersion, durability ('full' | 'normal' | 'off', 'none' in memory),
+   * persistent}.
+   */
+  storage() { this.#open(); return this.#native.storage(); }
+
   /**
    * Close: later calls throw RV_ECLOSED. Writes already called still run;
-   * the native collection is freed once they and any running search finish.
-   * Idempotent.
+   * the native collection is freed once they and any running search finish
+   * (a persistent one closes its log, off the JS thread, and the Promise
+   * resolves after that). Idempotent: every call returns the same Promise.
    */
-  async close() {
-    if (this.#closed) return;
+  close() {
+    if (this.#closing) return this.#closing;
     this.#closed = true;
-    await this.#writes;
-    this.#native.close();
+    this.#closing = (async () => {
+      await this.#writes;
+      await this.#native.close();
+      if (this.#database) {
+        this.#database._forget(this);
+        if (this.#ownsDatabase && !this.#database.closed) await this.#database.close();
+      }
+    })();
+    return this.#closing;
   }
 }
 
-module.exports = { Collection, normalizeMetric, idString };
+module.exports = { Collection, normalizeMetric, idString, ADOPT };

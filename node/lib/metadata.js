@@ -4,15 +4,19 @@
 // database files (storage, issue #3) without VectorDB changing:
 //
 //   store.set(id, metadata|undefined)  after a successful insert/upsert
+//   store.setMany([[id, metadata|undefined], ...])
 //   store.get(id)       -> a fresh copy of the metadata object, or undefined
 //   store.delete(id)    after a successful delete
 //   store.matcher(filter) -> (id) => boolean   exact equality of top-level keys
-//   store.size, store.clear()
+//   store.size, store.clear(), store.close()
+// The writes may return a Promise (the durable store, lib/metastore.js,
+// resolves it once the change is on disk); callers await them.
 //
-// Today: a Map in this process from id to the metadata's JSON text (the
+// In memory: a Map in this process from id to the metadata's JSON text (the
 // snapshot ruvector 0.3.2 also takes, with JSON.stringify) and its parsed
 // form, which filters read without parsing again. Results get a fresh
-// JSON.parse, so callers can change what they receive.
+// JSON.parse, so callers can change what they receive. lib/metastore.js
+// extends it with an append-only log file for persistent databases.
 
 // Deep equality of JSON values (what JSON.parse produces).
 function jsonEqual(a, b) {
@@ -61,13 +65,23 @@ class MemoryMetadataStore {
     this.#map.set(id, { json, value: JSON.parse(json) });
   }
 
+  setMany(entries) {
+    for (const [id, metadata] of entries) this.set(id, metadata);
+  }
+
+  // The stored JSON text as is (for the durable store).
+  setJson(id, json) { this.#map.set(id, { json, value: JSON.parse(json) }); }
+  getJson(id) { const e = this.#map.get(id); return e === undefined ? undefined : e.json; }
+
   get(id) {
     const e = this.#map.get(id);
     return e === undefined ? undefined : JSON.parse(e.json);
   }
 
+  has(id) { return this.#map.has(id); }
   delete(id) { this.#map.delete(id); }
   clear() { this.#map.clear(); }
+  close() {}
 
   matcher(filter) {
     const pred = compileFilter(filter);
@@ -78,7 +92,7 @@ class MemoryMetadataStore {
   }
 }
 
-function createMetadataStore(/* storagePath: used once storage lands */) {
+function createMetadataStore() {
   return new MemoryMetadataStore();
 }
 

@@ -1,32 +1,62 @@
 'use strict';
-// Where a VectorDB gets its collection and metadata store. This is the one
-// place that will change when the C storage API (issue #3: a database
-// directory with named collections, WAL, checkpoints) lands in ruvector.h:
-// with a path, it will open the database directory there through the addon
-// and its named collection, and keep metadata in it; without one, it will
-// stay in memory as now.
+// Where a VectorDB gets its collection and metadata store.
 //
-// Until then a path is accepted and recorded, and the data stays in memory:
-// we warn once per process rather than pretend (ruvector 0.3.2 wrote a redb
-// file there, and ./ruvector.db when no path was given).
+// Without a path: an in-memory collection and metadata map, gone when the
+// process ends. ruvector 0.3.2 instead created ./ruvector.db in the current
+// directory when no path was given; we do not write files nobody asked
+// for (see the README's differences table), and warn once when a
+// ./ruvector.db is there, since it will not be read.
+//
+// With a path (storagePath or path): the database directory there (created
+// when missing), its collection "vectordb", and the metadata log beside it
+// (vectordb.meta, lib/metastore.js) until the core stores payloads
+// (issue #5). Opening is asynchronous (a log may be replayed): VectorDB's
+// methods wait for it.
+const fs = require('fs');
+const path = require('path');
 const { Collection } = require('./collection');
 const { createMetadataStore } = require('./metadata');
 
-let warned = false;
+const COLLECTION = 'vectordb';
+let warnedDefault = false;
 
-function openStore({ storagePath, ...collectionOptions }) {
-  if (storagePath !== undefined && storagePath !== null && !warned) {
-    warned = true;
-    process.emitWarning(
-      'ruvector: storagePath/path is accepted but not used yet: this build keeps vectors in memory ' +
-      'until the storage engine lands (see the package README); nothing is written to disk.',
-      { code: 'RUVECTOR_NO_PERSISTENCE' });
+function memoryStore(collectionOptions) {
+  if (!warnedDefault) {
+    let legacy = false;
+    try { legacy = fs.existsSync(path.resolve('ruvector.db')); } catch { /* unreadable cwd */ }
+    if (legacy) {
+      warnedDefault = true;
+      process.emitWarning('ruvector: no storagePath given, so this VectorDB is in memory; the ./ruvector.db here ' +
+        '(ruvector 0.3.2\'s default file) is not read. Pass storagePath to persist.', { code: 'RUVECTOR_NO_DEFAULT_PATH' });
+    }
   }
   return {
     collection: new Collection(collectionOptions),
-    metadata: createMetadataStore(storagePath),
+    metadata: createMetadataStore(),
     persistent: false,
   };
 }
 
-module.exports = { openStore };
+async function persistentStore(storagePath, collectionOptions, { readOnly, durability, syncIntervalMs, checkpointBytes }) {
+  const { Database } = require('./database');
+  const { FileMetadataStore } = require('./metastore');
+  const db = await Database.open(storagePath, { readOnly, durability, syncIntervalMs, checkpointBytes });
+  let collection, metadata;
+  try {
+    collection = readOnly ? await db.openCollection(COLLECTION) : await db.collection(COLLECTION, collectionOptions);
+    if (collection.dimensions !== collectionOptions.dimensions || collection.metric !== collectionOptions.metric) {
+      const err = new Error(`Database at ${storagePath} holds vectors of dimension ${collection.dimensions} ` +
+        `(metric ${collection.metric}); this VectorDB asked for ${collectionOptions.dimensions} (${collectionOptions.metric})`);
+      err.code = 'RV_EINVAL';
+      throw err;
+    }
+    metadata = await FileMetadataStore.open(path.join(storagePath, `${COLLECTION}.meta`),
+      { readOnly, durability: durability ?? 'full', syncIntervalMs: syncIntervalMs ?? 100 });
+  } catch (e) {
+    await db.close().catch(() => {});
+    throw e;
+  }
+  return { collection, metadata, database: db, persistent: true };
+}
+
+module.exports = { memoryStore, persistentStore, COLLECTION };

@@ -9,9 +9,17 @@
 //   euclidean  the L2 distance          (the root of the core's squared L2)
 //   dot        -(a . b)                 (0.3.2 returns 0 for positive dots)
 //   manhattan  the L1 distance
+//
+// Persistence: with storagePath (or path), the vectors live in a database
+// directory there and the metadata in a log beside them (lib/open.js); the
+// constructor starts opening it and every method waits for that, so an
+// error opening it (another process writing it: RV_EBUSY; not a database:
+// RV_EFORMAT; damaged: RV_ECORRUPT) rejects the first call, or ready().
+// Each write resolves once it is durable (durability 'full' by default).
+// Without a path, everything stays in memory.
 const { randomUUID } = require('crypto');
-const { openStore } = require('./open');
-const { normalizeMetric } = require('./collection');
+const { memoryStore, persistentStore } = require('./open');
+const { Collection, normalizeMetric } = require('./collection');
 const { toFloat32, vectorLength, packVectors, yieldToLoop, dimError, SLICE } = require('./vectors');
 const { rvError, typeError, rangeError, prefixed } = require('./errors');
 
@@ -41,17 +49,22 @@ function possibleId(id) {
 }
 
 class VectorDB {
-  #c;
-  #meta;
+  #s = null;      // { collection, metadata, database?, persistent } once open
+  #ready;         // Promise of #s
   #dim;
   #metric;
   #storagePath;
+  #readOnly;
+  #efSearch;
   #scale;
+  #closing = null;
 
   /**
-   * @param {object} options dimensions|dimension (required), storagePath|path,
-   *   distanceMetric|metric ('cosine' default), hnswConfig|hnsw {m, efConstruction,
-   *   efSearch, maxElements}.
+   * @param {object} options dimensions|dimension (required), storagePath|path
+   *   (a database directory; in memory without), distanceMetric|metric
+   *   ('cosine' default), hnswConfig|hnsw {m, efConstruction, efSearch,
+   *   maxElements}; not in 0.3.2: durability ('full' | 'normal' | 'off'),
+   *   readOnly, syncIntervalMs, checkpointBytes.
    */
   constructor(options) {
     const o = options ?? {};
@@ -63,30 +76,61 @@ class VectorDB {
     const given = o.hnswConfig !== undefined ? o.hnswConfig : o.hnsw;
     if (given !== undefined && given !== null && typeof given !== 'object') throw typeError('hnswConfig must be an object');
     const hnsw = { ...HNSW_DEFAULTS, ...(given ?? {}) };
-    const store = openStore({
-      storagePath: o.storagePath ?? o.path,
+    const storagePath = o.storagePath ?? o.path;
+    if (storagePath !== undefined && storagePath !== null && (typeof storagePath !== 'string' || storagePath === '')) {
+      throw typeError('storagePath must be a non-empty string');
+    }
+    const collectionOptions = {
       dimensions,
       metric,
       m: hnsw.m,
       efConstruction: hnsw.efConstruction,
       efSearch: hnsw.efSearch,
-    });
-    this.#c = store.collection;
-    this.#meta = store.metadata;
+    };
     this.#dim = dimensions;
     this.#metric = metric;
-    this.#storagePath = o.storagePath ?? o.path;
+    this.#storagePath = storagePath ?? undefined;
+    this.#readOnly = Boolean(o.readOnly);
+    this.#efSearch = hnsw.efSearch;
     this.#scale = metric === 'l2' ? (d) => Math.fround(Math.sqrt(d)) : metric === 'cosine' ? (d) => (d > 0 ? d : 0) : (d) => d;
+    if (this.#storagePath === undefined) {
+      this.#s = memoryStore(collectionOptions);
+      this.#ready = Promise.resolve(this.#s);
+      return;
+    }
+    // Check the options now, as the in-memory case does, so that a bad m
+    // or efSearch throws here rather than at the first call.
+    const probe = new Collection(collectionOptions);
+    probe.close();
+    this.#ready = persistentStore(this.#storagePath, collectionOptions, {
+      readOnly: this.#readOnly,
+      durability: o.durability,
+      syncIntervalMs: o.syncIntervalMs,
+      checkpointBytes: o.checkpointBytes,
+    }).then((s) => { this.#s = s; return s; });
+    this.#ready.catch(() => {}); // reported by the first call (or ready())
   }
+
+  async #store() {
+    if (this.#closing) throw rvError('RV_ECLOSED', 'the collection is closed');
+    return this.#s ?? this.#ready;
+  }
+
+  /** Resolves to this database once it is open (rejects with the open error). */
+  async ready() { await this.#store(); return this; }
 
   /** Dimension of the vectors. */
   get dimensions() { return this.#dim; }
   /** 'cosine', 'euclidean', 'dot' or 'manhattan'. */
   get metric() { return PUBLIC_METRIC[this.#metric]; }
-  /** The storage path given, if any (not used yet: see the README). */
+  /** The storage path given, if any: a database directory. */
   get storagePath() { return this.#storagePath; }
-  /** The underlying Collection (low-level API). */
-  get collection() { return this.#c; }
+  /** Whether it was opened read-only. */
+  get readOnly() { return this.#readOnly; }
+  /** Whether the data lives on disk (a storagePath was given). */
+  get persistent() { return this.#storagePath !== undefined; }
+  /** The underlying Collection (low-level API); undefined until a persistent one is open. */
+  get collection() { return this.#s ? this.#s.collection : undefined; }
 
   /** Insert (or replace) one entry; resolves to its id (a UUID v4 when none was given). */
   async insert(entry) {
@@ -95,13 +139,15 @@ class VectorDB {
     const len = vectorLength(entry.vector, 'vector');
     if (len !== this.#dim) throw dimError('Insert failed: ', this.#dim, len);
     const metadata = checkMetadata(entry.metadata, 'metadata');
-    const { array } = toFloat32(entry.vector);
+    const { array, owned } = toFloat32(entry.vector);
+    const mine = owned ? array : array.slice(); // the caller may change theirs while we wait to open
+    const { collection, metadata: meta } = await this.#store();
     try {
-      await this.#c.upsert(id, array);
+      await collection.upsert(id, mine);
+      await meta.set(id, metadata);
     } catch (e) {
       throw prefixed(e, 'Insert failed: ');
     }
-    this.#meta.set(id, metadata);
     return id;
   }
 
@@ -120,14 +166,23 @@ class VectorDB {
         ids[i] = entryId(e.id, `id of entry ${i}`);
         metas[i] = checkMetadata(e.metadata, `metadata of entry ${i}`);
       });
+    const { collection, metadata: meta } = await this.#store();
     try {
-      await this.#c.insertBatch(ids, vectors, { upsert: true });
+      await collection.insertBatch(ids, vectors, { upsert: true });
     } catch (e) {
       throw prefixed(e, 'Batch insert failed: ');
     }
+    const writes = [];
     for (let start = 0; start < n; start += SLICE) {
       if (start > 0) await yieldToLoop();
-      for (let i = start; i < Math.min(n, start + SLICE); i++) this.#meta.set(ids[i], metas[i]);
+      const part = [];
+      for (let i = start; i < Math.min(n, start + SLICE); i++) part.push([ids[i], metas[i]]);
+      writes.push(meta.setMany(part));
+    }
+    try {
+      await Promise.all(writes);
+    } catch (e) {
+      throw prefixed(e, 'Batch insert failed: ');
     }
     return ids;
   }
@@ -152,36 +207,38 @@ class VectorDB {
     const { array } = toFloat32(query.vector);
     if (filter !== undefined && filter !== null && typeof filter !== 'object') throw typeError('filter must be an object');
     const kk = Math.min(k, K_MAX);
+    const s = await this.#store();
     if (kk === 0) {
-      this.#c.len(); // still throws when closed
+      s.collection.len(); // still throws when closed
       return [];
     }
     try {
-      if (filter && Object.keys(filter).length > 0) return await this.#searchFiltered(array, kk, efSearch, filter);
-      const hits = await this.#c.search(array, kk, { ef: efSearch ?? 0, vectors: true });
-      return hits.map((h) => this.#result(h.id, h.distance, h.vector));
+      if (filter && Object.keys(filter).length > 0) return await this.#searchFiltered(s, array, kk, efSearch, filter);
+      const hits = await s.collection.search(array, kk, { ef: efSearch ?? this.#efSearch, vectors: true });
+      return hits.map((h) => this.#result(s, h.id, h.distance, h.vector));
     } catch (e) {
       throw prefixed(e, 'Search failed: ');
     }
   }
 
-  #result(id, distance, vector) {
-    return { id, score: this.#scale(distance), vector, metadata: this.#meta.get(id) };
+  #result(s, id, distance, vector) {
+    return { id, score: this.#scale(distance), vector, metadata: s.metadata.get(id) };
   }
 
   // Post-filtering over a growing candidate list until k entries match, the
   // collection is exhausted, or (past 65,536 candidates) the nearest 65,536
   // have been tried: then an exact scan of that many. Metadata filters move
   // into the C core with payloads (issue #5).
-  async #searchFiltered(array, k, efSearch, filter) {
-    const match = this.#meta.matcher(filter);
-    const total = this.#c.len();
+  async #searchFiltered(s, array, k, efSearch, filter) {
+    const match = s.metadata.matcher(filter);
+    const c = s.collection;
+    const total = c.len();
     if (total === 0) return [];
     let want = Math.min(total, K_MAX, Math.max(4 * k, 64));
     for (;;) {
       const last = want >= total || want >= K_MAX;
-      const ef = Math.max(efSearch ?? 0, want);
-      const hits = await this.#c.search(array, want, { ef: Math.min(ef, K_MAX), exact: last && want >= total });
+      const ef = Math.max(efSearch ?? this.#efSearch, want);
+      const hits = await c.search(array, want, { ef: Math.min(ef, K_MAX), exact: last && want >= total });
       const kept = [];
       for (const h of hits) {
         if (match(h.id)) {
@@ -190,9 +247,9 @@ class VectorDB {
         }
       }
       if (kept.length === k || last || hits.length < want) {
-        const vecs = await this.#c.getBatch(kept.map((h) => h.id));
+        const vecs = await c.getBatch(kept.map((h) => h.id));
         const out = [];
-        kept.forEach((h, i) => { if (vecs[i]) out.push(this.#result(h.id, h.distance, vecs[i])); });
+        kept.forEach((h, i) => { if (vecs[i]) out.push(this.#result(s, h.id, h.distance, vecs[i])); });
         return out;
       }
       want = Math.min(total, K_MAX, want * 4);
@@ -202,34 +259,63 @@ class VectorDB {
   /** {id, vector, metadata} or null. */
   async get(id) {
     if (typeof id !== 'string') throw typeError('id must be a string');
+    const s = await this.#store();
     if (!possibleId(id)) {
-      this.#c.len(); // still throws when closed
+      s.collection.len(); // still throws when closed
       return null;
     }
-    const v = await this.#c.get(id);
-    return v ? { id, vector: v, metadata: this.#meta.get(id) } : null;
+    const v = await s.collection.get(id);
+    return v ? { id, vector: v, metadata: s.metadata.get(id) } : null;
   }
 
   /** Delete by id: true if it existed. */
   async delete(id) {
     if (typeof id !== 'string') throw typeError('id must be a string');
+    const s = await this.#store();
     if (!possibleId(id)) {
-      this.#c.len();
+      s.collection.len();
       return false;
     }
-    const existed = await this.#c.delete(id);
-    if (existed) this.#meta.delete(id);
+    const existed = await s.collection.delete(id);
+    if (existed) await s.metadata.delete(id);
     return existed;
   }
 
   /** Number of entries. */
-  async len() { return this.#c.len(); }
+  async len() { return (await this.#store()).collection.len(); }
   /** Whether there are no entries. */
-  async isEmpty() { return this.#c.len() === 0; }
-  /** Figures of the underlying collection (not in 0.3.2). */
-  async stats() { return this.#c.stats(); }
-  /** Release the native index (not in 0.3.2; without it, garbage collection does). */
-  async close() { return this.#c.close(); }
+  async isEmpty() { return (await this.#store()).collection.len() === 0; }
+  /** Figures of the underlying collection (not in 0.3.2); with storage figures when persistent. */
+  async stats() {
+    const { collection, persistent } = await this.#store();
+    const st = collection.stats();
+    if (persistent) st.storage = collection.storage();
+    return st;
+  }
+  /** Fold the log into a checkpoint now (persistent databases; not in 0.3.2). */
+  async checkpoint() { return (await this.#store()).collection.checkpoint(); }
+  /** Reclaim the space of deleted vectors (not in 0.3.2). */
+  async compact() { return (await this.#store()).collection.compact(); }
+  /**
+   * Close (not in 0.3.2): writes already called finish; a persistent
+   * database is closed and its lock released. Without it, garbage
+   * collection frees the index. Idempotent.
+   */
+  close() {
+    if (this.#closing) return this.#closing;
+    this.#closing = (async () => {
+      let s;
+      try {
+        s = this.#s ?? await this.#ready;
+      } catch {
+        return; // never opened: nothing to close
+      }
+      await s.collection.close();
+      await s.metadata.close();
+      if (s.database) await s.database.close();
+    })();
+    return this.#closing;
+  }
 }
 
 module.exports = { VectorDB, HNSW_DEFAULTS };

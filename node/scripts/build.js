@@ -72,6 +72,8 @@ if (!sanitize) {
   const scratch = path.join(root, buildDir);
   fs.mkdirSync(scratch, { recursive: true });
   for (const f of ['binding.gyp']) fs.copyFileSync(path.join(root, f), path.join(scratch, f));
+  fs.mkdirSync(path.join(scratch, 'scripts'), { recursive: true });
+  fs.copyFileSync(path.join(root, 'scripts', 'sources.js'), path.join(scratch, 'scripts', 'sources.js'));
   fs.cpSync(path.join(root, 'src'), path.join(scratch, 'src'), { recursive: true });
   const coreFrom = fs.existsSync(path.join(root, 'core', 'include', 'ruvector.h')) ? path.join(root, 'core') : path.resolve(root, '..');
   fs.rmSync(path.join(scratch, 'core'), { recursive: true, force: true });

@@ -82,7 +82,10 @@ void rvn_throw_closed(napi_env env) { napi_throw_error(env, RVN_ECLOSED_NAME, "t
 
 /* ---- lifetime ---- */
 
-static void coll_free_now(rvn_coll *rc)
+void rvn_count_collection(void) { atomic_fetch_add(&live_collections, 1); }
+void rvn_count_collection_freed(void) { atomic_fetch_sub(&live_collections, 1); }
+
+void rvn_coll_free_now(rvn_coll *rc)
 {
 	if (rc->c) {
 		rv_collection_free(rc->c);
@@ -91,27 +94,54 @@ static void coll_free_now(rvn_coll *rc)
 	}
 }
 
-void rvn_release(rvn_coll *rc)
+/* Free a handle whose last job has finished: an in-memory one at once; a
+ * persistent one on a worker thread (closing its log may checkpoint). The
+ * free job needs the JS object, which every job held until now. */
+static void retire(napi_env env, rvn_coll *rc, napi_value self)
+{
+	if (!rc->owner || !rc->c) {
+		rvn_coll_free_now(rc);
+		if (rc->owner)
+			rvn_coll_detach(env, rc);
+		return;
+	}
+	if (!rc->freeing && !rvn_queue_free(env, self, rc)) {
+		/* Could not queue (out of memory, shutting down): free here. */
+		rvn_coll_free_now(rc);
+		rvn_coll_detach(env, rc);
+	}
+}
+
+void rvn_release(napi_env env, rvn_coll *rc, napi_value self)
 {
 	rc->pending--;
-	if (rc->pending == 0 && (rc->closed || rc->finalized))
-		coll_free_now(rc);
-	if (rc->pending == 0 && rc->finalized)
+	if (rc->pending != 0)
+		return;
+	if (rc->finalized) {
+		/* Only at environment shutdown: jobs hold references otherwise. */
+		rvn_coll_free_now(rc);
+		rvn_coll_detach(env, rc);
 		free(rc);
+		return;
+	}
+	if (rc->closed)
+		retire(env, rc, self);
 }
 
 /* The JS object was collected, or the environment is shutting down. Jobs in
  * flight hold references, so pending > 0 happens only at shutdown: then a
  * worker thread may still be inside the C core, and the handle is left to
- * the job's completion (which may never come: a leak at exit, not a crash). */
+ * the job's completion (which may never come: a leak at exit, not a crash).
+ * A persistent collection dropped without close() is freed here, on the JS
+ * thread: close it to keep that off the event loop. */
 static void coll_finalize(napi_env env, void *data, void *hint)
 {
-	(void)env;
 	(void)hint;
 	rvn_coll *rc = data;
 	rc->finalized = true;
-	if (rc->pending == 0) {
-		coll_free_now(rc);
+	if (rc->pending == 0 && !rc->freeing) {
+		rvn_coll_free_now(rc);
+		rvn_coll_detach(env, rc);
 		free(rc);
 	}
 }
@@ -168,6 +198,77 @@ static bool opt_uint(napi_env env, napi_value obj, const char *name, double lo, 
 	return true;
 }
 
+/* Read the core's options from a JS object ({dim, metric, m, ...}) into
+ * *opts (filled with the defaults first, dim 0). */
+bool rvn_read_options(napi_env env, napi_value o, rv_options *opts_out)
+{
+	napi_valuetype t;
+	rv_options opts;
+	rv_options_init(&opts);
+	opts.dim = 0;
+	/* Bounds here only guard the conversions to uint32; the core checks
+	 * the real ranges and names the field in its message. */
+	if (!opt_uint(env, o, "dim", 0, 4294967295.0, &opts.dim) || !opt_uint(env, o, "m", 0, 4294967295.0, &opts.m) ||
+	    !opt_uint(env, o, "efConstruction", 0, 4294967295.0, &opts.ef_construction) ||
+	    !opt_uint(env, o, "efSearch", 0, 4294967295.0, &opts.ef_search) ||
+	    !opt_uint(env, o, "exactThreshold", 0, 4294967295.0, &opts.exact_threshold) ||
+	    !opt_uint(env, o, "threads", 0, 4294967295.0, &opts.threads) ||
+	    !opt_uint(env, o, "repairBatch", 0, 4294967295.0, &opts.repair_batch))
+		return false;
+
+	bool has;
+	napi_value v;
+	if (napi_has_named_property(env, o, "seed", &has) != napi_ok)
+		return false;
+	if (has) {
+		uint64_t seed;
+		if (napi_get_named_property(env, o, "seed", &v) != napi_ok ||
+		    !rvn_get_uint_opt(v, env, "seed", 0, 9007199254740991.0, opts.seed, &seed))
+			return false;
+		opts.seed = seed;
+	}
+	if (napi_has_named_property(env, o, "pruneAlpha", &has) != napi_ok)
+		return false;
+	if (has) {
+		if (napi_get_named_property(env, o, "pruneAlpha", &v) != napi_ok || napi_typeof(env, v, &t) != napi_ok)
+			return false;
+		if (t != napi_undefined) {
+			double a;
+			if (t != napi_number || napi_get_value_double(env, v, &a) != napi_ok) {
+				rvn_throw_type(env, "ERR_INVALID_ARG_TYPE", "pruneAlpha must be a number");
+				return false;
+			}
+			opts.prune_alpha = (float)a;
+		}
+	}
+	if (napi_has_named_property(env, o, "metric", &has) != napi_ok)
+		return false;
+	if (has) {
+		if (napi_get_named_property(env, o, "metric", &v) != napi_ok || napi_typeof(env, v, &t) != napi_ok)
+			return false;
+		if (t == napi_string) {
+			char name[32];
+			size_t len;
+			if (napi_get_value_string_utf8(env, v, name, sizeof name, &len) != napi_ok)
+				return false;
+			if (rv_metric_parse(name, &opts.metric) != RV_OK) {
+				char msg[96];
+				snprintf(msg, sizeof msg, "unknown metric \"%s\"", name);
+				rvn_throw_rv(env, RV_EINVAL, msg);
+				return false;
+			}
+		} else if (t != napi_undefined) {
+			uint64_t m;
+			if (!rvn_get_uint_opt(v, env, "metric", 0, RV_METRIC_L1, RV_METRIC_L2, &m))
+				return false;
+			opts.metric = (rv_metric)m;
+		}
+	}
+
+	*opts_out = opts;
+	return true;
+}
+
 /* new Collection({dim, metric, m, efConstruction, efSearch, pruneAlpha,
  *                 exactThreshold, threads, repairBatch, seed})
  * metric is a number (rv_metric) or a name rv_metric_parse() knows. */
@@ -186,73 +287,34 @@ static napi_value coll_new(napi_env env, napi_callback_info info)
 	napi_valuetype t = napi_undefined;
 	if (argc >= 1 && napi_typeof(env, argv[0], &t) != napi_ok)
 		return NULL;
+	if (t == napi_external) {
+		/* A collection opened through a Database (db.c): adopt its handle. */
+		rvn_coll *rc = calloc(1, sizeof *rc);
+		if (!rc) {
+			rvn_throw_rv(env, RV_ENOMEM, "out of memory adopting a collection");
+			return NULL;
+		}
+		if (!rvn_adopt(env, argv[0], self, rc)) {
+			free(rc);
+			return NULL;
+		}
+		if (napi_wrap(env, self, rc, coll_finalize, NULL, NULL) != napi_ok) {
+			rvn_coll_free_now(rc);
+			rvn_coll_detach(env, rc);
+			free(rc);
+			return NULL;
+		}
+		if (napi_type_tag_object(env, self, &coll_tag) != napi_ok)
+			return NULL;
+		return self;
+	}
 	if (t != napi_object) {
 		rvn_throw_type(env, "ERR_INVALID_ARG_TYPE", "options must be an object");
 		return NULL;
 	}
-	napi_value o = argv[0];
 	rv_options opts;
-	rv_options_init(&opts);
-	opts.dim = 0;
-	/* Bounds here only guard the conversions to uint32; the core checks
-	 * the real ranges and names the field in its message. */
-	if (!opt_uint(env, o, "dim", 0, 4294967295.0, &opts.dim) || !opt_uint(env, o, "m", 0, 4294967295.0, &opts.m) ||
-	    !opt_uint(env, o, "efConstruction", 0, 4294967295.0, &opts.ef_construction) ||
-	    !opt_uint(env, o, "efSearch", 0, 4294967295.0, &opts.ef_search) ||
-	    !opt_uint(env, o, "exactThreshold", 0, 4294967295.0, &opts.exact_threshold) ||
-	    !opt_uint(env, o, "threads", 0, 4294967295.0, &opts.threads) ||
-	    !opt_uint(env, o, "repairBatch", 0, 4294967295.0, &opts.repair_batch))
+	if (!rvn_read_options(env, argv[0], &opts))
 		return NULL;
-
-	bool has;
-	napi_value v;
-	if (napi_has_named_property(env, o, "seed", &has) != napi_ok)
-		return NULL;
-	if (has) {
-		uint64_t seed;
-		if (napi_get_named_property(env, o, "seed", &v) != napi_ok ||
-		    !rvn_get_uint_opt(v, env, "seed", 0, 9007199254740991.0, opts.seed, &seed))
-			return NULL;
-		opts.seed = seed;
-	}
-	if (napi_has_named_property(env, o, "pruneAlpha", &has) != napi_ok)
-		return NULL;
-	if (has) {
-		if (napi_get_named_property(env, o, "pruneAlpha", &v) != napi_ok || napi_typeof(env, v, &t) != napi_ok)
-			return NULL;
-		if (t != napi_undefined) {
-			double a;
-			if (t != napi_number || napi_get_value_double(env, v, &a) != napi_ok) {
-				rvn_throw_type(env, "ERR_INVALID_ARG_TYPE", "pruneAlpha must be a number");
-				return NULL;
-			}
-			opts.prune_alpha = (float)a;
-		}
-	}
-	if (napi_has_named_property(env, o, "metric", &has) != napi_ok)
-		return NULL;
-	if (has) {
-		if (napi_get_named_property(env, o, "metric", &v) != napi_ok || napi_typeof(env, v, &t) != napi_ok)
-			return NULL;
-		if (t == napi_string) {
-			char name[32];
-			size_t len;
-			if (napi_get_value_string_utf8(env, v, name, sizeof name, &len) != napi_ok)
-				return NULL;
-			if (rv_metric_parse(name, &opts.metric) != RV_OK) {
-				char msg[96];
-				snprintf(msg, sizeof msg, "unknown metric \"%s\"", name);
-				rvn_throw_rv(env, RV_EINVAL, msg);
-				return NULL;
-			}
-		} else if (t != napi_undefined) {
-			uint64_t m;
-			if (!rvn_get_uint_opt(v, env, "metric", 0, RV_METRIC_L1, RV_METRIC_L2, &m))
-				return NULL;
-			opts.metric = (rv_metric)m;
-		}
-	}
-
 	rvn_coll *rc = calloc(1, sizeof *rc);
 	if (!rc) {
 		rvn_throw_rv(env, RV_ENOMEM, "out of memory creating a collection");
@@ -268,7 +330,7 @@ static napi_value coll_new(napi_env env, napi_callback_info info)
 	rc->metric = opts.metric;
 	atomic_fetch_add(&live_collections, 1);
 	if (napi_wrap(env, self, rc, coll_finalize, NULL, NULL) != napi_ok) {
-		coll_free_now(rc);
+		rvn_coll_free_now(rc);
 		free(rc);
 		return NULL;
 	}
@@ -360,18 +422,85 @@ static napi_value coll_stats(napi_env env, napi_callback_info info)
 }
 
 /* close(): refuse further calls now; free the C handle now, or when the
- * last job in flight completes. Idempotent. */
+ * last job in flight completes. Idempotent. An in-memory collection returns
+ * undefined; a persistent one returns a Promise that resolves once its
+ * handle is freed (its log closed, perhaps after a checkpoint). */
 static napi_value coll_close(napi_env env, napi_callback_info info)
+{
+	napi_value self;
+	rvn_coll *rc = rvn_this(env, info, NULL, NULL, &self, false);
+	if (!rc)
+		return NULL;
+	rc->closed = true;
+	napi_value out;
+	if (!rc->owner && !rc->freeing) {
+		if (rc->pending == 0)
+			rvn_coll_free_now(rc);
+		RVN_CALL(env, napi_get_undefined(env, &out), NULL);
+		return out;
+	}
+	if (!rc->c && !rc->freeing) {
+		/* already freed (or closed with its database) */
+		napi_deferred d;
+		RVN_CALL(env, napi_create_promise(env, &d, &out), NULL);
+		napi_value undef;
+		napi_get_undefined(env, &undef);
+		napi_resolve_deferred(env, d, undef);
+		return out;
+	}
+	if (rc->close_waiter) {
+		/* a second close() while the first waits: chain to a new Promise
+		 * resolved at the same time (kept simple: one waiter, so make the
+		 * caller wait on the free job through the same deferred) */
+		rvn_throw_rv(env, RV_EBUSY, "close() is already in progress");
+		return NULL;
+	}
+	RVN_CALL(env, napi_create_promise(env, &rc->close_waiter, &out), NULL);
+	if (rc->pending == 0 && !rc->freeing)
+		retire(env, rc, self);
+	return out;
+}
+
+/* storage stats and checkpoint/compact live in db.c and work.c */
+
+static napi_value coll_persistent(napi_env env, napi_callback_info info)
 {
 	rvn_coll *rc = rvn_this(env, info, NULL, NULL, NULL, false);
 	if (!rc)
 		return NULL;
-	rc->closed = true;
-	if (rc->pending == 0)
-		coll_free_now(rc);
-	napi_value undef;
-	RVN_CALL(env, napi_get_undefined(env, &undef), NULL);
-	return undef;
+	napi_value out;
+	RVN_CALL(env, napi_get_boolean(env, rc->owner != NULL, &out), NULL);
+	return out;
+}
+
+/* ---- per-environment state ---- */
+
+static void env_state_free(napi_env env, void *data, void *hint)
+{
+	(void)hint;
+	rvn_env_state *st = data;
+	if (st->coll_class)
+		napi_delete_reference(env, st->coll_class);
+	if (st->set_immediate)
+		napi_delete_reference(env, st->set_immediate);
+	if (st->poll_fn)
+		napi_delete_reference(env, st->poll_fn);
+	free(st); /* the lane itself is stopped by its env cleanup hook */
+}
+
+rvn_env_state *rvn_env(napi_env env)
+{
+	rvn_env_state *st = NULL;
+	if (napi_get_instance_data(env, (void **)&st) != napi_ok)
+		return NULL;
+	if (!st) {
+		st = calloc(1, sizeof *st);
+		if (!st || napi_set_instance_data(env, st, env_state_free, NULL) != napi_ok) {
+			free(st);
+			return NULL;
+		}
+	}
+	return st;
 }
 
 /* ---- module-level functions ---- */
@@ -468,7 +597,7 @@ static napi_value coll_search_loop(napi_env env, napi_callback_info info)
 		rvn_throw_rv(env, RV_ENOMEM, "out of memory");
 		return NULL;
 	}
-	rv_search_params p = {(uint32_t)ef, 0};
+	rv_search_params p = {.ef = (uint32_t)ef};
 	for (size_t i = 0; i < nq; i++) {
 		struct timespec t0, t1;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -508,6 +637,10 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */)
 		METHOD("optimize", rvn_optimize),
 		METHOD("check", rvn_check),
 		METHOD("_searchLoop", coll_search_loop),
+		METHOD("isPersistent", coll_persistent),
+		METHOD("checkpoint", rvn_checkpoint),
+		METHOD("compact", rvn_compact),
+		METHOD("storage", rvn_storage),
 	};
 	napi_value cls;
 	if (napi_define_class(env, "Collection", NAPI_AUTO_LENGTH, coll_new, NULL, sizeof methods / sizeof methods[0],
@@ -522,6 +655,11 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */)
 		METHOD("isDetached", mod_is_detached),
 	};
 	if (napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns) != napi_ok)
+		return NULL;
+	rvn_env_state *st = rvn_env(env);
+	if (!st || napi_create_reference(env, cls, 1, &st->coll_class) != napi_ok)
+		return NULL;
+	if (!rvn_db_init(env, exports))
 		return NULL;
 	return exports;
 }

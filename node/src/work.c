@@ -35,7 +35,18 @@
 /* Searches of a batch are run in chunks whose id buffers stay below this. */
 #define IDBUF_CHUNK_BYTES ((size_t)16 << 20)
 
-typedef enum job_kind { JOB_INSERT, JOB_SEARCH, JOB_SEARCH_BATCH, JOB_GET, JOB_DELETE, JOB_VACUUM, JOB_OPTIMIZE, JOB_CHECK } job_kind;
+typedef enum job_kind {
+	JOB_INSERT,
+	JOB_SEARCH,
+	JOB_SEARCH_BATCH,
+	JOB_GET,
+	JOB_DELETE,
+	JOB_VACUUM,
+	JOB_OPTIMIZE,
+	JOB_CHECK,
+	JOB_CHECKPOINT,
+	JOB_COMPACT
+} job_kind;
 
 typedef struct job {
 	rvn_lane_job lane;   /* first: the lane hands jobs around by this */
@@ -341,6 +352,18 @@ static void execute(napi_env env, void *data)
 			job_fail(j, rc);
 		break;
 	}
+	case JOB_CHECKPOINT: {
+		int rc = rv_checkpoint(j->c);
+		if (rc != RV_OK)
+			job_fail(j, rc);
+		break;
+	}
+	case JOB_COMPACT: {
+		int rc = rv_compact(j->c);
+		if (rc != RV_OK)
+			job_fail(j, rc);
+		break;
+	}
 	}
 }
 
@@ -373,6 +396,8 @@ static napi_value result_of(napi_env env, job *j)
 	case JOB_INSERT:
 	case JOB_VACUUM:
 	case JOB_OPTIMIZE:
+	case JOB_CHECKPOINT:
+	case JOB_COMPACT:
 		RVN_CALL(env, napi_get_undefined(env, &out), NULL);
 		return out;
 	case JOB_DELETE:
@@ -462,10 +487,13 @@ static void complete(napi_env env, napi_status status, void *data)
 		napi_reject_deferred(env, j->deferred, value);
 	if (j->work)
 		napi_delete_async_work(env, j->work);
+	napi_value self = NULL;
+	if (napi_get_reference_value(env, j->self_ref, &self) != napi_ok)
+		self = NULL;
+	rvn_release(env, j->rc, self);
 	napi_delete_reference(env, j->self_ref);
 	if (j->buf_ref)
 		napi_delete_reference(env, j->buf_ref);
-	rvn_release(j->rc);
 	job_free(j);
 }
 
@@ -629,29 +657,9 @@ static bool search_params(napi_env env, rvn_coll *rc, napi_value *argv, job *j)
 
 /* ---- the lane (lane.c): single searches without thread wake-ups ---- */
 
-/* Per-environment state, kept as the env's instance data. */
-typedef struct lane_state {
-	rvn_lane *lane;       /* NULL where the lane is off */
-	bool tried;           /* rvn_lane_new was called */
-	bool polling;         /* a setImmediate(poll) is scheduled */
-	napi_ref set_immediate;
-	napi_ref poll_fn;
-} lane_state;
-
 static void lane_exec(rvn_lane_job *lj) { execute(NULL, (job *)lj); }
 
-static void lane_state_free(napi_env env, void *data, void *hint)
-{
-	(void)hint;
-	lane_state *st = data;
-	if (st->set_immediate)
-		napi_delete_reference(env, st->set_immediate);
-	if (st->poll_fn)
-		napi_delete_reference(env, st->poll_fn);
-	free(st); /* the lane itself is stopped by its env cleanup hook */
-}
-
-static bool schedule_poll(napi_env env, lane_state *st)
+static bool schedule_poll(napi_env env, rvn_env_state *st)
 {
 	napi_value fn, poll, global;
 	if (napi_get_reference_value(env, st->set_immediate, &fn) != napi_ok ||
@@ -667,8 +675,8 @@ static bool schedule_poll(napi_env env, lane_state *st)
 static napi_value lane_poll(napi_env env, napi_callback_info info)
 {
 	(void)info;
-	lane_state *st = NULL;
-	if (napi_get_instance_data(env, (void **)&st) != napi_ok || !st)
+	rvn_env_state *st = rvn_env(env);
+	if (!st)
 		return NULL;
 	st->polling = false;
 	rvn_lane_job *lj = rvn_lane_collect(st->lane);
@@ -683,20 +691,13 @@ static napi_value lane_poll(napi_env env, napi_callback_info info)
 }
 
 /* The environment's lane state, set up on first use; NULL if unavailable. */
-static lane_state *lane_for(napi_env env)
+static rvn_env_state *lane_for(napi_env env)
 {
-	lane_state *st = NULL;
-	if (napi_get_instance_data(env, (void **)&st) != napi_ok)
+	rvn_env_state *st = rvn_env(env);
+	if (!st)
 		return NULL;
-	if (!st) {
-		st = calloc(1, sizeof *st);
-		if (!st || napi_set_instance_data(env, st, lane_state_free, NULL) != napi_ok) {
-			free(st);
-			return NULL;
-		}
-	}
-	if (!st->tried) {
-		st->tried = true;
+	if (!st->lane_tried) {
+		st->lane_tried = true;
 		napi_value global, fn, poll;
 		napi_valuetype t;
 		if (napi_get_global(env, &global) != napi_ok ||
@@ -714,7 +715,7 @@ static lane_state *lane_for(napi_env env)
 /* Queue a single search: on the lane when it is idle, else as async work. */
 static napi_value queue_search(napi_env env, napi_value self, job *j)
 {
-	lane_state *st = lane_for(env);
+	rvn_env_state *st = lane_for(env);
 	if (!st || !st->lane || rvn_lane_busy(st->lane) || (!st->polling && !schedule_poll(env, st)))
 		return queue_job(env, self, j, "ruvector.search");
 	napi_value promise;
@@ -867,4 +868,16 @@ napi_value rvn_optimize(napi_env env, napi_callback_info info)
 napi_value rvn_check(napi_env env, napi_callback_info info)
 {
 	return simple_job(env, info, JOB_CHECK, "ruvector.check");
+}
+
+/* checkpoint() / compact(): persistent collections; for an in-memory one
+ * the core does nothing (checkpoint) or repairs and renumbers (compact). */
+napi_value rvn_checkpoint(napi_env env, napi_callback_info info)
+{
+	return simple_job(env, info, JOB_CHECKPOINT, "ruvector.checkpoint");
+}
+
+napi_value rvn_compact(napi_env env, napi_callback_info info)
+{
+	return simple_job(env, info, JOB_COMPACT, "ruvector.compact");
 }

@@ -186,17 +186,37 @@ test('filter: exact equality on top-level metadata keys, k matches even when rar
   assert.equal(all[0].id, 'nometa');
 });
 
-test('storagePath is accepted, warns once that persistence is not there yet', async () => {
+test('without a path nothing is written (0.3.2 made ./ruvector.db); one warning when a ./ruvector.db is there', async () => {
+  const fs = require('fs');
+  const os = require('os');
+  const path = require('path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ruvector-cwd-'));
+  const cwd = process.cwd();
   const warnings = [];
   const onWarning = (w) => warnings.push(w);
   process.on('warning', onWarning);
-  const db = new VectorDB({ dimensions: 2, storagePath: 'never-written.db' });
-  new VectorDB({ dimensions: 2, path: 'never-written-2.db' });
-  await new Promise((r) => setImmediate(r));
-  process.off('warning', onWarning);
-  assert.equal(db.storagePath, 'never-written.db');
-  assert.equal(warnings.filter((w) => w.code === 'RUVECTOR_NO_PERSISTENCE').length, 1);
-  assert.equal(require('fs').existsSync('never-written.db'), false);
+  try {
+    process.chdir(dir);
+    fs.writeFileSync('ruvector.db', 'a ruvector 0.3.2 redb file');
+    const db = new VectorDB({ dimensions: 2 });
+    new VectorDB({ dimensions: 2 });
+    await db.insert({ id: 'a', vector: [1, 2] });
+    await new Promise((r) => setImmediate(r));
+    assert.equal(db.persistent, false);
+    assert.equal(db.storagePath, undefined);
+    assert.deepEqual(fs.readdirSync('.'), ['ruvector.db']);
+    assert.equal(warnings.filter((w) => w.code === 'RUVECTOR_NO_DEFAULT_PATH').length, 1);
+    // path is the alias of storagePath, and it persists
+    const p = new VectorDB({ dimensions: 2, path: 'here.db' });
+    await p.insert({ id: 'b', vector: [2, 1] });
+    await p.close();
+    assert.equal(p.storagePath, 'here.db');
+    assert.ok(fs.statSync('here.db').isDirectory());
+  } finally {
+    process.off('warning', onWarning);
+    process.chdir(cwd);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('ESM entry exports the same classes', async () => {
