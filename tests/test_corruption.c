@@ -751,6 +751,25 @@ static void attack(kind k, const char *dbdir, const char *rel, const reference *
 		for (size_t len = 0; len < t.len; len += 4096)
 			cut(&t, len);
 
+	/* a damaged length field beyond one flip: the first frame made to end
+	 * exactly at the end of the file, just past it, far past it. Valid
+	 * frames follow it, so the open must fail rather than take it for a
+	 * torn tail and drop them (the rule for damage before the last frame) */
+	if (k == K_LOG) {
+		uint32_t lens[3] = {(uint32_t)(t.len - 64 - 24), (uint32_t)(t.len - 64 - 24 + 8), 0xfffffff0u};
+		for (int i = 0; i < 3; i++) {
+			char what[64];
+			snprintf(what, sizeof what, "first frame's length set to %u", lens[i]);
+			for (int b = 0; b < 4; b++)
+				put_byte(t.file, 68 + (size_t)b, (unsigned char)(lens[i] >> (8 * b)));
+			if (trial(&t, what, 68, SIZE_MAX))
+				restore(&snap, snap.dir, 0);
+			else
+				for (int b = 0; b < 4; b++)
+					put_byte(t.file, 68 + (size_t)b, t.orig[68 + b]);
+		}
+	}
+
 	CHECK_MSG(same_as_snapshot(&snap), "%s: the pristine copy was not restored", file);
 	CHECK_MSG(rv_db_check(dbdir, problem, sizeof problem) == RV_OK, "restored copy: %s", problem);
 	t.seconds = now_s() - start;

@@ -44,9 +44,9 @@
  * it was never acknowledged, so it is cut off and appending resumes there.
  * If valid-looking data follows it, the log was damaged after it was
  * written: that is RV_ECORRUPT with the offset, never a silent loss. (A
- * frame whose length runs past the end is torn only if no header of the
- * next frame, inside the file, lies after its own; one that does means its
- * length field was damaged and the log went on.)
+ * bad frame whose length runs to or past the end is torn only if no header
+ * of the next frame, inside the file, lies after its own; one that does
+ * means its length field was damaged and the log went on.)
  *
  * DURABILITY AND GROUP COMMIT. Appends happen under the log's mutex
  * (callers also serialise them); making them durable does not: a writer
@@ -241,6 +241,8 @@ static int walk(const void *h, const char *path, rv_file *f, uint64_t salt, uint
 			pad_zero = pad_zero && buf[i] == 0;
 		if (got != body || !pad_zero || rv_get32(hdr + 20) != frame_crc(salt, hdr, buf, len)) {
 			*damaged = off + fsz < size; /* a whole frame, bad, with more after it */
+			if (!*damaged) /* it ends where the file does: torn, unless its length was damaged */
+				rc = frame_follows(h, path, f, off + FRAME_HEADER, size, seq + 1, damaged);
 			break;
 		}
 		if (apply) {
