@@ -785,6 +785,128 @@ static void attack(kind k, const char *dbdir, const char *rel, const reference *
 	free_snapshot(&snap);
 }
 
+/* ---- crafted segments: valid checksums, inconsistent insides ---- */
+
+static uint32_t crc32c(uint32_t crc, const unsigned char *p, size_t n)
+{
+	crc = ~crc;
+	while (n--) {
+		crc ^= *p++;
+		for (int k = 0; k < 8; k++)
+			crc = crc >> 1 ^ (0x82f63b78u & (0u - (crc & 1)));
+	}
+	return ~crc;
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void put64(unsigned char *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* Recompute every checksum of a segment (segment.c's format). */
+static void reseal_segment(unsigned char *b, size_t size)
+{
+	uint32_t n = get32(b + 32);
+	for (uint32_t i = 0; i < n && i < 32; i++) {
+		unsigned char *en = b + 64 + 48 * i;
+		uint64_t off = get64(en + 8), len = get64(en + 16), coff = get64(en + 24);
+		uint32_t nb = get32(en + 32);
+		for (uint32_t k = 0; k < nb; k++) {
+			uint64_t start = (uint64_t)k * 65536, l = len - start < 65536 ? len - start : 65536;
+			put32(b + coff + 4 * k, crc32c(0, b + off + start, (size_t)l));
+		}
+		put32(en + 36, crc32c(0, b + coff, (size_t)nb * 4));
+	}
+	put64(b + 24, size);
+	put32(b + 4092, crc32c(0, b, 4092));
+}
+
+/* Open collection "c" of dbdir for writing; returns its code and the
+ * message in msg. */
+static int open_coll(const char *dbdir, char *msg, size_t size)
+{
+	rv_db *db = open_db(dbdir, 0);
+	if (!db)
+		return RV_EIO;
+	rv_collection *c;
+	int rc = rv_db_open_collection(db, "c", &c);
+	snprintf(msg, size, "%s", rc == RV_OK ? "" : rv_db_errmsg(db));
+	rv_db_close(db);
+	return rc;
+}
+
+/* A segment whose used slots all name the same bytes of the id arena
+ * (cut to that one id) opened, and a later insert that compacted the
+ * arena overflowed the heap. It must be refused at open. Also: a header
+ * claiming 33 sections made closing walk past the 32 entries. */
+TEST(crafted_segments)
+{
+	char dbdir[300], seg[400], msg[600];
+	snprintf(dbdir, sizeof dbdir, "%s/crafted", root);
+	snprintf(seg, sizeof seg, "%s/c/seg-000002.rvs", dbdir);
+	rm_rf(dbdir);
+	reference *ref = calloc(1, sizeof *ref);
+	rv_db *db = open_db(dbdir, RV_DB_CREATE);
+	rv_collection *c;
+	rv_options o = coll_opts(RV_METRIC_L2);
+	CHECK_OK(rv_db_create_collection(db, "c", &o, &c));
+	insert_range(c, ref, 0, 500);
+	CHECK_OK(rv_checkpoint(c));
+	CHECK_OK(rv_db_close(db));
+	free(ref);
+	size_t len;
+	unsigned char *orig = read_all(seg, &len), *b = malloc(len);
+	CHECK(orig && b);
+	if (!orig || !b)
+		return;
+
+	memcpy(b, orig, len);
+	bool arena = false, offs = false;
+	for (uint32_t i = 0; i < get32(b + 32); i++) {
+		unsigned char *en = b + 64 + 48 * i;
+		uint64_t off = get64(en + 8), l = get64(en + 16);
+		if (get32(en) == 8) { /* IDARENA: keep the first id only */
+			size_t first = 2 + (size_t)b[off];
+			memset(b + off + first, 0, (size_t)(l - first));
+			put64(en + 16, first);
+			put32(en + 32, 1);
+			memset(b + get64(en + 24) + 4, 0, 4 * ((size_t)get32(orig + 64 + 48 * i + 32) - 1));
+			arena = true;
+		}
+		if (get32(en) == 9) { /* IDOFFS: every slot names offset 0 */
+			for (uint64_t k = 0; k < l / 8; k++)
+				put64(b + off + 8 * k, 0);
+			offs = true;
+		}
+	}
+	CHECK(arena && offs);
+	reseal_segment(b, len);
+	write_all(seg, b, len);
+	int rc = open_coll(dbdir, msg, sizeof msg);
+	CHECK_MSG(rc == RV_ECORRUPT && strstr(msg, "seg-000002.rvs"), "shared ids: open returned %s: %s",
+	          rv_strerror(rc), msg);
+
+	memcpy(b, orig, len);
+	put32(b + 32, 33);
+	reseal_segment(b, len);
+	write_all(seg, b, len);
+	rc = open_coll(dbdir, msg, sizeof msg);
+	CHECK_MSG(rc == RV_ECORRUPT && strstr(msg, "byte 32"), "33 sections: open returned %s: %s", rv_strerror(rc),
+	          msg);
+
+	write_all(seg, orig, len); /* and the sound file still opens */
+	CHECK_OK(open_coll(dbdir, msg, sizeof msg));
+	free(orig);
+	free(b);
+}
+
 static reference log_ref, seg_ref;
 static char log_db[300], seg_db[300];
 
@@ -825,8 +947,8 @@ TEST(log_file) { attack(K_LOG, log_db, "c/wal-000001.log", &log_ref); }
 
 int main(int argc, char **argv)
 {
-	/* an argument runs only the file kinds named (marker, manifest,
-	 * segment, log), for debugging */
+	/* an argument runs only the parts named (marker, manifest, segment,
+	 * log, crafted), for debugging */
 #define WANT(name) (argc < 2 || want_kind(argc, argv, name))
 	rv_allocator a = {count_malloc, count_realloc, count_free, NULL};
 	if (rv_set_allocator(&a) != RV_OK) {
@@ -845,6 +967,8 @@ int main(int argc, char **argv)
 		RUN(segment);
 	if (WANT("log"))
 		RUN(log_file);
+	if (WANT("crafted"))
+		RUN(crafted_segments);
 	if (!getenv("RV_KEEP")) /* RV_KEEP=1 leaves the databases for a look */
 		rm_rf(root);
 	return harness_exit();
