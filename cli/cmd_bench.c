@@ -18,6 +18,13 @@
  * exact index; --delete-fraction F deletes that share of the vectors after
  * the sweep, checks that none comes back, sweeps again against the exact
  * neighbours among the survivors, then re-adds them.
+ *
+ * --quant int8|pq:M|binary walks quantized codes (trained on --quant-train
+ * vectors, default the library's) and re-ranks the best --rerank candidates
+ * (default all ef) with float32. The lines then also carry "quant",
+ * "code_bytes_per_vector" (codes and codebooks) and
+ * "bytes_per_vector_mapped": the heap a persistent collection holds, whose
+ * float32 vectors stay in its mapped segment file.
  */
 #define _GNU_SOURCE 1
 #include <math.h>
@@ -38,6 +45,10 @@ typedef struct bench_args {
 	size_t n_efs;
 	bool json, exact;
 	double delete_fraction;
+	rv_quant_kind quant;
+	uint32_t pq_m;
+	uint64_t rerank, quant_train;
+	const char *quant_spec;
 } bench_args;
 
 typedef struct dataset {
@@ -54,7 +65,8 @@ static void bench_usage(FILE *f)
 	        "                      [--metric l2|ip|cosine|l1] [--m 16] [--ef-construction 200]\n"
 	        "                      [--ef 10,20,40,80,160,320] [--threads T] [--k 10] [--json]\n"
 	        "                      [--alpha 1.1] [--limit N] [--queries N] [--exact] [--delete-fraction F]\n"
-	        "                      [--seed S]\n");
+	        "                      [--seed S] [--quant none|int8|pq:M|binary] [--rerank N]\n"
+	        "                      [--quant-train N]\n");
 }
 
 static bool parse_efs(const char *s, bench_args *a)
@@ -139,6 +151,17 @@ static int parse_args(int argc, char **argv, bench_args *a)
 			a->exact = true;
 		else if (!strcmp(o, "--delete-fraction"))
 			ok = arg_double(argc, argv, &i, 0.0, 0.9, &a->delete_fraction);
+		else if (!strcmp(o, "--quant")) {
+			ok = arg_str(argc, argv, &i, &a->quant_spec);
+			if (ok && rv_quant_parse(a->quant_spec, &a->quant, &a->pq_m) != RV_OK) {
+				fprintf(stderr, "ruvector bench: --quant takes none, int8, pq:M or binary, not '%s'\n",
+				        a->quant_spec);
+				ok = false;
+			}
+		} else if (!strcmp(o, "--rerank"))
+			ok = arg_u64(argc, argv, &i, 0, RV_EF_MAX, &a->rerank);
+		else if (!strcmp(o, "--quant-train"))
+			ok = arg_u64(argc, argv, &i, 0, 1000000, &a->quant_train);
 		else {
 			fprintf(stderr, "ruvector bench: unknown option '%s'\n", o);
 			ok = false;
@@ -266,7 +289,7 @@ typedef struct sweep_result {
 /* Run every query once, one at a time, and score against gt (nq rows of
  * gt_k, first k used). `gone`, if not NULL, flags deleted base ids. */
 static sweep_result sweep(rv_collection *c, const dataset *d, const int32_t *gt, size_t gt_k, size_t k,
-                          uint32_t ef, uint32_t flags, const unsigned char *gone, double *lat)
+                          uint32_t ef, uint32_t flags, uint32_t rerank, const unsigned char *gone, double *lat)
 {
 	sweep_result r = {0};
 	rv_hit *hits = malloc(k * sizeof *hits);
@@ -277,7 +300,7 @@ static sweep_result sweep(rv_collection *c, const dataset *d, const int32_t *gt,
 		r.error = RV_ENOMEM;
 		return r;
 	}
-	rv_search_params p = {ef, flags};
+	rv_search_params p = {.ef = ef, .flags = flags, .rerank = rerank};
 	size_t found = 0, want = 0;
 	double total = 0;
 	for (size_t q = 0; q < d->nq; q++) {
@@ -323,7 +346,7 @@ static int32_t *exact_truth(rv_collection *c, const dataset *d, size_t k)
 	int *counts = malloc(d->nq * sizeof *counts);
 	char *idbuf = malloc(d->nq * RV_IDBUF_SIZE(k));
 	int32_t *gt = calloc(d->nq * k, sizeof *gt);
-	rv_search_params p = {0, RV_SEARCH_EXACT};
+	rv_search_params p = {.flags = RV_SEARCH_EXACT};
 	if (!hits || !counts || !idbuf || !gt ||
 	    rv_search_batch(c, d->nq, d->query, d->dim, k, &p, hits, counts, idbuf, d->nq * RV_IDBUF_SIZE(k)) != RV_OK) {
 		fprintf(stderr, "ruvector bench: exact ground truth failed: %s\n", rv_errmsg(c));
@@ -340,13 +363,30 @@ static int32_t *exact_truth(rv_collection *c, const dataset *d, size_t k)
 	return gt;
 }
 
+/* Memory per vector from the collection's statistics. */
+typedef struct bytes_per {
+	double heap, codes, mapped;
+} bytes_per;
+
+static bytes_per bytes_of(rv_collection *c, size_t n)
+{
+	rv_stats st;
+	rv_collection_stats(c, &st);
+	bytes_per b = {(double)st.memory_bytes / (double)n, (double)st.code_bytes / (double)n,
+	               (double)(st.memory_bytes - st.vector_bytes) / (double)n};
+	return b;
+}
+
 static void report(const bench_args *a, const char *phase, const char *ef_label, uint32_t ef, const sweep_result *r,
-                   double build_s, unsigned threads, double bpv, bool with_deleted, double exact_qps)
+                   double build_s, unsigned threads, const bytes_per *bpv, bool with_deleted, double exact_qps)
 {
 	if (a->json) {
 		printf("{\"ef\":%u,\"recall\":%.4f,\"qps\":%.1f,\"p50_us\":%.1f,\"p99_us\":%.1f,\"build_s\":%.3f,"
 		       "\"threads\":%u,\"bytes_per_vector\":%.1f",
-		       ef, r->recall, r->qps, r->p50_us, r->p99_us, build_s, threads, bpv);
+		       ef, r->recall, r->qps, r->p50_us, r->p99_us, build_s, threads, bpv->heap);
+		if (a->quant != RV_QUANT_NONE)
+			printf(",\"quant\":\"%s\",\"rerank\":%u,\"code_bytes_per_vector\":%.1f,\"bytes_per_vector_mapped\":%.1f",
+			       a->quant_spec, (unsigned)(a->rerank ? a->rerank : ef), bpv->codes, bpv->mapped);
 		if (strcmp(phase, "build"))
 			printf(",\"phase\":\"%s\"", phase);
 		if (ef_label)
@@ -393,6 +433,9 @@ int cmd_bench(int argc, char **argv)
 	o.prune_alpha = (float)a.alpha;
 	o.threads = (uint32_t)a.threads;
 	o.exact_threshold = 0; /* measure the graph at every size */
+	o.quant = a.quant;
+	o.quant_pq_m = a.pq_m;
+	o.quant_train = (uint32_t)a.quant_train;
 	if (rv_collection_new(&o, &c) != RV_OK) {
 		fprintf(stderr, "ruvector bench: %s\n", rv_errmsg(NULL));
 		goto out;
@@ -426,7 +469,11 @@ int cmd_bench(int argc, char **argv)
 	double build_s = now_s() - t0;
 	rv_stats st;
 	rv_collection_stats(c, &st);
-	double bpv = (double)st.memory_bytes / (double)d.n;
+	if (a.quant != RV_QUANT_NONE && !st.quant_trained) {
+		fprintf(stderr, "ruvector bench: the quantizer did not train on %zu vectors (see --quant-train)\n", d.n);
+		goto out;
+	}
+	bytes_per bpv = bytes_of(c, d.n);
 
 	const int32_t *gt = d.gt;
 	size_t gt_k = d.gt_k;
@@ -437,29 +484,32 @@ int cmd_bench(int argc, char **argv)
 			goto out;
 	}
 	if (!a.json) {
-		printf("build: %.2f s with %u threads, %.1f bytes/vector, peak RSS %.1f MiB\n", build_s, eff.threads, bpv,
+		printf("build: %.2f s with %u threads, %.1f bytes/vector, peak RSS %.1f MiB\n", build_s, eff.threads, bpv.heap,
 		       (double)peak_rss_bytes() / 1048576.0);
+		if (a.quant != RV_QUANT_NONE)
+			printf("quant %s: %.1f code bytes/vector (float32: %zu); %.1f bytes/vector with the vectors mapped\n",
+			       a.quant_spec, bpv.codes, d.dim * sizeof(float), bpv.mapped);
 		printf("%-14s %6s %8s %10s %9s %9s %10s\n", "phase", "ef", "recall", "qps", "p50_us", "p99_us",
 		       a.exact ? "vs exact" : "");
 	}
 	/* the exact scan first: the brute-force reference for recall and speed */
 	double exact_qps = 0;
 	if (a.exact) {
-		sweep_result r = sweep(c, &d, gt, gt_k, a.k, 0, RV_SEARCH_EXACT, NULL, lat);
+		sweep_result r = sweep(c, &d, gt, gt_k, a.k, 0, RV_SEARCH_EXACT, 0, NULL, lat);
 		if (r.error)
 			goto out;
 		exact_qps = r.qps;
-		report(&a, "build", "exact", 0, &r, build_s, eff.threads, bpv, false, 0);
+		report(&a, "build", "exact", 0, &r, build_s, eff.threads, &bpv, false, 0);
 	}
 	/* one untimed pass to warm caches, as the peer drivers do */
-	sweep_result warm = sweep(c, &d, gt, gt_k, a.k, a.efs[0], 0, NULL, lat);
+	sweep_result warm = sweep(c, &d, gt, gt_k, a.k, a.efs[0], 0, (uint32_t)a.rerank, NULL, lat);
 	if (warm.error)
 		goto out;
 	for (size_t e = 0; e < a.n_efs; e++) {
-		sweep_result r = sweep(c, &d, gt, gt_k, a.k, a.efs[e], 0, NULL, lat);
+		sweep_result r = sweep(c, &d, gt, gt_k, a.k, a.efs[e], 0, (uint32_t)a.rerank, NULL, lat);
 		if (r.error)
 			goto out;
-		report(&a, "build", NULL, a.efs[e], &r, build_s, eff.threads, bpv, false, exact_qps);
+		report(&a, "build", NULL, a.efs[e], &r, build_s, eff.threads, &bpv, false, exact_qps);
 	}
 
 	if (a.delete_fraction > 0) {
@@ -501,10 +551,10 @@ int cmd_bench(int argc, char **argv)
 		if (!gt_after || crc != RV_OK)
 			goto out;
 		for (size_t e = 0; e < a.n_efs; e++) {
-			sweep_result r = sweep(c, &d, gt_after, a.k, a.k, a.efs[e], 0, gone, lat);
+			sweep_result r = sweep(c, &d, gt_after, a.k, a.k, a.efs[e], 0, (uint32_t)a.rerank, gone, lat);
 			if (r.error)
 				goto out;
-			report(&a, "after_delete", NULL, a.efs[e], &r, build_s, eff.threads, bpv, true, 0);
+			report(&a, "after_delete", NULL, a.efs[e], &r, build_s, eff.threads, &bpv, true, 0);
 			if (r.deleted_returned)
 				goto out;
 		}
@@ -532,15 +582,15 @@ int cmd_bench(int argc, char **argv)
 			goto out;
 		}
 		rv_collection_stats(c, &st);
+		bpv = bytes_of(c, d.n);
 		if (!a.json)
 			printf("re-added %zu ids; count %zu; slots reused: capacity %llu\n", nre, rv_count(c),
 			       (unsigned long long)st.capacity);
 		for (size_t e = 0; e < a.n_efs; e++) {
-			sweep_result r = sweep(c, &d, gt, gt_k, a.k, a.efs[e], 0, NULL, lat);
+			sweep_result r = sweep(c, &d, gt, gt_k, a.k, a.efs[e], 0, (uint32_t)a.rerank, NULL, lat);
 			if (r.error)
 				goto out;
-			report(&a, "readded", NULL, a.efs[e], &r, build_s, eff.threads,
-			       (double)st.memory_bytes / (double)d.n, false, 0);
+			report(&a, "readded", NULL, a.efs[e], &r, build_s, eff.threads, &bpv, false, 0);
 		}
 	}
 	status = EXIT_OK;

@@ -140,16 +140,33 @@ static bool is_option(const char *a) { return a[0] == '-' && a[1] != '\0'; }
 
 /* ---- create ---- */
 
+/* "none", "int8", "pq:M" or "binary", as --quant takes it. */
+static void quant_spec(const rv_options *o, char *buf, size_t size)
+{
+	switch (o->quant) {
+	case RV_QUANT_INT8: snprintf(buf, size, "int8"); break;
+	case RV_QUANT_PQ: snprintf(buf, size, "pq:%u", o->quant_pq_m); break;
+	case RV_QUANT_BINARY: snprintf(buf, size, "binary"); break;
+	default: snprintf(buf, size, "none"); break;
+	}
+}
+
 static const char create_usage[] =
 	"usage: ruvector create DB COLL --dim D [--metric l2|ip|cosine|l1] [--m 16]\n"
 	"                       [--ef-construction 200] [--ef-search 64] [--alpha 1.1]\n"
 	"                       [--threads T] [--seed S] [--durability full|normal|off]\n"
+	"                       [--quant none|int8|pq:M|binary] [--quant-train N]\n"
 	"\n"
 	"Creates the collection COLL in the database directory DB, and the database\n"
 	"itself when DB does not exist. The metric defaults to l2. Collection names are\n"
 	"1..64 letters, digits, '_', '-' and '.', not starting with '.'.\n"
 	"--threads is stored with the collection: the threads later imports use\n"
-	"(default 0: one per CPU).\n";
+	"(default 0: one per CPU).\n"
+	"--quant walks compact codes instead of float32 vectors, re-ranking the best\n"
+	"candidates with the vectors (which stay in the mapped segment file): int8\n"
+	"(4x smaller), pq:M (M bytes per vector; M must divide the dimension) or\n"
+	"binary (32x smaller). The quantizer trains once the collection holds\n"
+	"--quant-train vectors (default 1000; 10000 for pq); not with l1.\n";
 
 int cmd_create(int argc, char **argv)
 {
@@ -161,6 +178,7 @@ int cmd_create(int argc, char **argv)
 	rv_options_init(&o);
 	uint64_t dim = 0, m = o.m, efc = o.ef_construction, efs = o.ef_search, threads = o.threads, seed = o.seed;
 	double alpha = o.prune_alpha;
+	uint64_t quant_train = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		bool ok = true;
@@ -193,6 +211,14 @@ int cmd_create(int argc, char **argv)
 			ok = arg_u64(argc, argv, &i, 0, 1024, &threads);
 		else if (!strcmp(a, "--seed"))
 			ok = arg_u64(argc, argv, &i, 0, UINT64_MAX, &seed);
+		else if (!strcmp(a, "--quant")) {
+			ok = arg_str(argc, argv, &i, &v);
+			if (ok && rv_quant_parse(v, &o.quant, &o.quant_pq_m) != RV_OK) {
+				fprintf(stderr, "ruvector create: --quant takes none, int8, pq:M or binary, not '%s'\n", v);
+				ok = false;
+			}
+		} else if (!strcmp(a, "--quant-train"))
+			ok = arg_u64(argc, argv, &i, 1, 1000000, &quant_train);
 		else
 			return cli_usage_error(cmd, create_usage, "unknown option '%s'", a);
 		if (!ok)
@@ -209,6 +235,7 @@ int cmd_create(int argc, char **argv)
 	o.prune_alpha = (float)alpha;
 	o.threads = (uint32_t)threads;
 	o.seed = seed;
+	o.quant_train = (uint32_t)quant_train;
 
 	rv_db *db;
 	if (db_open(cmd, pos[0], RV_DB_CREATE, dur, &db) != EXIT_OK)
@@ -218,9 +245,12 @@ int cmd_create(int argc, char **argv)
 	if (rv_db_create_collection(db, pos[1], &o, &c) != RV_OK)
 		status = cli_fail(cmd, "%s", rv_db_errmsg(db));
 	status = db_close(cmd, db, status);
-	if (status == EXIT_OK)
-		printf("created collection %s in %s (dim %u, metric %s, m %u, ef_construction %u)\n", pos[1], pos[0],
-		       o.dim, rv_metric_name(o.metric), o.m, o.ef_construction);
+	if (status == EXIT_OK) {
+		char q[32];
+		quant_spec(&o, q, sizeof q);
+		printf("created collection %s in %s (dim %u, metric %s, m %u, ef_construction %u, quant %s)\n", pos[1],
+		       pos[0], o.dim, rv_metric_name(o.metric), o.m, o.ef_construction, q);
+	}
 	return status;
 }
 
@@ -372,10 +402,13 @@ static const char info_usage[] =
 	"usage: ruvector info DB [--json]\n"
 	"\n"
 	"Lists the database's collections: name, vector count, dimension, metric,\n"
-	"checkpoint generation, segment bytes, log bytes and on-disk format version.\n"
-	"With --json, one JSON object: {\"database\":..,\"collections\":[{\"name\":..,\n"
-	"\"count\":..,\"dim\":..,\"metric\":..,\"generation\":..,\"segment_bytes\":..,\n"
-	"\"log_bytes\":..,\"format_version\":..}]}. Opens DB read-only.\n";
+	"quantization (marked * until trained), checkpoint generation, segment bytes,\n"
+	"log bytes and on-disk format version. With --json, one JSON object:\n"
+	"{\"database\":..,\"collections\":[{\"name\":..,\"count\":..,\"dim\":..,\n"
+	"\"metric\":..,\"generation\":..,\"segment_bytes\":..,\"log_bytes\":..,\n"
+	"\"format_version\":..,\"quant\":..,\"quant_trained\":..,\"memory_bytes\":..,\n"
+	"\"code_bytes\":..,\"mapped_bytes\":..}]} (memory_bytes: heap held when open;\n"
+	"mapped_bytes: float32 vectors mapped from the segment). Opens DB read-only.\n";
 
 static void json_string(FILE *f, const char *s)
 {
@@ -437,8 +470,8 @@ int cmd_info(int argc, char **argv)
 	} else {
 		printf("database %s: %d collection%s\n", pos[0], n, n == 1 ? "" : "s");
 		if (n)
-			printf("%-20s %12s %6s %-7s %10s %14s %12s %6s\n", "name", "count", "dim", "metric", "generation",
-			       "segment_bytes", "log_bytes", "format");
+			printf("%-20s %12s %6s %-7s %-8s %10s %14s %12s %6s\n", "name", "count", "dim", "metric", "quant",
+			       "generation", "segment_bytes", "log_bytes", "format");
 	}
 	const char *name = names;
 	int shown = 0;
@@ -452,17 +485,26 @@ int cmd_info(int argc, char **argv)
 		rv_storage_stats s;
 		rv_collection_options(c, &o);
 		rv_collection_storage(c, &s);
+		rv_stats st;
+		rv_collection_stats(c, &st);
+		char q[32];
+		quant_spec(&o, q, sizeof q);
 		unsigned long long count = (unsigned long long)rv_count(c);
 		if (json) {
 			printf("%s{\"name\":", shown ? "," : "");
 			json_string(stdout, name);
 			printf(",\"count\":%llu,\"dim\":%u,\"metric\":\"%s\",\"generation\":%llu,\"segment_bytes\":%llu,"
-			       "\"log_bytes\":%llu,\"format_version\":%u}",
+			       "\"log_bytes\":%llu,\"format_version\":%u,\"quant\":\"%s\",\"quant_trained\":%s,"
+			       "\"memory_bytes\":%llu,\"code_bytes\":%llu,\"mapped_bytes\":%llu}",
 			       count, o.dim, rv_metric_name(o.metric), (unsigned long long)s.generation,
-			       (unsigned long long)s.segment_bytes, (unsigned long long)s.wal_bytes, s.format_version);
+			       (unsigned long long)s.segment_bytes, (unsigned long long)s.wal_bytes, s.format_version, q,
+			       st.quant_trained ? "true" : "false", (unsigned long long)st.memory_bytes,
+			       (unsigned long long)st.code_bytes, (unsigned long long)st.mapped_bytes);
 		} else {
-			printf("%-20s %12llu %6u %-7s %10llu %14llu %12llu %6u\n", name, count, o.dim,
-			       rv_metric_name(o.metric), (unsigned long long)s.generation,
+			if (o.quant != RV_QUANT_NONE && !st.quant_trained)
+				snprintf(q + strlen(q), sizeof q - strlen(q), "*");
+			printf("%-20s %12llu %6u %-7s %-8s %10llu %14llu %12llu %6u\n", name, count, o.dim,
+			       rv_metric_name(o.metric), q, (unsigned long long)s.generation,
 			       (unsigned long long)s.segment_bytes, (unsigned long long)s.wal_bytes, s.format_version);
 		}
 		shown++;

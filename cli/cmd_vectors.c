@@ -284,7 +284,7 @@ int cmd_search(int argc, char **argv)
 		cli_fail(cmd, "out of memory for k = %llu", (unsigned long long)k);
 		goto out;
 	}
-	rv_search_params p = {(uint32_t)ef, exact ? RV_SEARCH_EXACT : 0};
+	rv_search_params p = {.ef = (uint32_t)ef, .flags = exact ? RV_SEARCH_EXACT : 0};
 	for (size_t q = 0; q < nq; q++) {
 		int n = rv_search(c, qs + q * dim, dim, (size_t)k, &p, hits, idbuf, RV_IDBUF_SIZE(k));
 		if (n < 0) {

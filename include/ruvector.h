@@ -151,6 +151,22 @@ typedef enum rv_metric {
 	RV_METRIC_L1 = 3      /**< Manhattan */
 } rv_metric;
 
+/** Quantization: how the graph walk measures distance. Codes are smaller
+ *  than the float32 vectors, so a search reads less memory; the best
+ *  candidates are then re-ranked with the float32 vectors (which a
+ *  persistent collection maps from its segment rather than holding in
+ *  memory). See rv_options.quant. Not available with #RV_METRIC_L1. */
+typedef enum rv_quant_kind {
+	RV_QUANT_NONE = 0,   /**< float32 throughout */
+	RV_QUANT_INT8 = 1,   /**< a byte per dimension: per-dimension ranges, plus an exact norm per vector (4x smaller) */
+	RV_QUANT_PQ = 2,     /**< product quantization: a byte per subspace (dim / quant_pq_m floats each) */
+	RV_QUANT_BINARY = 3  /**< a bit per dimension, after centring and a random rotation (32x smaller) */
+} rv_quant_kind;
+
+/** Parse "none", "int8", "pq:M" or "binary"; *pq_m gets M for "pq:M".
+ *  @return #RV_OK or #RV_EINVAL. */
+int rv_quant_parse(const char *spec, rv_quant_kind *kind, uint32_t *pq_m);
+
 /** Parse "l2", "ip", "cosine" or "l1" (also "euclidean", "dot", "manhattan").
  *  @return #RV_OK or #RV_EINVAL. */
 int rv_metric_parse(const char *name, rv_metric *out);
@@ -197,9 +213,20 @@ typedef struct rv_options {
 	 *  batches. A repair runs when this many deletions are pending.
 	 *  Default 0: max(64, live/64). rv_vacuum() runs one at any time. */
 	uint32_t repair_batch;
-	/** Seed for the level generator; the same seed and insertion order
-	 *  build the same graph single-threaded. Default 0x5eed. */
+	/** Seed for the level generator (and the quantizers' training); the
+	 *  same seed and insertion order build the same graph single-threaded.
+	 *  Default 0x5eed. */
 	uint64_t seed;
+	/** Quantization of the graph walk. Default #RV_QUANT_NONE. The
+	 *  quantizer is trained when the collection first holds quant_train
+	 *  vectors (or at rv_quantize()); until then searches use float32. */
+	rv_quant_kind quant;
+	/** #RV_QUANT_PQ: number of subspaces; must divide dim. 1..dim. */
+	uint32_t quant_pq_m;
+	/** Vectors to train the quantizer on. Default 0: 1000 for int8 and
+	 *  binary, 10000 for PQ. Bounds: at least 16 (int8, binary) or 256
+	 *  (PQ: one per centroid); at most 1000000. */
+	uint32_t quant_train;
 } rv_options;
 
 /** Fill @p opts with the documented defaults (dim is left 0). */
@@ -286,6 +313,13 @@ int rv_vacuum(rv_collection *coll);
  *  @return #RV_OK, or #RV_ENOMEM from the repair. */
 int rv_optimize(rv_collection *coll);
 
+/** Train the collection's quantizer on the vectors it holds now and encode
+ *  them all (normally automatic; see rv_options.quant_train). Searches go
+ *  on with float32 meanwhile.
+ *  @return #RV_OK; #RV_EINVAL (no quantization configured, or fewer vectors
+ *  than the quantizer needs, with the count in the message); #RV_ENOMEM. */
+int rv_quantize(rv_collection *coll);
+
 /** Copy the vector stored under @p id into @p out, which holds @p dim
  *  floats (the collection's dimension).
  *  @return #RV_OK, #RV_ENOTFOUND, #RV_EID, #RV_EDIM, #RV_EINVAL. */
@@ -301,6 +335,10 @@ typedef struct rv_search_params {
 	uint32_t ef;
 	/** #RV_SEARCH_EXACT to scan every vector instead of the graph. */
 	uint32_t flags;
+	/** Quantized collections: how many of the best candidates the walk
+	 *  found are re-ranked with the float32 vectors. 0: all ef of them.
+	 *  At least k are re-ranked. Ignored without quantization. */
+	uint32_t rerank;
 } rv_search_params;
 
 #define RV_SEARCH_EXACT 0x1u /**< exact scan; recall 1 */
@@ -356,6 +394,11 @@ typedef struct rv_stats {
 	uint32_t max_level;        /**< top HNSW level, 0 when empty */
 	uint32_t dim;              /**< dimension */
 	const char *isa;           /**< kernels in use, as rv_isa() */
+	uint64_t vector_bytes;     /**< float32 vectors on the heap (part of memory_bytes) */
+	uint64_t mapped_bytes;     /**< float32 vectors mapped from a segment (not in memory_bytes) */
+	uint64_t code_bytes;       /**< quantized codes and codebooks (part of memory_bytes) */
+	rv_quant_kind quant;       /**< configured quantization */
+	int quant_trained;         /**< 1 once the quantizer is trained and the codes drive searches */
 } rv_stats;
 
 /** Fill @p out. */

@@ -4,6 +4,7 @@
  */
 #include "ruvector.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 const char *rv_version(int *major, int *minor, int *patch)
@@ -47,4 +48,27 @@ const char *rv_metric_name(rv_metric metric)
 	case RV_METRIC_L1: return "l1";
 	default: return "?";
 	}
+}
+
+int rv_quant_parse(const char *spec, rv_quant_kind *kind, uint32_t *pq_m)
+{
+	if (!spec || !kind || !pq_m)
+		return RV_EINVAL;
+	*pq_m = 0;
+	if (!strcmp(spec, "none"))
+		*kind = RV_QUANT_NONE;
+	else if (!strcmp(spec, "int8"))
+		*kind = RV_QUANT_INT8;
+	else if (!strcmp(spec, "binary"))
+		*kind = RV_QUANT_BINARY;
+	else if (!strncmp(spec, "pq:", 3)) {
+		char *end;
+		unsigned long m = strtoul(spec + 3, &end, 10);
+		if (end == spec + 3 || *end || m == 0 || m > RV_DIM_MAX)
+			return RV_EINVAL;
+		*kind = RV_QUANT_PQ;
+		*pq_m = (uint32_t)m;
+	} else
+		return RV_EINVAL;
+	return RV_OK;
 }

@@ -83,7 +83,7 @@ static bool workload(long fail_after)
 	rv_hit h[10];
 	char idbuf[RV_IDBUF_SIZE(10)];
 	for (int e = 0; e < 2; e++) {
-		rv_search_params p = {30, e ? RV_SEARCH_EXACT : 0};
+		rv_search_params p = {.ef = 30, .flags = e ? RV_SEARCH_EXACT : 0};
 		int n = rv_search(c, data + 3 * D, D, 10, &p, h, idbuf, sizeof idbuf);
 		CHECK_MSG(n >= 0 || n == RV_ENOMEM, "search returned %d", n);
 	}

@@ -123,9 +123,9 @@ TEST(k_and_ef_bounds)
 	rv_hit *h = malloc((RV_K_MAX + 1) * sizeof *h);
 	BAD(rv_search(coll, base, D, 0, NULL, h, NULL, 0), RV_EINVAL, "k is 0");
 	BAD(rv_search(coll, base, D, RV_K_MAX + 1, NULL, h, NULL, 0), RV_EINVAL, "k is");
-	rv_search_params p = {RV_EF_MAX + 1, 0};
+	rv_search_params p = {.ef = RV_EF_MAX + 1};
 	BAD(rv_search(coll, base, D, 3, &p, h, NULL, 0), RV_EINVAL, "ef is");
-	rv_search_params f = {0, 0x80};
+	rv_search_params f = {.flags = 0x80};
 	BAD(rv_search(coll, base, D, 3, &f, h, NULL, 0), RV_EINVAL, "flags");
 	BAD(rv_search(coll, base, D, 3, NULL, NULL, NULL, 0), RV_EINVAL, "hits is NULL");
 	BAD(rv_search(coll, NULL, D, 3, NULL, h, NULL, 0), RV_EINVAL, "NULL");

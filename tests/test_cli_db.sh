@@ -285,5 +285,41 @@ same "$(cat "$TMP/out")" 20000 "every acked vector is there"
 expect 0 "a writer succeeds once the import is done" "$CLI" delete "$DB" docs 5
 expect 0 "check after everything" "$CLI" check "$DB"
 
+# quantization: --quant at create, trained at --quant-train, shown by info
+expect 2 "create with a bad --quant" "$CLI" create "$DB" q --dim 16 --quant int4
+contains "$TMP/err" "none, int8, pq:M or binary" "the accepted --quant values are listed"
+expect 1 "pq whose subspaces do not divide the dimension" "$CLI" create "$DB" q --dim 16 --quant pq:5
+contains "$TMP/err" "divide" "the subspace count is the reason"
+expect 1 "quantization with l1" "$CLI" create "$DB" q --dim 16 --metric l1 --quant int8
+contains "$TMP/err" "l1" "l1 is named"
+expect 0 "create --quant int8" "$CLI" create "$DB" q --dim 16 --quant int8 --quant-train 500
+contains "$TMP/out" "quant int8" "create says int8"
+expect 0 "create --quant pq:4" "$CLI" create "$DB" qp --dim 16 --quant pq:4 --quant-train 1000
+rows "$TMP/base.fvecs" "$TMP/b400.fvecs" 0 400
+expect 0 "import below --quant-train" "$CLI" import "$DB" q "$TMP/b400.fvecs"
+expect 0 "info" "$CLI" info "$DB"
+contains "$TMP/out" "^q  *400  *16 l2  *int8\* " "info marks int8 untrained (*)"
+expect 0 "import past --quant-train" "$CLI" import "$DB" q "$TMP/base.fvecs"
+expect 0 "import into pq" "$CLI" import "$DB" qp "$TMP/base.fvecs"
+expect 0 "info --json" "$CLI" info "$DB" --json
+if "$PY" - "$TMP/out" <<'EOF'
+import json, sys
+cs = {c["name"]: c for c in json.load(open(sys.argv[1]))["collections"]}
+q, qp, docs = cs["q"], cs["qp"], cs["docs"]
+assert q["quant"] == "int8" and q["quant_trained"] is True and q["count"] == 3400, q
+assert qp["quant"] == "pq:4" and qp["quant_trained"] is True, qp
+assert docs["quant"] == "none" and docs["quant_trained"] is False and docs["code_bytes"] == 0, docs
+# int8: a byte per dimension and the norm, 16 + 8 bytes a vector (plus the codebook)
+assert 3400 * 24 <= q["code_bytes"] < 3400 * 24 * 2 + 4096, q
+# pq:4: 8 bytes a vector (codes are padded to 8) and a 16 KiB codebook
+assert 3000 * 8 + 16384 <= qp["code_bytes"] < q["code_bytes"], (qp, q)
+EOF
+then ok "info --json shows the quantizers, trained, and their code sizes"; else bad "info --json quant fields"; cat "$TMP/out"; fi
+expect 0 "search a quantized collection" "$CLI" search "$DB" q --query "$TMP/q.fvecs" -k 1
+same "$(cut -d' ' -f3,4 "$TMP/out" | tr '\n' ' ')" "10 0 11 0 12 0 13 0 14 0 " "quantized search finds each vector first, at its exact distance"
+expect 0 "search pq" "$CLI" search "$DB" qp --query "$TMP/q.fvecs" -k 1
+same "$(cut -d' ' -f3,4 "$TMP/out" | tr '\n' ' ')" "10 0 11 0 12 0 13 0 14 0 " "pq search re-ranks to the exact distance"
+expect 0 "check with quantized collections" "$CLI" check "$DB"
+
 echo "$checks checks, $fails failed"
 [ "$fails" = 0 ]

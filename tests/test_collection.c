@@ -224,7 +224,7 @@ TEST(k_larger_than_collection_returns_everything)
 	CHECK(n == 5);
 	for (int i = 0; i < n; i++)
 		CHECK(strcmp(hits[i].id, ids[i]) == 0);
-	rv_search_params p = {0, RV_SEARCH_EXACT};
+	rv_search_params p = {.flags = RV_SEARCH_EXACT};
 	CHECK(rv_search(c, q, 3, 50, &p, hits, idbuf, sizeof idbuf) == 5);
 	CHECK(rv_search(c, q, 3, 2, NULL, hits, NULL, 0) == 2); /* no id buffer: ids skipped */
 	CHECK(hits[0].id == NULL && hits[0].id_len == 1 && hits[0].distance < hits[1].distance);
@@ -262,7 +262,7 @@ TEST(batch_search_equals_single_searches)
 	rv_hit *bh = malloc(nq * k * sizeof *bh);
 	int counts[64];
 	char *bid = malloc(nq * RV_IDBUF_SIZE(k));
-	rv_search_params p = {50, 0};
+	rv_search_params p = {.ef = 50};
 	CHECK_OK(rv_search_batch(c, nq, q, d, k, &p, bh, counts, bid, nq * RV_IDBUF_SIZE(k)));
 	rv_hit h[10];
 	char idbuf[RV_IDBUF_SIZE(10)];

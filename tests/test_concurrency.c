@@ -4,7 +4,8 @@
  * Run it under ThreadSanitizer (make SANITIZE=thread test) to check the
  * locking protocol of index.h; without TSan it still checks that every
  * answer is well-formed and that the final state is exactly what the
- * writers did.
+ * writers did. The second run quantizes: the quantizer trains mid-run,
+ * under the searchers.
  */
 #include "harness.h"
 
@@ -94,7 +95,7 @@ static void *searcher(void *arg)
 	while (atomic_load(&writers_done) < 2) {
 		for (int i = 0; i < DIM; i++)
 			q[i] = rng_float(&r) * 10.0f;
-		rv_search_params p = {(uint32_t)(10 + rng_next(&r) % 60), rng_next(&r) % 8 == 0 ? RV_SEARCH_EXACT : 0};
+		rv_search_params p = {.ef = (uint32_t)(10 + rng_next(&r) % 60), .flags = rng_next(&r) % 8 == 0 ? RV_SEARCH_EXACT : 0};
 		int n = rv_search(coll, q, DIM, 20, &p, h, idbuf, sizeof idbuf);
 		if (n < 1 || n > 20) {
 			fprintf(stderr, "search returned %d: %s\n", n, rv_errmsg(coll));
@@ -133,14 +134,19 @@ static void *searcher(void *arg)
 	return NULL;
 }
 
-TEST(two_writers_two_searchers)
+static void two_writers_two_searchers(rv_quant_kind quant)
 {
+	atomic_store(&writers_done, 0);
+	atomic_store(&searches, 0);
+	atomic_store(&bad_answers, 0);
 	rv_options o;
 	rv_options_init(&o);
 	o.dim = DIM;
 	o.exact_threshold = 0;
 	o.threads = 2;
 	o.repair_batch = 16; /* repair often, to exercise it under load */
+	o.quant = quant;
+	o.quant_train = INITIAL + 600; /* reached while the threads run */
 	CHECK_OK(rv_collection_new(&o, &coll));
 	/* a seed set that triggers the renumbering of a large first batch */
 	float *seed = make_clustered(INITIAL, DIM, 10, 5);
@@ -174,7 +180,7 @@ TEST(two_writers_two_searchers)
 	char name[32];
 	rv_hit h[1];
 	char idbuf[RV_IDBUF_SIZE(1)];
-	rv_search_params exact = {0, RV_SEARCH_EXACT};
+	rv_search_params exact = {.flags = RV_SEARCH_EXACT};
 	for (int w = 0; w < 2; w++) {
 		for (int n = 0; n < PER_WRITER; n++) {
 			snprintf(name, sizeof name, "w%d-%d", w, n);
@@ -197,14 +203,23 @@ TEST(two_writers_two_searchers)
 	rv_check_report r;
 	CHECK_MSG(rv_check(coll, &r) == RV_OK, "%s", r.first_problem);
 	CHECK(r.nodes == expect);
+	if (quant != RV_QUANT_NONE) {
+		rv_stats st;
+		rv_collection_stats(coll, &st);
+		CHECK(st.quant_trained == 1);
+	}
 	rv_collection_free(coll);
 	free(seed);
 	free(names);
 	free(ids);
 }
 
+TEST(float32) { two_writers_two_searchers(RV_QUANT_NONE); }
+TEST(int8_trained_under_searchers) { two_writers_two_searchers(RV_QUANT_INT8); }
+
 int main(void)
 {
-	RUN(two_writers_two_searchers);
+	RUN(float32);
+	RUN(int8_trained_under_searchers);
 	return harness_exit();
 }

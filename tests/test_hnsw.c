@@ -48,7 +48,7 @@ static double recall(rv_collection *c, uint32_t ef, const unsigned char *gone, i
 {
 	rv_hit h[K], e[K];
 	char hb[RV_IDBUF_SIZE(K)], eb[RV_IDBUF_SIZE(K)];
-	rv_search_params approx = {ef, 0}, exact = {0, RV_SEARCH_EXACT};
+	rv_search_params approx = {.ef = ef}, exact = {.flags = RV_SEARCH_EXACT};
 	size_t found = 0, want = 0;
 	for (size_t q = 0; q < NQ; q++) {
 		int ne = rv_search(c, queries + q * DIM, DIM, K, &exact, e, eb, sizeof eb);
@@ -135,7 +135,7 @@ TEST(deletion_is_real)
 	/* a deleted id is never returned, even when asking for many */
 	rv_hit *h = malloc(500 * sizeof *h);
 	char *hb = malloc(RV_IDBUF_SIZE(500));
-	rv_search_params p = {600, 0};
+	rv_search_params p = {.ef = 600};
 	for (size_t q = 0; q < 20; q++) {
 		int n = rv_search(c, queries + q * DIM, DIM, 500, &p, h, hb, RV_IDBUF_SIZE(500));
 		CHECK(n == 500);
@@ -285,7 +285,7 @@ TEST(single_thread_build_is_deterministic)
 	rv_collection *a = build(RV_METRIC_L2, 1, 77), *b = build(RV_METRIC_L2, 1, 77);
 	rv_hit ha[K], hb[K];
 	char ba[RV_IDBUF_SIZE(K)], bb[RV_IDBUF_SIZE(K)];
-	rv_search_params p = {20, 0};
+	rv_search_params p = {.ef = 20};
 	for (size_t q = 0; q < NQ; q++) {
 		int na = rv_search(a, queries + q * DIM, DIM, K, &p, ha, ba, sizeof ba);
 		int nb = rv_search(b, queries + q * DIM, DIM, K, &p, hb, bb, sizeof bb);
@@ -313,7 +313,7 @@ TEST(optimize_keeps_every_answer)
 	rv_hit *before = malloc(NQ * K * sizeof *before), h[K];
 	char *bbuf = malloc(NQ * RV_IDBUF_SIZE(K)), hb[RV_IDBUF_SIZE(K)];
 	int counts[NQ];
-	rv_search_params p = {40, 0};
+	rv_search_params p = {.ef = 40};
 	CHECK_OK(rv_search_batch(c, NQ, queries, DIM, K, &p, before, counts, bbuf, NQ * RV_IDBUF_SIZE(K)));
 	CHECK_OK(rv_optimize(c));
 	check_graph(c, "after optimize");

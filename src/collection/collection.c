@@ -66,6 +66,13 @@ int rv_options_check(const rv_options *o)
 		return rv_error(NULL, RV_EINVAL, "ef_search is %u; it must be 1..%u", o->ef_search, RV_EF_MAX);
 	if (o->threads > 1024)
 		return rv_error(NULL, RV_EINVAL, "threads is %u; it must be 0..1024", o->threads);
+	char why[160];
+	if (rv_quant_check(o->quant, o->dim, o->metric, o->quant_pq_m, why, sizeof why) != RV_OK)
+		return rv_error(NULL, RV_EINVAL, "%s", why);
+	if (o->quant != RV_QUANT_NONE && o->quant_train &&
+	    (o->quant_train < rv_quant_min_train(o->quant) || o->quant_train > 1000000))
+		return rv_error(NULL, RV_EINVAL, "quant_train is %u; it must be %zu..1000000 for this quantizer",
+		                o->quant_train, rv_quant_min_train(o->quant));
 	return RV_OK;
 }
 
@@ -316,6 +323,81 @@ static void undo_inserts(rv_collection *c, const char *const *ids, const pending
 	}
 }
 
+static size_t train_size(const rv_collection *c)
+{
+	if (c->opts.quant_train)
+		return c->opts.quant_train;
+	return c->opts.quant == RV_QUANT_PQ ? 10000 : 1000;
+}
+
+/* Train the quantizer on up to train_size(c) of the stored vectors, spread
+ * evenly over the slots, and install it. wlock held. */
+static int train_quantizer(rv_collection *c, char *why, size_t why_size)
+{
+	rv_index *x = c->index;
+	size_t want = train_size(c), n = 0, have = rv_count(c);
+	if (want > have)
+		want = have;
+	size_t min = rv_quant_min_train(c->opts.quant);
+	if (want < min) {
+		snprintf(why, why_size, "the quantizer needs at least %zu vectors to train; the collection has %zu", min, have);
+		return RV_EINVAL;
+	}
+	float *sample = rv_malloc(want * x->row_bytes);
+	rv_quant *q = rv_malloc(sizeof *q);
+	if (!sample || !q) {
+		rv_free(sample);
+		rv_free(q);
+		snprintf(why, why_size, "out of memory training the quantizer");
+		return RV_ENOMEM;
+	}
+	rv_rwlock_rdlock(&x->rw);
+	uint32_t slots = atomic_load(&x->n_slots);
+	size_t step = have / want ? have / want : 1, seen = 0;
+	for (uint32_t i = 0; i < slots && n < want; i++) {
+		if (rv_flags(x, i) != RV_SLOT_USED)
+			continue;
+		if (seen++ % step == 0)
+			memcpy(sample + n++ * c->opts.dim, rv_vec(x, i), x->row_bytes);
+	}
+	rv_rwlock_unlock(&x->rw);
+	int rc = rv_quant_init(q, c->opts.quant, c->opts.dim, c->opts.metric, c->opts.quant_pq_m, x->k);
+	if (rc == RV_OK)
+		rc = rv_quant_train(q, sample, n, c->opts.seed, c->threads, why, why_size);
+	rv_free(sample);
+	if (rc == RV_OK)
+		rc = rv_index_set_quant(x, q);
+	if (rc != RV_OK) {
+		if (rc == RV_ENOMEM)
+			snprintf(why, why_size, "out of memory encoding the collection");
+		rv_quant_free(q);
+		rv_free(q);
+	}
+	return rc;
+}
+
+static int refuse_readonly(const rv_collection *c)
+{
+	return rv_error(c, RV_EREADONLY, "collection \"%s\" is open read-only", c->name);
+}
+
+int rv_quantize(rv_collection *c)
+{
+	if (c->opts.quant == RV_QUANT_NONE)
+		return rv_error(c, RV_EINVAL, "the collection was created without quantization (rv_options.quant)");
+	if (c->readonly)
+		return refuse_readonly(c);
+	char why[160];
+	rv_mutex_lock(&c->wlock);
+	int rc = train_quantizer(c, why, sizeof why);
+	rv_mutex_unlock(&c->wlock);
+	if (rc != RV_OK)
+		return rv_error(c, rc, "%s", why);
+	/* The log holds vectors, not quantizers: a checkpoint makes this one
+	 * durable (else a reopen would train again only at quant_train). */
+	return c->persist ? rv_checkpoint(c) : RV_OK;
+}
+
 int rv_coll_apply_insert(rv_collection *c, size_t n, const char *const *ids, const float *vecs, bool upsert)
 {
 	const size_t dim = c->opts.dim;
@@ -370,14 +452,16 @@ int rv_coll_apply_insert(rv_collection *c, size_t n, const char *const *ids, con
 	 * renumber it for locality (rv_optimize). */
 	if (n >= 1024 && n * 2 >= rv_count(c))
 		reorder(c);
+	/* The collection has become big enough to train its quantizer. A
+	 * failure to train is not the insert's: the vectors are in, and
+	 * searches go on with float32 until a later insert or rv_quantize(). */
+	if (c->opts.quant != RV_QUANT_NONE && !c->index->quant && rv_count(c) >= train_size(c)) {
+		char why[160];
+		(void)train_quantizer(c, why, sizeof why);
+	}
 out:
 	rv_free(p);
 	return rc;
-}
-
-static int refuse_readonly(const rv_collection *c)
-{
-	return rv_error(c, RV_EREADONLY, "collection \"%s\" is open read-only", c->name);
 }
 
 static int insert_batch(rv_collection *c, size_t n, const char *const *ids, const float *vecs,
@@ -643,7 +727,7 @@ static int search_one(rv_collection *c, const float *q, size_t k, const rv_searc
 	rv_rwlock_rdlock(&x->rw);
 	rv_scratch *s = rv_scratch_get(x);
 	int n = s ? (exact ? rv_flat_search(x, s, q, k, NULL, NULL, tie_by_id, &c->ids, res)
-	                   : rv_hnsw_search(x, s, q, k, ef, NULL, NULL, res))
+	                   : rv_hnsw_search_rerank(x, s, q, k, ef, p ? p->rerank : 0, NULL, NULL, res))
 	          : RV_ENOMEM;
 	if (s)
 		rv_scratch_put(x, s);
@@ -749,6 +833,13 @@ void rv_collection_stats(rv_collection *c, rv_stats *out)
 	uint64_t e = atomic_load(&x->entry);
 	out->max_level = e == RV_NO_ENTRY ? 0 : (uint32_t)(e >> 32);
 	out->memory_bytes = sizeof *c + rv_index_memory(x) + rv_idmap_memory(&c->ids);
+	out->quant = c->opts.quant;
+	rv_rwlock_rdlock(&x->rw);
+	out->quant_trained = x->quant != NULL;
+	out->mapped_bytes = x->vecs_map_len;
+	out->vector_bytes = x->vecs_map_len ? 0 : x->capacity * x->row_bytes;
+	out->code_bytes = x->quant ? x->capacity * x->quant->code_bytes + rv_quant_param_bytes(x->quant) : 0;
+	rv_rwlock_unlock(&x->rw);
 }
 
 int rv_check(rv_collection *c, rv_check_report *r)

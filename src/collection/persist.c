@@ -15,7 +15,9 @@
  *   28 f32 prune_alpha          32 u32 ef_search
  *   36 u32 exact_threshold      40 u32 repair_batch
  *   44 u32 threads              48 u64 seed
- *   56 40 bytes zero
+ *   56 u32 quant                60 u32 quant_pq_m
+ *   64 u32 quant_train          68 28 bytes zero
+ * (Format 1 wrote zeros from 56: no quantization, as it had none.)
  *
  * SEGMENT sections (storage/segment.c gives each its checksums):
  *   1  META     64 bytes: u32 slots, u32 dim, u32 metric, u32 m,
@@ -30,12 +32,16 @@
  *   8  IDARENA  per used slot in slot order: u8 length, the id, a NUL
  *   9  IDOFFS   slots x u64: offset of the slot's id in IDARENA, or ~0
  *   10 IDBUCKS  the id hash table: buckets x (u32 slot, u32 hash)
+ *   11 QPARAMS  the trained quantizer (quant/quant.c's serialised form),
+ *               present once it is trained
+ *   12 CODES    slots x the quantizer's code bytes, with QPARAMS
  * VECTORS and LINKS0 are mapped copy-on-write; LINKS0's blocks are checked
  * against their checksums at open (a bad link could send a search out of
  * bounds), VECTORS' only by `check` (a bad float gives a wrong distance,
  * never an unsafe access, and reading them all would defeat mapping).
  * Everything a search trusts is validated when loading (rv_index_load,
- * load_ids), so a damaged or crafted file is an error, never a crash.
+ * load_ids, rv_quant_load), so a damaged or crafted file is an error, never
+ * a crash. (Any byte is a valid code.)
  * `check` also verifies that every id leads back to its vector through
  * the id table (hashing every id, which open skips).
  *
@@ -45,7 +51,10 @@
  *   2 DELETE  u32 n, 4 zero, then n x (u8 length, id bytes)
  * A frame is one call, so a batch is atomic. Replay applies INSERT as an
  * upsert and DELETE to the ids present: the logged call succeeded, so this
- * gives the same state.
+ * gives the same state. Codes are not logged: replay encodes what it
+ * inserts, and trains the quantizer when the collection reaches
+ * quant_train vectors, as the writes did (on a sample that may differ:
+ * codes only steer the walk; results are re-ranked with the vectors).
  *
  * CHECKPOINT (wlock held: writers wait, searches go on):
  *   repair pending deletions; write seg-<g+1>.rvs (synced, renamed,
@@ -71,7 +80,7 @@
 #define NO_KEY UINT64_MAX
 
 enum { SEC_META = 1, SEC_VECTORS, SEC_LINKS0, SEC_LEVELS, SEC_FLAGS, SEC_UPPER, SEC_NORMS, SEC_IDARENA,
-       SEC_IDOFFS, SEC_IDBUCKS };
+       SEC_IDOFFS, SEC_IDBUCKS, SEC_QPARAMS, SEC_CODES };
 
 struct rv_persist {
 	char *dir;
@@ -109,6 +118,9 @@ static void encode_manifest(const rv_options *o, uint64_t gen, bool has_seg, uns
 	rv_put32(m + 40, o->repair_batch);
 	rv_put32(m + 44, o->threads);
 	rv_put64(m + 48, o->seed);
+	rv_put32(m + 56, (uint32_t)o->quant);
+	rv_put32(m + 60, o->quant_pq_m);
+	rv_put32(m + 64, o->quant_train);
 }
 
 static int read_manifest(const void *h, const char *dir, rv_options *o, uint64_t *gen, bool *has_seg)
@@ -142,6 +154,9 @@ static int read_manifest(const void *h, const char *dir, rv_options *o, uint64_t
 	o->repair_batch = rv_get32(m + 40);
 	o->threads = rv_get32(m + 44);
 	o->seed = rv_get64(m + 48);
+	o->quant = (rv_quant_kind)rv_get32(m + 56);
+	o->quant_pq_m = rv_get32(m + 60);
+	o->quant_train = rv_get32(m + 64);
 	rv_free(p);
 	rc = rv_options_check(o);
 	if (rc != RV_OK) {
@@ -416,6 +431,20 @@ static int write_segment(rv_collection *c, const char *path, uint64_t gen, uint3
 		rv_seg_section(w, SEC_NORMS);
 		rv_seg_write(w, x->norms, (size_t)n * 4);
 	}
+	if (x->quant) {
+		size_t plen = rv_quant_param_bytes(x->quant);
+		unsigned char *params = rv_malloc(plen);
+		if (!params) {
+			rv_seg_abort(w);
+			return rv_error(c, RV_ENOMEM, "out of memory writing %s", path);
+		}
+		rv_quant_save(x->quant, params);
+		rv_seg_section(w, SEC_QPARAMS);
+		rv_seg_write(w, params, plen);
+		rv_free(params);
+		rv_seg_section(w, SEC_CODES);
+		rv_seg_write(w, x->codes, (size_t)n * x->quant->code_bytes);
+	}
 	/* ids: a fresh arena of the used slots' ids only */
 	uint64_t *offs = rv_malloc((n ? n : 1) * sizeof *offs);
 	if (!offs) {
@@ -678,6 +707,50 @@ out:
 	return rc;
 }
 
+/* The trained quantizer and its codes, when the segment has them. */
+static int load_quant(rv_collection *c, rv_segment *s, const char *path, uint32_t n, rv_quant **qout,
+                      uint8_t **cout)
+{
+	uint64_t plen, clen;
+	bool has_params = rv_seg_has(s, SEC_QPARAMS, &plen), has_codes = rv_seg_has(s, SEC_CODES, &clen);
+	if (!has_params && !has_codes)
+		return RV_OK; /* not trained when the segment was written */
+	if (c->opts.quant == RV_QUANT_NONE || !has_params || !has_codes)
+		return rv_error(c, RV_ECORRUPT, "%s: quantizer sections in a collection %s", path,
+		                c->opts.quant == RV_QUANT_NONE ? "without quantization" : "missing one of the pair");
+	rv_quant *q = rv_malloc(sizeof *q);
+	if (!q)
+		return rv_error(c, RV_ENOMEM, "out of memory");
+	int rc = rv_quant_init(q, c->opts.quant, c->opts.dim, c->opts.metric, c->opts.quant_pq_m, c->index->k);
+	void *params = NULL, *raw = NULL;
+	uint8_t *codes = NULL;
+	char why[160] = "";
+	if (rc == RV_OK && (rc = rv_seg_read(s, SEC_QPARAMS, &params, &plen)) == RV_OK &&
+	    (rc = rv_quant_load(q, params, plen, why, sizeof why)) != RV_OK)
+		rc = rv_error(c, rc, "%s: %s", path, why);
+	if (rc == RV_OK && clen != (uint64_t)n * q->code_bytes)
+		rc = rv_error(c, RV_ECORRUPT, "%s: codes section of %llu bytes, expected %llu", path,
+		              (unsigned long long)clen, (unsigned long long)n * q->code_bytes);
+	if (rc == RV_OK && (rc = rv_seg_read(s, SEC_CODES, &raw, &clen)) == RV_OK) {
+		/* the index keeps codes 64-byte aligned */
+		if (!(codes = rv_aligned_alloc(clen ? clen : 1)))
+			rc = rv_error(c, RV_ENOMEM, "out of memory");
+		else
+			memcpy(codes, raw, clen);
+	}
+	rv_free(params);
+	rv_free(raw);
+	if (rc != RV_OK) {
+		rv_aligned_free(codes);
+		rv_quant_free(q);
+		rv_free(q);
+		return rc;
+	}
+	*qout = q;
+	*cout = codes;
+	return RV_OK;
+}
+
 static int load_segment(rv_collection *c, const char *path, uint64_t gen)
 {
 	rv_index *x = c->index;
@@ -688,6 +761,8 @@ static int load_segment(rv_collection *c, const char *path, uint64_t gen)
 	void *meta = NULL, *levels = NULL, *flags = NULL, *upper = NULL, *norms = NULL;
 	void *vecs = NULL, *vmap = NULL, *links = NULL, *lmap = NULL;
 	size_t vmlen = 0, lmlen = 0;
+	rv_quant *quant = NULL;
+	uint8_t *codes = NULL;
 	uint64_t mlen, len;
 	char why[160] = "";
 	if (rv_seg_generation(s) != gen) {
@@ -729,6 +804,8 @@ static int load_segment(rv_collection *c, const char *path, uint64_t gen)
 		goto out;
 	if (x->metric == RV_METRIC_COSINE && (rc = rv_seg_read(s, SEC_NORMS, &norms, &len)) != RV_OK)
 		goto out;
+	if ((rc = load_quant(c, s, path, n, &quant, &codes)) != RV_OK)
+		goto out;
 	if ((rc = rv_seg_map(s, SEC_VECTORS, &vecs, &len, &vmap, &vmlen)) != RV_OK ||
 	    (rc = rv_seg_map(s, SEC_LINKS0, &links, &len, &lmap, &lmlen)) != RV_OK)
 		goto out;
@@ -748,6 +825,8 @@ static int load_segment(rv_collection *c, const char *path, uint64_t gen)
 		.upper = upper,
 		.upper_words = upper_words,
 		.norms = norms,
+		.quant = quant,
+		.codes = codes,
 	};
 	/* an empty mapping means a heap NULL to the index */
 	rv_rwlock_wrlock(&x->rw);
@@ -758,6 +837,8 @@ static int load_segment(rv_collection *c, const char *path, uint64_t gen)
 		goto out;
 	}
 	vmap = lmap = NULL; /* the index owns them now */
+	quant = NULL;
+	codes = NULL;
 	why[0] = '\0';
 	rc = load_ids(c, s, n, why, sizeof why);
 	if (rc != RV_OK && why[0]) /* else the segment layer's message (file, offset) stands */
@@ -772,6 +853,11 @@ out:
 	rv_free(flags);
 	rv_free(upper);
 	rv_free(norms);
+	if (quant) {
+		rv_quant_free(quant);
+		rv_free(quant);
+	}
+	rv_aligned_free(codes);
 	rv_seg_close(s);
 	return rc;
 }
@@ -1017,7 +1103,7 @@ int rv_persist_verify(const void *h, const char *dir, char *problem, size_t size
 	if (rc == RV_OK && has_seg) {
 		rv_segment *s = NULL;
 		rc = rv_seg_open(h, seg, &s);
-		for (uint32_t k = SEC_META; rc == RV_OK && k <= SEC_IDBUCKS; k++)
+		for (uint32_t k = SEC_META; rc == RV_OK && k <= SEC_CODES; k++)
 			rc = rv_seg_verify(s, k);
 		rv_seg_close(s);
 	}

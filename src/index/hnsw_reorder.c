@@ -38,8 +38,11 @@ int rv_hnsw_reorder(rv_index *x, uint32_t **old_to_new_out)
 	uint8_t *levels = rv_malloc(x->capacity);
 	_Atomic uint32_t **upper = rv_malloc(x->capacity * sizeof *upper);
 	float *norms = x->norms ? rv_malloc(x->capacity * sizeof(float)) : NULL;
+	uint8_t *codes = x->quant ? rv_aligned_alloc(x->capacity * x->quant->code_bytes) : NULL;
 	uint8_t *flags_new = rv_malloc(n);
-	if (!order || !map || !vecs || !links || !levels || !upper || (x->norms && !norms) || !flags_new) {
+	if (!order || !map || !vecs || !links || !levels || !upper || (x->norms && !norms) || !flags_new ||
+	    (x->quant && !codes)) {
+		rv_aligned_free(codes);
 		rv_free(order);
 		rv_free(map);
 		rv_aligned_free(vecs);
@@ -110,6 +113,9 @@ int rv_hnsw_reorder(rv_index *x, uint32_t **old_to_new_out)
 		flags_new[ni] = rv_flags(x, oi);
 		if (norms)
 			norms[ni] = x->norms[oi];
+		if (codes)
+			memcpy(codes + (size_t)ni * x->quant->code_bytes, x->codes + (size_t)oi * x->quant->code_bytes,
+			       x->quant->code_bytes);
 	}
 	for (uint32_t i = 0; i < n; i++)
 		atomic_store_explicit(&x->flags[i], flags_new[i], memory_order_relaxed);
@@ -126,6 +132,10 @@ int rv_hnsw_reorder(rv_index *x, uint32_t **old_to_new_out)
 	x->levels = levels;
 	x->upper = upper;
 	x->norms = norms;
+	if (codes) {
+		rv_aligned_free(x->codes);
+		x->codes = codes;
+	}
 	if (e != RV_NO_ENTRY)
 		atomic_store(&x->entry, (e & ~(uint64_t)UINT32_MAX) | map[(uint32_t)e]);
 	/* Free slots are now exactly [used, n); pending ones are renumbered. */

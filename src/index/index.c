@@ -102,6 +102,8 @@ fail:
 
 static void scratch_free(rv_scratch *s)
 {
+	rv_aligned_free(s->qmem);
+	rv_free((void *)s->cptrs);
 	rv_free(s->visited);
 	rv_free(s->beam);
 	rv_free(s->heap);
@@ -123,6 +125,11 @@ void rv_index_free(rv_index *x)
 	for (uint32_t i = 0; x->upper && i < n; i++)
 		rv_free((void *)x->upper[i]);
 	rv_index_release_arrays(x);
+	if (x->quant) {
+		rv_quant_free(x->quant);
+		rv_free(x->quant);
+	}
+	rv_aligned_free(x->codes);
 	rv_free((void *)x->upper);
 	rv_free(x->levels);
 	rv_free((void *)x->flags);
@@ -192,10 +199,24 @@ static int grow_locked(rv_index *x, size_t cap)
 		rv_aligned_free(vecs);
 		return RV_ENOMEM;
 	}
+	uint8_t *codes = NULL;
+	if (x->quant) {
+		size_t cb;
+		if (!rv_mul_size(cap, x->quant->code_bytes, &cb) ||
+		    !(codes = grow_aligned(x->codes, old * x->quant->code_bytes, cb))) {
+			rv_aligned_free(vecs);
+			rv_aligned_free((void *)links);
+			return RV_ENOMEM;
+		}
+	}
 	/* a mapped segment's rows are copied once, on the first growth */
 	rv_index_release_arrays(x);
 	x->vecs = vecs;
 	x->links0 = links;
+	if (codes) {
+		rv_aligned_free(x->codes);
+		x->codes = codes;
+	}
 
 	if (!rv_mul_size(cap, sizeof(void *), &nb))
 		return RV_ENOMEM;
@@ -353,6 +374,8 @@ int rv_index_alloc(rv_index *x, const float *vec, uint32_t *out)
 		rv_mutex_unlock(&x->slot_lock);
 	}
 	store_vector(x, slot, vec);
+	if (x->quant) /* stable under rw shared: it changes only under exclusive */
+		rv_quant_encode(x->quant, rv_vec(x, slot), x->codes + (size_t)slot * x->quant->code_bytes);
 	x->levels[slot] = (uint8_t)level;
 	x->upper[slot] = up;
 	_Atomic uint32_t *l0 = rv_links(x, slot, 0);
@@ -406,6 +429,10 @@ size_t rv_index_memory(rv_index *x)
 	size_t per_slot = x->row_bytes + x->m0 * sizeof(uint32_t) + sizeof(void *) + 2 +
 	                  (x->metric == RV_METRIC_COSINE ? sizeof(float) : 0);
 	rv_mutex_lock(&x->slot_lock);
+	if (x->vecs_map_len) /* mapped rows are the segment's, not the heap's */
+		per_slot -= x->row_bytes;
+	if (x->quant)
+		per_slot += x->quant->code_bytes;
 	size_t bytes = sizeof *x + x->capacity * per_slot + x->upper_bytes +
 	               x->free_cap * sizeof(uint32_t) + x->pending_cap * sizeof(uint32_t);
 	rv_mutex_unlock(&x->slot_lock);
@@ -413,6 +440,8 @@ size_t rv_index_memory(rv_index *x)
 	size_t per_scratch = x->capacity + sizeof(rv_scratch) + (size_t)x->m0 * 8 + x->row_bytes;
 	bytes += x->pool.total * per_scratch;
 	rv_mutex_unlock(&x->pool.lock);
+	if (x->quant)
+		bytes += rv_quant_param_bytes(x->quant);
 	return bytes;
 }
 
@@ -601,6 +630,15 @@ int rv_index_load(rv_index *x, const rv_index_image *img, char *why, size_t why_
 	x->links_map_len = img->links_map_len;
 	x->levels = levels;
 	x->flags = (_Atomic uint8_t *)flags;
+	if (img->quant) {
+		if (x->quant) {
+			rv_quant_free(x->quant);
+			rv_free(x->quant);
+		}
+		rv_aligned_free(x->codes);
+		x->quant = img->quant;
+		x->codes = img->codes;
+	}
 	for (uint32_t i = 0; i < n; i++)
 		atomic_init(&x->flags[i], img->flags[i]);
 	x->upper = upper;
@@ -620,5 +658,37 @@ int rv_index_load(rv_index *x, const rv_index_image *img, char *why, size_t why_
 	atomic_store(&x->n_pending, 0);
 	atomic_store(&x->entry, img->entry);
 	atomic_store(&x->level_draws, img->level_draws);
+	return RV_OK;
+}
+
+int rv_index_set_quant(rv_index *x, rv_quant *q)
+{
+	/* Encode under rw shared, so searches go on (with float32) while the
+	 * collection is encoded; the caller keeps other writers out, so no
+	 * slot is added meanwhile. Then switch under rw exclusive. */
+	rv_rwlock_rdlock(&x->rw);
+	size_t bytes;
+	uint8_t *codes = NULL;
+	if (rv_mul_size(x->capacity ? x->capacity : 1, q->code_bytes, &bytes))
+		codes = rv_aligned_alloc(bytes);
+	if (!codes) {
+		rv_rwlock_unlock(&x->rw);
+		return RV_ENOMEM;
+	}
+	memset(codes, 0, bytes); /* free slots too: checkpoints write every row */
+	uint32_t n = atomic_load(&x->n_slots);
+	for (uint32_t i = 0; i < n; i++)
+		if (rv_flags(x, i) & RV_SLOT_USED)
+			rv_quant_encode(q, rv_vec(x, i), codes + (size_t)i * q->code_bytes);
+	rv_rwlock_unlock(&x->rw);
+	rv_rwlock_wrlock(&x->rw);
+	if (x->quant) {
+		rv_quant_free(x->quant);
+		rv_free(x->quant);
+	}
+	rv_aligned_free(x->codes);
+	x->codes = codes;
+	x->quant = q;
+	rv_rwlock_unlock(&x->rw);
 	return RV_OK;
 }

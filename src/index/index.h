@@ -57,6 +57,7 @@
 
 #include "../kernels/kernels.h"
 #include "../platform/platform.h"
+#include "../quant/quant.h"
 #include "ruvector.h"
 
 #define RV_NO_SLOT UINT32_MAX
@@ -106,6 +107,10 @@ typedef struct rv_scratch {
 	uint32_t *chosen;         /* inserts: chosen neighbours per level, (RV_LEVEL_MAX+1) * m0 */
 	rv_exact *rerank;         /* exact search: survivors ranked in double */
 	size_t rerank_cap;
+	void *qmem;               /* a query prepared for the quantizer */
+	size_t qmem_cap;
+	rv_qquery qq;
+	const uint8_t **cptrs;    /* code pointers of one expansion (m0 + 4) */
 	uint32_t *ids;            /* neighbours of one node being expanded */
 	float *dists;             /* their distances */
 	float *qbuf;              /* normalised query, dim floats */
@@ -154,6 +159,10 @@ typedef struct rv_index {
 	float *norms;             /* cosine only: each vector's norm before normalising */
 	size_t vecs_map_len;      /* > 0 when vecs points into a mapped segment (not the heap) */
 	size_t links_map_len;     /* > 0 when links0 does */
+	/* Quantization (quant.h): set once, under rw exclusive, after every
+	 * used slot has its code; searches then walk the codes. */
+	rv_quant *quant;          /* trained quantizer, or NULL */
+	uint8_t *codes;           /* capacity rows of quant->code_bytes */
 	size_t upper_bytes;       /* bytes in all upper blocks (slot_lock) */
 
 	rv_rwlock rw;
@@ -192,6 +201,8 @@ typedef struct rv_index_image {
 	const uint32_t *upper;     /* sum(levels) * m words, in slot order */
 	uint64_t upper_words;
 	const float *norms;        /* n_slots, cosine only */
+	rv_quant *quant;           /* trained quantizer (adopted), or NULL */
+	uint8_t *codes;            /* n_slots codes (heap, adopted) when quant */
 } rv_index_image;
 
 /* ---- index.c: lifetime, slots, storage ---- */
@@ -216,6 +227,12 @@ void rv_index_publish(rv_index *x, uint32_t slot);
 /* Flag a slot deleted and queue it for repair; returns the queue length.
  * Caller holds rw shared or exclusive. */
 size_t rv_index_mark_deleted(rv_index *x, uint32_t slot);
+/* Install a trained quantizer (ownership passes to the index): encode every
+ * used slot under rw shared, then switch searches to codes under rw
+ * exclusive. The caller keeps writers out (the collection's wlock).
+ * RV_ENOMEM leaves the index as it was (the caller still owns q). */
+int rv_index_set_quant(rv_index *x, rv_quant *q);
+
 /* Copy a slot's vector, in the caller's units (un-normalised). rw shared. */
 void rv_index_get_vector(const rv_index *x, uint32_t slot, float *out);
 size_t rv_index_memory(rv_index *x);
@@ -296,6 +313,9 @@ size_t rv_hnsw_select(const rv_index *x, const rv_cand *cands, size_t n, size_t 
  * by distance; returns the count or a negative error. `accept` may be NULL. */
 int rv_hnsw_search(rv_index *x, rv_scratch *s, const float *q, size_t k, size_t ef,
                    rv_accept_fn accept, void *actx, rv_cand *out);
+/* The same, for quantized indexes with a re-ranking depth (0: ef). */
+int rv_hnsw_search_rerank(rv_index *x, rv_scratch *s, const float *q, size_t k, size_t ef, size_t depth,
+                          rv_accept_fn accept, void *actx, rv_cand *out);
 /* Greedy descent to level `stop`, then a beam search of width ef at level
  * `level` (used by inserts). Returns beam size; beam in s->beam, sorted,
  * RV_EXPANDED bits cleared. */
