@@ -99,14 +99,18 @@ else
 test: test-c test-cli
 endif
 
-# The Node.js package (node/, issue #6): `npm install` builds the addon
-# with node-gyp from the core sources (offline: the package has no
-# dependencies; incremental after the first build), then its node --test
-# suite runs (the differential test installs ruvector@0.3.2 into
-# build/npm-peers/ and skips, saying so, only without a registry).
+# The Node.js package (node/, issues #6 and #7): `npm install` builds the
+# addon with node-gyp from the core sources (incremental after the first
+# build) and its one dependency, better-sqlite3 (optional; ruvector/agentdb
+# needs it), both offline against the headers installed beside node
+# (npm_config_nodedir), then its node --test suite runs (the differential
+# tests install ruvector@0.3.2 and agentdb@1.6.1 into build/npm-peers/ and
+# skip, saying so, only without a registry).
+NODE_PREFIX = $(shell node -p "require('path').resolve(process.execPath, '..', '..')" 2>/dev/null)
 .PHONY: node-test
 node-test:
-	cd node && npm install --no-audit --no-fund && node --expose-gc --test test/
+	cd node && npm_config_nodedir="$${npm_config_nodedir:-$(NODE_PREFIX)}" npm install --no-audit --no-fund && \
+		node --expose-gc --test test/
 
 # 10,000 kill -9 cycles (tests/test_crash.c runs 300 in every `make test`).
 stress: $(BUILD)/tests/test_crash
