@@ -1,11 +1,30 @@
 #!/usr/bin/python3
-"""faiss_bench.py: the FAISS peer for ruvector's benchmark.
+"""faiss_bench.py: the FAISS peers for ruvector's benchmark.
 
 Same contract and output as `ruvector bench --json` and hnswlib_bench: build
-faiss.IndexHNSWFlat with T OpenMP threads, then for each ef run every query
-one at a time on one thread and print one JSON line:
+one FAISS index with T OpenMP threads, then for each ef run every query one
+at a time on one thread and print one JSON line:
   {"ef":..,"recall":..,"qps":..,"p50_us":..,"p99_us":..,"build_s":..,
-   "threads":..,"bytes_per_vector":..,"batch_qps":..}
+   "threads":..,"bytes_per_vector":..,"batch_qps":..,"build_cpu_s":..}
+
+--index picks the index:
+- hnswflat (default): IndexHNSWFlat(d, M): float32 vectors, HNSW graph.
+- hnswsq8: IndexHNSWSQ(d, QT_8bit, M): the same graph over 8-bit scalar
+  quantised vectors (one byte per dimension, 4x smaller than float32); it is
+  trained (per-dimension ranges) on the base vectors first, and the
+  distances it ranks by are the quantised ones (no re-ranking).
+- ivfpq: IndexIVFPQ(flat quantiser, d, nlist, pq_m, 8): nlist = 4*sqrt(n)
+  inverted lists, each vector a pq_m-byte product-quantisation code. pq_m =
+  d/4, so the code is 16x smaller than the float32 vector. There is no graph,
+  so M and ef_construction do not apply; the values given to --ef are
+  nprobe (lists visited per query) and rows carry "param":"nprobe". FAISS's
+  IndexIVFPQ ranks by the PQ-approximated distances and does not re-rank
+  with the original vectors by default (that needs IndexRefineFlat, which
+  keeps the float32 vectors again), so its recall levels off below 1;
+  reported as such. Cosine data is normalised and searched with L2, which
+  ranks unit vectors exactly as cosine does (and is IVFPQ's usual setting).
+  Training (k-means for the lists, then the PQ codebooks on residuals) is in
+  build_s; train_s is reported too.
 
 Why it looks the way it does:
 - Metric: l2 is IndexHNSWFlat(dim, M); ip passes METRIC_INNER_PRODUCT;
@@ -23,26 +42,43 @@ Why it looks the way it does:
   FAISS's best case, where the per-call costs above are paid once. It is an
   extra field, not comparable to the other engines' one-at-a-time qps.
 - bytes_per_vector is the growth of resident memory (/proc/self/statm) over
-  the build divided by n, as in hnswlib_bench. FAISS stores a copy of every
-  vector plus the graph, so this includes the vectors.
+  the build divided by n, as in hnswlib_bench, after malloc_trim() so that
+  freed training buffers do not count. IndexHNSWFlat holds a float32 copy
+  of every vector plus the graph; IndexHNSWSQ one byte per dimension plus the
+  graph; IndexIVFPQ the codes, an 8-byte id per vector, the centroids and,
+  under L2, a precomputed table of nlist x pq_m x 256 floats (which on small
+  sets can outweigh the codes).
 - recall is recall@k against the first k ground-truth ids, as in the others.
 - As in the other drivers, the first ef gets one untimed warm-up pass.
 
+- build_cpu_s is the process's CPU time over the build (all threads).
+- "blas" names the BLAS library FAISS runs on (its k-means training, and so
+  IVFPQ's build time, depends on it; its one-query searches do not).
+
 usage: /usr/bin/python3 bench/peers/faiss_bench.py --base B --query Q --gt G
            --metric l2|ip|cosine --m 16 --ef-construction 200
-           --ef 10,20,... --threads T --k 10 [--json] [--wrapper]
+           --ef 10,20,... --threads T --k 10 [--index hnswflat|hnswsq8|ivfpq]
+           [--json] [--wrapper]
 (--json is accepted for symmetry with `ruvector bench`; output is always JSON.)
 """
 import argparse
+import ctypes
 import json
 import os
 import sys
 import time
 
-import numpy as np
+# FAISS parallelises with OpenMP itself; an OpenMP OpenBLAS underneath
+# (Debian's libopenblas0-openmp) would start its own threads inside FAISS's
+# parallel regions and oversubscribe the cores: measured here, IVFPQ training
+# took 4x longer and single-query search was 1.6x slower than with one BLAS
+# thread. Set before numpy and faiss load the BLAS.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 
 try:
-    import faiss
+    import faiss  # noqa: E402
 except ImportError as e:  # reported by the runner as a failed engine
     sys.exit("faiss_bench: cannot import faiss (Debian package python3-faiss): %s" % e)
 
@@ -63,8 +99,28 @@ def read_vecs(path, dtype):
 
 
 def rss_bytes():
+    """Resident memory. First hands freed heap back to the system
+    (malloc_trim), so that temporaries already freed (training buffers, the
+    copies made while reading) do not count as the index's memory."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def blas_name():
+    """The BLAS this process loaded (from /proc/self/maps), e.g. openblas-openmp."""
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                p = line.split()[-1]
+                if "/libblas.so" in p or "/libopenblas" in p:
+                    return os.path.basename(os.path.dirname(os.path.realpath(p)))
+    except OSError:
+        pass
+    return "?"
 
 
 def recall_at_k(labels, truth, k):
@@ -74,7 +130,7 @@ def recall_at_k(labels, truth, k):
 
 
 def main():
-    ap = argparse.ArgumentParser(description="FAISS IndexHNSWFlat peer for ruvector bench")
+    ap = argparse.ArgumentParser(description="FAISS peers for ruvector bench")
     ap.add_argument("--base", required=True)
     ap.add_argument("--query", required=True)
     ap.add_argument("--gt", required=True)
@@ -85,6 +141,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--k", type=int, default=10)
     ap.add_argument("--json", action="store_true", help="accepted; output is always JSON lines")
+    ap.add_argument("--index", default="hnswflat", choices=["hnswflat", "hnswsq8", "ivfpq"])
     ap.add_argument("--wrapper", action="store_true",
                     help="time the public index.search() per query instead of search_c")
     a = ap.parse_args()
@@ -113,14 +170,37 @@ def main():
 
     # ---- build on T threads ----
     faiss.omp_set_num_threads(a.threads)
+    extra = {}
     rss0 = rss_bytes()
+    cpu0 = time.process_time()
     t0 = time.perf_counter()
-    index = faiss.IndexHNSWFlat(dim, a.m, metric)
-    index.hnsw.efConstruction = a.ef_construction
-    index.add(xb)
+    if a.index == "ivfpq":
+        nlist = max(1, int(round(4 * np.sqrt(n))))
+        pq_m = dim // 4
+        while dim % pq_m:  # PQ needs d divisible by pq_m; keep the code at most d/4 bytes
+            pq_m -= 1
+        # cosine: unit vectors under L2 rank as under cosine (see above)
+        ivf_metric = faiss.METRIC_INNER_PRODUCT if a.metric == "ip" else faiss.METRIC_L2
+        quantizer = faiss.IndexFlatIP(dim) if ivf_metric == faiss.METRIC_INNER_PRODUCT else faiss.IndexFlatL2(dim)
+        index = faiss.IndexIVFPQ(quantizer, dim, nlist, pq_m, 8, ivf_metric)
+        index.train(xb)
+        train_s = time.perf_counter() - t0
+        index.add(xb)
+        extra = {"param": "nprobe", "nlist": nlist, "pq_m": pq_m, "code_bytes": int(index.code_size),
+                 "train_s": round(train_s, 3), "rerank": False}
+    elif a.index == "hnswsq8":
+        index = faiss.IndexHNSWSQ(dim, faiss.ScalarQuantizer.QT_8bit, a.m, metric)
+        index.hnsw.efConstruction = a.ef_construction
+        index.train(xb)
+        extra = {"train_s": round(time.perf_counter() - t0, 3), "code_bytes": dim}  # one byte per dimension
+        index.add(xb)
+    else:
+        index = faiss.IndexHNSWFlat(dim, a.m, metric)
+        index.hnsw.efConstruction = a.ef_construction
+        index.add(xb)
     build_s = time.perf_counter() - t0
+    build_cpu_s = time.process_time() - cpu0
     bpv = (rss_bytes() - rss0) / n
-
     # ---- search on one thread ----
     faiss.omp_set_num_threads(1)
     k = a.k
@@ -150,7 +230,10 @@ def main():
                 labels[q] = lab1[0]
 
     for i, ef in enumerate(efs):
-        index.hnsw.efSearch = ef
+        if a.index == "ivfpq":
+            index.nprobe = ef
+        else:
+            index.hnsw.efSearch = ef
         if i == 0:
             sweep()  # untimed warm-up pass, as the other drivers do
         sweep()
@@ -164,7 +247,8 @@ def main():
             "ef": ef, "recall": round(rec, 4), "qps": round(nq / total, 1),
             "p50_us": round(float(s[nq // 2]), 1), "p99_us": round(float(s[int((nq - 1) * 0.99)]), 1),
             "build_s": round(build_s, 3), "threads": a.threads, "bytes_per_vector": round(bpv, 1),
-            "batch_qps": round(nq / batch_s, 1),
+            "batch_qps": round(nq / batch_s, 1), "build_cpu_s": round(build_cpu_s, 3),
+            "version": faiss.__version__, "blas": blas_name(), **extra,
         }, separators=(",", ":")), flush=True)
     return 0
 
