@@ -247,15 +247,17 @@ class Collection {
   /**
    * The k nearest vectors: [{id, distance}] nearest first (with
    * {vectors: true}, each also has `vector`). ef: candidate list size for
-   * this query (0 or absent: the collection's efSearch); exact: scan all.
+   * this query (0 or absent: the collection's efSearch); exact: scan all;
+   * lane: false sends it to the libuv pool instead of the low-latency lane
+   * (src/lane.c), which suits callers that do other work between searches.
    */
-  async search(vector, k, { ef, exact = false, vectors = false } = {}) {
+  async search(vector, k, { ef, exact = false, vectors = false, lane = true } = {}) {
     this.#open();
     checkK(k);
     const e = checkEf(ef);
     const { array } = toFloat32(vector, 'query');
     if (k === 0) return [];
-    const flags = (exact ? binding.EXACT : 0) | (vectors ? binding.VECTORS : 0);
+    const flags = (exact ? binding.EXACT : 0) | (vectors ? binding.VECTORS : 0) | (lane ? 0 : binding.NOLANE);
     const [ids, dist, vecs] = await this.#native.search(array, k, e, flags);
     return this.#hits(ids, dist, vecs, 0, dist.length);
   }

@@ -32,5 +32,6 @@ binding.UPSERT = 0x1;
 binding.OWNED = 0x2;
 binding.EXACT = 0x1;
 binding.VECTORS = 0x2;
+binding.NOLANE = 0x4;
 
 module.exports = binding;

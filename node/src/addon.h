@@ -58,6 +58,7 @@
 #define RVN_OWNED 0x2u   /* the vectors buffer is private to lib/: no copy */
 #define RVN_EXACT 0x1u   /* search: exact scan */
 #define RVN_VECTORS 0x2u /* search: return each hit's stored vector too */
+#define RVN_NOLANE 0x4u  /* search: use the libuv pool, not the low-latency lane */
 
 /* Our own error code (not an RV_E* value): the collection was closed. */
 #define RVN_ECLOSED_NAME "RV_ECLOSED"

@@ -644,7 +644,7 @@ static bool search_params(napi_env env, rvn_coll *rc, napi_value *argv, job *j)
 	uint64_t k, ef, flags;
 	if (!rvn_get_uint(env, argv[0], "k", 1, RV_K_MAX, &k) ||
 	    !rvn_get_uint_opt(argv[1], env, "ef", 0, RV_EF_MAX, 0, &ef) ||
-	    !rvn_get_uint_opt(argv[2], env, "flags", 0, 3, 0, &flags))
+	    !rvn_get_uint_opt(argv[2], env, "flags", 0, 7, 0, &flags))
 		return false;
 	/* Room for min(k, count now) hits: a search returns at most the count at
 	 * call time, and a collection far smaller than k then costs no more. */
@@ -734,7 +734,7 @@ static napi_value queue_search(napi_env env, napi_value self, job *j)
 }
 
 /* search(query: Float32Array, k, ef, flags) -> Promise<[ids, distances, vectors?]>
- * ef 0: the collection's default; flags RVN_EXACT, RVN_VECTORS. */
+ * ef 0: the collection's default; flags RVN_EXACT, RVN_VECTORS, RVN_NOLANE. */
 napi_value rvn_search(napi_env env, napi_callback_info info)
 {
 	size_t argc = 4;
@@ -755,6 +755,8 @@ napi_value rvn_search(napi_env env, napi_callback_info info)
 		job_free(j);
 		return NULL;
 	}
+	if (j->flags & RVN_NOLANE)
+		return queue_job(env, self, j, "ruvector.search");
 	return queue_search(env, self, j);
 }
 

@@ -210,6 +210,7 @@ class TableIndex {
   #inTx = new Set();   // applied while a transaction was open
   #chain = Promise.resolve(); // index operations, one at a time
   #ready = null;
+  #settled = false;    // #ready has resolved
   #dataVersion = null;
   #persistent = false;
   #stats = { reused: false, reconciled: 0, rebuilt: false, openMs: 0 };
@@ -262,7 +263,7 @@ class TableIndex {
   ready() {
     if (!this.#ready) {
       this.#ready = this.#run(() => this.#open());
-      this.#ready.catch(() => { this.#ready = null; }); // retry on the next call
+      this.#ready.then(() => { this.#settled = true; }, () => { this.#ready = null; }); // retry on the next call
     }
     return this.#ready;
   }
@@ -480,6 +481,11 @@ class TableIndex {
    */
   sync() {
     if (!this.#ready) return this.ready().then(() => this.sync());
+    // the common case, nothing to do: no promise chain, two cheap pragmas
+    if (this.#settled && !this.#pending.size && !this.#inTx.size &&
+        this.#prep().version.get() === this.#dataVersion && !this.#set.schemaChanged()) {
+      return Promise.resolve();
+    }
     return this.#run(() => this.#apply());
   }
 
@@ -556,8 +562,8 @@ class TableIndex {
    * `dimensions`): {ids, dists, total}. dists are the core's: 1 - cos for
    * episodes and patterns, -(composite score) for skills (float32).
    */
-  async search(query, n, { ef } = {}) {
-    await this.sync();
+  async search(query, n, { ef, sync = true } = {}) {
+    if (sync) await this.sync();
     const c = this.#coll;
     if (!c || c.len() === 0) return { ids: [], dists: [], total: 0 };
     let q = query;
@@ -572,7 +578,7 @@ class TableIndex {
     const total = c.len();
     const k = Math.min(n, total, K_MAX);
     const exact = k * 4 >= total;
-    const hits = await c.search(q, k, { ef: Math.min(K_MAX, Math.max(ef ?? this.#opts.efSearch ?? 128, k)), exact });
+    const hits = await c.search(q, k, { ef: Math.min(K_MAX, Math.max(ef ?? this.#opts.efSearch ?? 128, k)), exact, lane: this.#opts.lane ?? false });
     return { ids: hits.map((h) => h.id), dists: hits.map((h) => h.distance), total };
   }
 
@@ -637,6 +643,11 @@ class VectorIndexes {
       if (s.extraTriggers) this.#db.exec(s.extraTriggers(s.code));
     }
     this.#schemaVersion = pragmaRaw(this.#db, 'schema_version');
+  }
+
+  /** Whether the schema changed since the triggers were installed. */
+  schemaChanged() {
+    return !this.#opts.readonly && pragmaRaw(this.#db, 'schema_version') !== this.#schemaVersion;
   }
 
   /** Re-install the triggers after a schema change (a table dropped and made again). */

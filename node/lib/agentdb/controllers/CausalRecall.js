@@ -7,10 +7,10 @@
 // doubled k), so an older but closer episode was never recalled.
 const { CausalMemoryGraph } = require('./CausalMemoryGraph');
 const { ExplainableRecall } = require('./ExplainableRecall');
-const { indexesFor, usable } = require('../vector-index');
+const { indexesFor } = require('../vector-index');
 const { rankedSearch } = require('../search');
 const { cosineCausal, blobFloats } = require('../similarity');
-const { queryVector } = require('./common');
+const { queryVector, searchable, cachedStatement } = require('./common');
 
 class CausalRecall {
   config;
@@ -109,13 +109,13 @@ class CausalRecall {
     const strip = (list) => list.map(({ ts, ...c }) => c);
     const ix = indexesFor(this.db);
     const q = queryVector(queryEmbedding);
-    if (!ix || !usable(q, 0)) {
+    if (!ix || !searchable(q)) {
       return strip(this.db.prepare(select).all().map(toCandidate).sort(cmp).slice(0, k));
     }
     const t = ix.table('episodes');
     await t.sync();
     if (t.dimensions && q.length !== t.dimensions) throw new Error('Vector dimensions must match');
-    const fetchStmt = this.db.prepare(`${select} WHERE e.id IN (SELECT value FROM json_each(?))`);
+    const fetchStmt = cachedStatement(this.db, `${select} WHERE e.id IN (SELECT value FROM json_each(?))`);
     const found = await rankedSearch({
       ix: t,
       query: q,

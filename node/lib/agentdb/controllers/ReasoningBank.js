@@ -3,9 +3,9 @@
 // cache and messages; searchPatterns() asks the C index of
 // pattern_embeddings for the nearest patterns (the same ones, in the same
 // order, with the same similarities) instead of scoring every row in JS.
-const { indexesFor, usable } = require('../vector-index');
+const { indexesFor } = require('../vector-index');
 const { rankedSearch } = require('../search');
-const { queryVector } = require('./common');
+const { queryVector, searchable, cachedStatement } = require('./common');
 const { cosineChecked } = require('../similarity');
 
 class ReasoningBank {
@@ -152,14 +152,14 @@ class ReasoningBank {
     const fullScan = () => this.db.prepare(`${select} ${whereClause}`).all(...params);
     const ix = indexesFor(this.db);
     const q = queryVector(query.taskEmbedding);
-    if (!ix || !usable(q, 0)) {
+    if (!ix || !searchable(q)) {
       return fullScan().map(toPattern).filter(keep).sort(cmp).slice(0, k);
     }
     const t = ix.table('patterns');
     await t.sync();
     if (t.dimensions && q.length !== t.dimensions) throw new Error('Vectors must have same length');
     const where = conditions.length > 0 ? ` AND ${conditions.join(' AND ')}` : '';
-    const fetchStmt = this.db.prepare(`${select} WHERE rp.id IN (SELECT value FROM json_each(?))${where}`);
+    const fetchStmt = cachedStatement(this.db, `${select} WHERE rp.id IN (SELECT value FROM json_each(?))${where}`);
     return rankedSearch({
       ix: t,
       query: q,

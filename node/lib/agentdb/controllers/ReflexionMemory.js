@@ -16,8 +16,7 @@
 const { indexesFor } = require('../vector-index');
 const { rankedSearch } = require('../search');
 const { cosinePlain, blobFloats } = require('../similarity');
-const { usable } = require('../vector-index');
-const { queryVector, checkQueryDim, checkFiniteReward } = require('./common');
+const { queryVector, checkQueryDim, checkFiniteReward, searchable, cachedStatement } = require('./common');
 
 class ReflexionMemory {
   db;
@@ -94,7 +93,7 @@ class ReflexionMemory {
     };
     const ix = indexesFor(this.db);
     const q = queryVector(queryEmbedding);
-    if (!ix || !usable(q, 0)) {
+    if (!ix || !searchable(q)) {
       // no index (a foreign handle), or a zero query (every similarity is NaN): agentdb's scan
       const episodes = fullScan().map(score);
       episodes.sort((a, b) => (b.similarity || 0) - (a.similarity || 0));
@@ -104,7 +103,7 @@ class ReflexionMemory {
     await t.sync();
     checkQueryDim(t, q, 'episode');
     const where = filters.length ? ` AND ${filters.join(' AND ')}` : '';
-    const fetchStmt = this.db.prepare(`
+    const fetchStmt = cachedStatement(this.db, `
       SELECT e.*, ee.embedding
       FROM episodes e
       JOIN episode_embeddings ee ON e.id = ee.episode_id

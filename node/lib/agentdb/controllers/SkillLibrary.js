@@ -10,10 +10,10 @@
 //   - createSkill() writes the skill and its embedding in one transaction,
 //     after embedding (agentdb: two writes around an await);
 //   - createdFromEpisode is written (agentdb read it back but never wrote it).
-const { indexesFor, usable } = require('../vector-index');
+const { indexesFor } = require('../vector-index');
 const { rankedSearch, MARGIN } = require('../search');
 const { cosinePlain, blobFloats } = require('../similarity');
-const { queryVector, checkQueryDim, checkFiniteReward } = require('./common');
+const { queryVector, checkQueryDim, checkFiniteReward, searchable, cachedStatement } = require('./common');
 
 class SkillLibrary {
   db;
@@ -92,7 +92,7 @@ class SkillLibrary {
     const ix = indexesFor(this.db);
     const q = queryVector(queryEmbedding);
     const strip = (list) => list.map((s) => { const { lastUsedAt, ...rest } = s; return rest; });
-    if (!ix || !usable(q, 0)) {
+    if (!ix || !searchable(q)) {
       const skills = fullScan().map(score);
       skills.sort((a, b) => this.computeSkillScore(b) - this.computeSkillScore(a));
       return strip(skills.slice(0, k));
@@ -100,7 +100,7 @@ class SkillLibrary {
     const t = ix.table('skills');
     await t.sync();
     checkQueryDim(t, q, 'skill');
-    const fetchStmt = this.db.prepare(`
+    const fetchStmt = cachedStatement(this.db, `
       SELECT s.*, se.embedding
       FROM skills s
       JOIN skill_embeddings se ON s.id = se.skill_id

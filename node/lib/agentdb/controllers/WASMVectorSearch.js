@@ -5,9 +5,9 @@
 // buildIndex()/searchIndex() on vectors in memory, it computes as agentdb
 // did. There is no ReasoningBank WASM module: wasmAvailable stays false, as
 // it was in agentdb without one.
-const { indexesFor, usable, SPECS } = require('../vector-index');
+const { indexesFor, SPECS } = require('../vector-index');
 const { rankedSearch } = require('../search');
-const { queryVector } = require('./common');
+const { queryVector, searchable, cachedStatement } = require('./common');
 
 class WASMVectorSearch {
   db;
@@ -155,14 +155,14 @@ class WASMVectorSearch {
     const fullScan = () => this.db.prepare(`${select} ${whereClause}`).all(...params);
     const ix = tableName.toLowerCase() === SPECS.patterns.table ? indexesFor(this.db) : null;
     const q = queryVector(query);
-    if (!ix || !usable(q, 0)) {
+    if (!ix || !searchable(q)) {
       return fullScan().map(toCandidate).filter(keep).sort(cmp).slice(0, k);
     }
     const t = ix.table('patterns');
     await t.sync();
     if (t.dimensions && q.length !== t.dimensions) throw new Error('Vectors must have same length');
     const where = conditions.length ? ` AND ${conditions.join(' AND ')}` : '';
-    const fetchStmt = this.db.prepare(`${select} WHERE pattern_id IN (SELECT value FROM json_each(?))${where}`);
+    const fetchStmt = cachedStatement(this.db, `${select} WHERE pattern_id IN (SELECT value FROM json_each(?))${where}`);
     return rankedSearch({
       ix: t,
       query: q,

@@ -20,19 +20,22 @@ function checkQueryDim(table, q, what) {
   }
 }
 
-// Prepared statements cached per controller instance and SQL text.
-class StatementCache {
-  #db;
-  #map = new Map();
-  constructor(db) { this.#db = db; }
-  get(sql) {
-    let s = this.#map.get(sql);
-    if (!s) {
-      s = this.#db.prepare(sql);
-      this.#map.set(sql, s);
-    }
-    return s;
+// Prepared statements for the controllers' own searches, cached per
+// database and SQL text (better-sqlite3's own statements where the
+// database is ours: their parameters are ours too, numbers and JSON).
+const caches = new WeakMap();
+function cachedStatement(db, sql) {
+  let m = caches.get(db);
+  if (!m) {
+    m = new Map();
+    caches.set(db, m);
   }
+  let s = m.get(sql);
+  if (!s) {
+    s = db.rawPrepare ? db.rawPrepare(sql) : db.prepare(sql);
+    m.set(sql, s);
+  }
+  return s;
 }
 
 // A reward that is not a finite number (agentdb stored NaN as NULL and kept
@@ -44,4 +47,18 @@ function checkFiniteReward(r, field = 'reward') {
   }
 }
 
-module.exports = { queryVector, checkQueryDim, StatementCache, checkFiniteReward };
+// Whether the C index can take `q` as a query: not empty, finite, not all
+// zero (a zero query makes every similarity NaN: the controllers then do
+// agentdb's scan, whose order is the SQL order).
+function searchable(q) {
+  if (!q || q.length === 0) return false;
+  let nonzero = false;
+  for (let i = 0; i < q.length; i++) {
+    const x = q[i];
+    if (x !== x || x === Infinity || x === -Infinity) return false;
+    if (x !== 0) nonzero = true;
+  }
+  return nonzero;
+}
+
+module.exports = { queryVector, checkQueryDim, cachedStatement, checkFiniteReward, searchable };
