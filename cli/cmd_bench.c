@@ -25,6 +25,15 @@
  * "code_bytes_per_vector" (codes and codebooks) and
  * "bytes_per_vector_mapped": the heap a persistent collection holds, whose
  * float32 vectors stay in its mapped segment file.
+ *
+ * --db DIR measures a persistent collection as a server holds it: unless
+ * DIR already holds one (collection "bench"), the collection is built there
+ * (log durability off, then a checkpoint) and closed; then it is opened and
+ * swept, and the lines carry "rss_anon_bytes_per_vector" (this process's
+ * private memory: heap, graph, codes) and "rss_file_bytes_per_vector"
+ * (segment pages it touched: page cache, shared and evictable), both after
+ * the sweep. Run it twice for a process that never built anything: the
+ * second run only opens and searches ("build_s" is then 0).
  */
 #define _GNU_SOURCE 1
 #include <math.h>
@@ -49,6 +58,7 @@ typedef struct bench_args {
 	uint32_t pq_m;
 	uint64_t rerank, quant_train;
 	const char *quant_spec;
+	const char *db;
 } bench_args;
 
 typedef struct dataset {
@@ -66,7 +76,7 @@ static void bench_usage(FILE *f)
 	        "                      [--ef 10,20,40,80,160,320] [--threads T] [--k 10] [--json]\n"
 	        "                      [--alpha 1.1] [--limit N] [--queries N] [--exact] [--delete-fraction F]\n"
 	        "                      [--seed S] [--quant none|int8|pq:M|binary] [--rerank N]\n"
-	        "                      [--quant-train N]\n");
+	        "                      [--quant-train N] [--db DIR]\n");
 }
 
 static bool parse_efs(const char *s, bench_args *a)
@@ -162,6 +172,8 @@ static int parse_args(int argc, char **argv, bench_args *a)
 			ok = arg_u64(argc, argv, &i, 0, RV_EF_MAX, &a->rerank);
 		else if (!strcmp(o, "--quant-train"))
 			ok = arg_u64(argc, argv, &i, 0, 1000000, &a->quant_train);
+		else if (!strcmp(o, "--db"))
+			ok = arg_str(argc, argv, &i, &a->db);
 		else {
 			fprintf(stderr, "ruvector bench: unknown option '%s'\n", o);
 			ok = false;
@@ -170,6 +182,10 @@ static int parse_args(int argc, char **argv, bench_args *a)
 			bench_usage(stderr);
 			return EXIT_USAGE;
 		}
+	}
+	if (a->db && a->delete_fraction > 0) {
+		fprintf(stderr, "ruvector bench: --db and --delete-fraction do not go together\n");
+		return EXIT_USAGE;
 	}
 	if (!a->gen_n && (!a->base || !a->query)) {
 		fprintf(stderr, "ruvector bench: give --base and --query, or --generate NxD\n");
@@ -363,17 +379,36 @@ static int32_t *exact_truth(rv_collection *c, const dataset *d, size_t k)
 	return gt;
 }
 
-/* Memory per vector from the collection's statistics. */
+/* Memory per vector from the collection's statistics; with --db also the
+ * process's resident memory, private and file-backed (/proc/self/status). */
 typedef struct bytes_per {
 	double heap, codes, mapped;
+	double rss_anon, rss_file; /* < 0: not measured */
 } bytes_per;
+
+static double status_kib(const char *field)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	if (!f)
+		return -1;
+	char line[256];
+	double v = -1;
+	size_t len = strlen(field);
+	while (fgets(line, sizeof line, f))
+		if (!strncmp(line, field, len) && line[len] == ':') {
+			v = strtod(line + len + 1, NULL);
+			break;
+		}
+	fclose(f);
+	return v;
+}
 
 static bytes_per bytes_of(rv_collection *c, size_t n)
 {
 	rv_stats st;
 	rv_collection_stats(c, &st);
 	bytes_per b = {(double)st.memory_bytes / (double)n, (double)st.code_bytes / (double)n,
-	               (double)(st.memory_bytes - st.vector_bytes) / (double)n};
+	               (double)(st.memory_bytes - st.vector_bytes) / (double)n, -1, -1};
 	return b;
 }
 
@@ -387,6 +422,9 @@ static void report(const bench_args *a, const char *phase, const char *ef_label,
 		if (a->quant != RV_QUANT_NONE)
 			printf(",\"quant\":\"%s\",\"rerank\":%u,\"code_bytes_per_vector\":%.1f,\"bytes_per_vector_mapped\":%.1f",
 			       a->quant_spec, (unsigned)(a->rerank ? a->rerank : ef), bpv->codes, bpv->mapped);
+		if (bpv->rss_anon >= 0)
+			printf(",\"rss_anon_bytes_per_vector\":%.1f,\"rss_file_bytes_per_vector\":%.1f", bpv->rss_anon,
+			       bpv->rss_file);
 		if (strcmp(phase, "build"))
 			printf(",\"phase\":\"%s\"", phase);
 		if (ef_label)
@@ -406,6 +444,79 @@ static void report(const bench_args *a, const char *phase, const char *ef_label,
 	fflush(stdout);
 }
 
+/* The collection in memory: built from the base vectors with their
+ * threads, timed. */
+static int build_collection(const rv_options *o, const dataset *d, const char *const *ids, rv_collection **c,
+                            double *build_s)
+{
+	if (rv_collection_new(o, c) != RV_OK) {
+		fprintf(stderr, "ruvector bench: %s\n", rv_errmsg(NULL));
+		return EXIT_FAIL;
+	}
+	if (rv_reserve(*c, d->n) != RV_OK) {
+		fprintf(stderr, "ruvector bench: %s\n", rv_errmsg(*c));
+		return EXIT_FAIL;
+	}
+	double t0 = now_s();
+	if (rv_insert_batch(*c, d->n, ids, d->base, d->dim, 0) != RV_OK) {
+		fprintf(stderr, "ruvector bench: insert failed: %s\n", rv_errmsg(*c));
+		return EXIT_FAIL;
+	}
+	*build_s = now_s() - t0;
+	return EXIT_OK;
+}
+
+static int db_fail(rv_db *db, const char *what)
+{
+	fprintf(stderr, "ruvector bench: %s: %s\n", what, db ? rv_db_errmsg(db) : rv_errmsg(NULL));
+	return EXIT_FAIL;
+}
+
+/* --db: build the collection "bench" in the database (log durability off,
+ * then a checkpoint) unless it is there, close it, and open it again as a
+ * server would: its vectors mapped from the segment. */
+static int open_db_collection(const bench_args *a, const rv_options *o, const dataset *d, const char *const *ids,
+                              rv_db **db, rv_collection **c, double *build_s)
+{
+	rv_db_options dbo;
+	rv_db_options_init(&dbo);
+	dbo.flags = RV_DB_CREATE;
+	dbo.durability = RV_SYNC_OFF;
+	dbo.checkpoint_bytes = 0;
+	if (rv_db_open(a->db, &dbo, db) != RV_OK)
+		return db_fail(NULL, a->db);
+	int rc = rv_db_open_collection(*db, "bench", c);
+	if (rc == RV_ENOTFOUND) {
+		if (rv_db_create_collection(*db, "bench", o, c) != RV_OK)
+			return db_fail(*db, "creating the collection");
+		double t0 = now_s();
+		if (rv_reserve(*c, d->n) != RV_OK || rv_insert_batch(*c, d->n, ids, d->base, d->dim, 0) != RV_OK)
+			return db_fail(*db, "inserting");
+		*build_s = now_s() - t0;
+		if (rv_checkpoint(*c) != RV_OK)
+			return db_fail(*db, "checkpointing");
+	} else if (rc != RV_OK) {
+		return db_fail(*db, "opening the collection");
+	}
+	rv_options have;
+	rv_collection_options(*c, &have);
+	if (have.dim != d->dim || have.metric != o->metric || have.m != o->m || have.quant != o->quant ||
+	    have.quant_pq_m != o->quant_pq_m || rv_count(*c) != d->n) {
+		fprintf(stderr, "ruvector bench: %s holds a collection built from other data or options (remove it)\n",
+		        a->db);
+		return EXIT_FAIL;
+	}
+	if (rv_db_close(*db) != RV_OK)
+		return db_fail(NULL, "closing");
+	*db = NULL;
+	dbo.flags = RV_DB_READONLY;
+	if (rv_db_open(a->db, &dbo, db) != RV_OK)
+		return db_fail(NULL, a->db);
+	if (rv_db_open_collection(*db, "bench", c) != RV_OK)
+		return db_fail(*db, "reopening the collection");
+	return EXIT_OK;
+}
+
 int cmd_bench(int argc, char **argv)
 {
 	bench_args a;
@@ -415,11 +526,13 @@ int cmd_bench(int argc, char **argv)
 	dataset d = {0};
 	int status = EXIT_FAIL;
 	rv_collection *c = NULL;
+	rv_db *db = NULL;
 	char *idstore = NULL;
 	const char **ids = NULL;
 	double *lat = NULL;
 	int32_t *gt_owned = NULL, *gt_after = NULL;
 	unsigned char *gone = NULL;
+	const double anon0 = status_kib("RssAnon"), file0 = status_kib("RssFile");
 	if ((status = load(&a, &d)) != EXIT_OK)
 		goto out;
 	status = EXIT_FAIL;
@@ -436,12 +549,6 @@ int cmd_bench(int argc, char **argv)
 	o.quant = a.quant;
 	o.quant_pq_m = a.pq_m;
 	o.quant_train = (uint32_t)a.quant_train;
-	if (rv_collection_new(&o, &c) != RV_OK) {
-		fprintf(stderr, "ruvector bench: %s\n", rv_errmsg(NULL));
-		goto out;
-	}
-	rv_options eff;
-	rv_collection_options(c, &eff);
 	/* ids are the base row numbers, as decimal strings */
 	idstore = malloc(d.n * 12);
 	ids = malloc(d.n * sizeof *ids);
@@ -455,18 +562,28 @@ int cmd_bench(int argc, char **argv)
 		ids[i] = idstore + i * 12;
 	}
 	if (!a.json)
-		fprintf(stderr, "ruvector bench: %zu base vectors, %zu queries, dim %zu, metric %s, isa %s, %u threads\n",
-		        d.n, d.nq, d.dim, rv_metric_name(a.metric), rv_isa(), eff.threads);
-	if (rv_reserve(c, d.n) != RV_OK) {
-		fprintf(stderr, "ruvector bench: %s\n", rv_errmsg(c));
+		fprintf(stderr, "ruvector bench: %zu base vectors, %zu queries, dim %zu, metric %s, isa %s\n", d.n, d.nq,
+		        d.dim, rv_metric_name(a.metric), rv_isa());
+	double build_s = 0;
+	if ((a.db ? open_db_collection(&a, &o, &d, ids, &db, &c, &build_s) : build_collection(&o, &d, ids, &c, &build_s)) !=
+	    EXIT_OK)
 		goto out;
+	if (a.db) {
+		/* searches need only the queries: the base's memory and the id
+		 * strings are not the collection's (allocations this large go back
+		 * to the system) */
+		if (d.generated)
+			free(d.base);
+		else
+			rv_free_buffer(d.base);
+		d.base = NULL;
+		free(idstore);
+		free(ids);
+		idstore = NULL;
+		ids = NULL;
 	}
-	double t0 = now_s();
-	if (rv_insert_batch(c, d.n, ids, d.base, d.dim, 0) != RV_OK) {
-		fprintf(stderr, "ruvector bench: insert failed: %s\n", rv_errmsg(c));
-		goto out;
-	}
-	double build_s = now_s() - t0;
+	rv_options eff;
+	rv_collection_options(c, &eff);
 	rv_stats st;
 	rv_collection_stats(c, &st);
 	if (a.quant != RV_QUANT_NONE && !st.quant_trained) {
@@ -509,8 +626,16 @@ int cmd_bench(int argc, char **argv)
 		sweep_result r = sweep(c, &d, gt, gt_k, a.k, a.efs[e], 0, (uint32_t)a.rerank, NULL, lat);
 		if (r.error)
 			goto out;
+		if (a.db) {
+			/* what this process holds now, beyond what it held before
+			 * loading anything */
+			bpv.rss_anon = (status_kib("RssAnon") - anon0) * 1024.0 / (double)d.n;
+			bpv.rss_file = (status_kib("RssFile") - file0) * 1024.0 / (double)d.n;
+		}
 		report(&a, "build", NULL, a.efs[e], &r, build_s, eff.threads, &bpv, false, exact_qps);
 	}
+	if (a.db && !a.json)
+		printf("resident after the sweeps: %.1f private + %.1f file-backed bytes/vector\n", bpv.rss_anon, bpv.rss_file);
 
 	if (a.delete_fraction > 0) {
 		/* Delete a seeded random share, score against the exact neighbours
@@ -595,7 +720,10 @@ int cmd_bench(int argc, char **argv)
 	}
 	status = EXIT_OK;
 out:
-	rv_collection_free(c);
+	if (db)
+		rv_db_close(db); /* and its collection */
+	else
+		rv_collection_free(c);
 	free(idstore);
 	free(ids);
 	free(lat);

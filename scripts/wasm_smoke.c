@@ -96,7 +96,7 @@ static void compare_searches(rv_collection *c, const char *phase)
 {
 	static rv_hit ex[K], ap[K];
 	static char exid[RV_IDBUF_SIZE(K)], apid[RV_IDBUF_SIZE(K)];
-	rv_search_params exact = {0, RV_SEARCH_EXACT}, approx = {100, 0};
+	rv_search_params exact = {.flags = RV_SEARCH_EXACT}, approx = {.ef = 100};
 	int top1_agree = 0, brute_agree = 0;
 	size_t overlap = 0;
 	for (int qi = 0; qi < NQ; qi++) {
@@ -220,7 +220,7 @@ int main(int argc, char **argv)
 		static rv_hit bh[NQ * K], sh[K];
 		static int counts[NQ];
 		static char bid[NQ * RV_IDBUF_SIZE(K)], sid[RV_IDBUF_SIZE(K)];
-		rv_search_params p = {100, 0};
+		rv_search_params p = {.ef = 100};
 		rc = rv_search_batch(c, NQ, &queries[0][0], DIM, K, &p, bh, counts, bid, sizeof bid);
 		CHECK(rc == RV_OK, "rv_search_batch: %s", rv_errmsg(c));
 		int same = 0;

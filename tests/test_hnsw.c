@@ -3,9 +3,11 @@
  * recall, graph soundness, real deletion (nothing deleted comes back, recall
  * holds, slots are reused, churn does not grow memory), update, single
  * deletes crossing the repair threshold, determinism and renumbering.
+ * Vectors are stored in small chunks here, to cross chunk edges.
  */
 #include "harness.h"
 
+#include "../src/index/index.h"
 #include "ruvector.h"
 
 #define DIM 48
@@ -334,6 +336,9 @@ TEST(optimize_keeps_every_answer)
 
 int main(void)
 {
+	/* 4 KiB vector chunks (21 rows): growth, renumbering and deletion cross
+	 * chunk edges all the time (index/vectors.c) */
+	rv_vec_chunk_bytes = 4096;
 	/* overlapping clusters, so that recall at small ef is well below 1 and
 	 * the checks below can see a regression; the queries come from the
 	 * same distribution (the last NQ rows) */

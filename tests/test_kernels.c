@@ -198,7 +198,7 @@ TEST(int8_binary_and_pq_kernels)
 	test_rng r = {31};
 	static uint8_t a[MAXLEN + 64], vb[4][MAXLEN + 64];
 	static int8_t b[MAXLEN + 64];
-	static uint64_t wa[72], wv[4][72];
+	static uint64_t wv[4][72], planes[4 * 72];
 	static float lut[96 * 256];
 	static uint8_t code[4][100];
 	for (int isa = 0; isa < RV_ISA_COUNT; isa++) {
@@ -229,21 +229,24 @@ TEST(int8_binary_and_pq_kernels)
 				          j);
 		}
 		for (size_t w = 0; w <= 70; w++) {
-			for (size_t i = 0; i < w + 1; i++) {
-				wa[i] = rng_next(&r);
+			for (size_t i = 0; i < w + 1; i++)
 				for (int j = 0; j < 4; j++)
 					wv[j][i] = rng_next(&r);
-			}
 			const uint64_t *vp[4] = {wv[0], wv[1], wv[2], wv[3]};
-			uint32_t out[4];
-			CHECK_MSG(k->hamming(wa, wv[0], w) == rv_hamming_serial(wa, wv[0], w), "%s hamming w=%zu", k->name, w);
-			k->hamming_x4(wa, vp, w, out);
-			for (int j = 0; j < 4; j++)
-				CHECK_MSG(out[j] == rv_hamming_serial(wa, wv[j], w), "%s hamming_x4 w=%zu", k->name, w);
-			/* all ones against all zeros: every bit differs */
-			uint64_t ones[72], zeros[72] = {0};
-			memset(ones, 0xff, sizeof ones);
-			CHECK(k->hamming(ones, zeros, w) == 64 * w);
+			uint32_t dot[4], ones[4], want_dot, want_ones;
+			for (size_t i = 0; i < 4 * w; i++)
+				planes[i] = rng_next(&r);
+			k->bitdot_x4(planes, vp, w, dot, ones);
+			for (int j = 0; j < 4; j++) {
+				rv_bitdot_serial(planes, wv[j], w, &want_dot, &want_ones);
+				CHECK_MSG(dot[j] == want_dot && ones[j] == want_ones, "%s bitdot_x4 w=%zu lane %d", k->name, w, j);
+			}
+			/* all-ones planes and codes: every bit counts 1+2+4+8 */
+			uint64_t all[4 * 72];
+			memset(all, 0xff, sizeof all);
+			const uint64_t *ap[4] = {all, all, all, all};
+			k->bitdot_x4(all, ap, w, dot, ones);
+			CHECK(dot[0] == 15 * 64 * w && ones[3] == 64 * w);
 		}
 		for (size_t i = 0; i < sizeof lut / sizeof lut[0]; i++)
 			lut[i] = rng_float(&r) * 100.0f;
@@ -259,6 +262,22 @@ TEST(int8_binary_and_pq_kernels)
 			for (int j = 0; j < 4; j++) {
 				float wj = rv_pq_adc_serial(lut, code[j], m);
 				CHECK_MSG(fabsf(out[j] - wj) <= 1e-4f * (1 + fabsf(wj)) + 1e-3f, "%s pq_adc_x4 m=%zu", k->name, m);
+			}
+		}
+		/* the table rows, against the serial ones, both metrics, d 1..40 */
+		static float ct[40 * 256], row[256], want_row[256], qsub[40];
+		for (size_t i = 0; i < 40 * 256; i++)
+			ct[i] = rng_float(&r) * 3.0f;
+		for (size_t d = 1; d <= 40; d++) {
+			for (size_t t = 0; t < d; t++)
+				qsub[t] = rng_float(&r) * 3.0f;
+			for (int ip = 0; ip < 2; ip++) {
+				k->pq_lut(qsub, ct, d, ip, row);
+				rv_pq_lut_serial(qsub, ct, d, ip, want_row);
+				size_t bad = 0;
+				for (int c = 0; c < 256; c++)
+					bad += !(fabsf(row[c] - want_row[c]) <= 1e-4f * (1 + fabsf(want_row[c])) * (float)d);
+				CHECK_MSG(bad == 0, "%s pq_lut d=%zu ip=%d: %zu of 256 differ", k->name, d, ip, bad);
 			}
 		}
 		if (k->extras[0])

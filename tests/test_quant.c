@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../src/kernels/kernels.h"
+#include "../src/index/index.h"
 #include "../src/quant/quant.h"
 #include "ruvector.h"
 
@@ -496,6 +497,7 @@ TEST(persistence)
 
 int main(void)
 {
+	rv_vec_chunk_bytes = 8192; /* many chunks: growth and reloads cross their edges */
 	/* queries: more points of the same blobs, not in the collection */
 	base = make_clustered_scaled(N + NQ, DIM, 40, 11, 1.5f);
 	queries = base + (size_t)N * DIM;

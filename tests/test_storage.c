@@ -3,7 +3,10 @@
  * close and reopen (with and without a checkpoint, with log replay), for
  * every metric; compaction shrinks the files; backup copies; check passes
  * on a sound database; bad names, a second writer, a path that is not a
- * database and a newer format version are clear errors.
+ * database and a newer format version are clear errors. The vectors of a
+ * checkpoint are read from its segment (mapped), not copied to the heap,
+ * and growth copies none of them; everything here runs with 1 KiB vector
+ * chunks, so that every write and reload crosses many chunk edges.
  */
 #include "harness.h"
 
@@ -11,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../src/index/index.h"
 #include "ruvector.h"
 
 #define D 16
@@ -331,8 +335,64 @@ TEST(databases_and_names)
 	CHECK_OK(rv_db_close(db));
 }
 
+/* Vectors come from the segment after a checkpoint; the heap holds only
+ * those written since, the rows of unused capacity, and at most one short
+ * chunk of the rest. */
+TEST(vectors_live_in_the_segment)
+{
+	const char *path = tmp_path("mapped");
+	rm_rf(path);
+	rv_db *db = open_db(path, RV_DB_CREATE);
+	rv_collection *c;
+	rv_options o = opts(RV_METRIC_L2);
+	CHECK_OK(rv_db_create_collection(db, "v", &o, &c));
+	const size_t row = D * sizeof(float), chunk = rv_vec_chunk_bytes;
+	fill(c, 0, 2000, 250);
+	rv_stats st;
+	rv_collection_stats(c, &st);
+	CHECK(st.mapped_bytes == 0 && st.vector_bytes >= 2000 * row);
+	CHECK_OK(rv_checkpoint(c));
+	rv_collection_stats(c, &st);
+	CHECK_MSG(st.mapped_bytes == 2000 * row && st.vector_bytes <= (st.capacity - 2000) * row + chunk,
+	          "after a checkpoint: %llu mapped, %llu heap, capacity %llu", (unsigned long long)st.mapped_bytes,
+	          (unsigned long long)st.vector_bytes, (unsigned long long)st.capacity);
+	/* growth adds chunks; the mapped rows stay mapped */
+	fill(c, 2000, 3000, 250);
+	rv_collection_stats(c, &st);
+	CHECK_MSG(st.mapped_bytes == 2000 * row && st.vector_bytes <= (st.capacity - 2000) * row + chunk,
+	          "after growth: %llu mapped, %llu heap, capacity %llu", (unsigned long long)st.mapped_bytes,
+	          (unsigned long long)st.vector_bytes, (unsigned long long)st.capacity);
+	expect_ids(c, 0, 3000, NULL, "after growth over a mapped base");
+	CHECK(self_recall(c, 3000) > 0.98);
+	CHECK_OK(rv_checkpoint(c));
+	rv_collection_stats(c, &st);
+	CHECK_MSG(st.mapped_bytes == 3000 * row && st.vector_bytes <= (st.capacity - 3000) * row + chunk,
+	          "second checkpoint: %llu mapped, %llu heap, capacity %llu", (unsigned long long)st.mapped_bytes,
+	          (unsigned long long)st.vector_bytes, (unsigned long long)st.capacity);
+	/* an update of a vector the segment holds */
+	float v[D], out[D];
+	vec(77, v);
+	for (int j = 0; j < D; j++)
+		v[j] += 1.0f;
+	CHECK_OK(rv_update(c, "id-5", v, D));
+	CHECK_OK(rv_get(c, "id-5", out, D));
+	CHECK(!memcmp(v, out, sizeof v));
+	CHECK_OK(rv_db_close(db));
+	db = open_db(path, 0);
+	CHECK_OK(rv_db_open_collection(db, "v", &c));
+	CHECK_OK(rv_get(c, "id-5", out, D));
+	CHECK(!memcmp(v, out, sizeof v));
+	unsigned char gone[3000] = {0};
+	gone[5] = 2;
+	expect_ids(c, 0, 3000, gone, "reopened");
+	CHECK_OK(rv_db_close(db));
+	char problem[256];
+	CHECK_MSG(rv_db_check(path, problem, sizeof problem) == RV_OK, "%s", problem);
+}
+
 int main(void)
 {
+	rv_vec_chunk_bytes = 1024; /* 16 rows of 16 floats a chunk */
 	snprintf(root, sizeof root, "/tmp/rv_test_storage_%d", (int)getpid());
 	mkdir(root, 0755);
 	RUN(round_trip_every_metric);
@@ -340,6 +400,7 @@ int main(void)
 	RUN(compaction_shrinks_the_files);
 	RUN(backup_is_a_working_copy);
 	RUN(databases_and_names);
+	RUN(vectors_live_in_the_segment);
 	rm_rf(root);
 	return harness_exit();
 }

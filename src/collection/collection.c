@@ -836,8 +836,12 @@ void rv_collection_stats(rv_collection *c, rv_stats *out)
 	out->quant = c->opts.quant;
 	rv_rwlock_rdlock(&x->rw);
 	out->quant_trained = x->quant != NULL;
-	out->mapped_bytes = x->vecs_map_len;
-	out->vector_bytes = x->vecs_map_len ? 0 : x->capacity * x->row_bytes;
+	rv_rwlock_unlock(&x->rw);
+	size_t heap, mapped;
+	rv_index_vector_bytes(x, &heap, &mapped);
+	out->vector_bytes = heap;
+	out->mapped_bytes = mapped;
+	rv_rwlock_rdlock(&x->rw);
 	out->code_bytes = x->quant ? x->capacity * x->quant->code_bytes + rv_quant_param_bytes(x->quant) : 0;
 	rv_rwlock_unlock(&x->rw);
 }

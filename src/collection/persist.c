@@ -416,7 +416,11 @@ static int write_segment(rv_collection *c, const char *path, uint64_t gen, uint3
 	rv_seg_section(w, SEC_META);
 	rv_seg_write(w, meta, sizeof meta);
 	rv_seg_section(w, SEC_VECTORS);
-	rv_seg_write(w, x->vecs, (size_t)n * x->row_bytes);
+	for (size_t r = 0, run; r < n; r += run) {
+		const float *rows;
+		run = rv_vecstore_run(&x->vs, r, n - r, &rows);
+		rv_seg_write(w, rows, run * x->row_bytes);
+	}
 	rv_seg_section(w, SEC_LINKS0);
 	rv_seg_write(w, (const void *)x->links0, (size_t)n * x->m0 * 4);
 	rv_seg_section(w, SEC_LEVELS);
@@ -499,6 +503,24 @@ static int remove_unused(void *ctx, const char *name, bool is_dir)
 }
 
 static void clean_dir(rv_persist *p) { rv_vfs_current()->list(p->dir, remove_unused, p); }
+
+/* Let the vectors the segment just written holds come from it (mapped)
+ * rather than the heap (index/vectors.c). An optimisation: if the mapping
+ * fails the heap copies stay, and the checkpoint stands. wlock held. */
+static void rebase_vectors(rv_collection *c, const char *seg, uint32_t n)
+{
+	rv_segment *s;
+	if (rv_seg_open(c, seg, &s) != RV_OK)
+		return;
+	void *rows, *map;
+	uint64_t len;
+	size_t map_len;
+	if (rv_seg_map(s, SEC_VECTORS, &rows, &len, &map, &map_len) == RV_OK && map &&
+	    len == (uint64_t)n * c->index->row_bytes &&
+	    rv_index_rebase_vectors(c->index, rows, map_len, n) != RV_OK)
+		rv_vfs_current()->munmap(map, map_len);
+	rv_seg_close(s);
+}
 
 int rv_persist_checkpoint(rv_collection *c, bool compact)
 {
@@ -590,6 +612,7 @@ int rv_persist_checkpoint(rv_collection *c, bool compact)
 		rv_mutex_unlock(&p->mu);
 		rv_wal_retire(old); /* its writers are covered by the segment now */
 		rv_wal_unref(old);
+		rebase_vectors(c, seg, n);
 		clean_dir(p);
 	}
 	rv_free(seg);

@@ -94,7 +94,7 @@ static bool add_link(rv_index *x, uint32_t node, uint32_t from, int level)
 	}
 	const float alpha = x->alpha;
 	const float *base = rv_vec(x, node), *fv = rv_vec(x, from);
-	uint32_t ids[RV_M_MAX * 2 + 4];
+	uint32_t ids[RV_M_MAX * 2 + 4] = {0}; /* all set below; gcc cannot tell */
 	float to_node[RV_M_MAX * 2 + 4], to_new[RV_M_MAX * 2 + 4];
 	for (uint32_t j = 0; j < cnt; j++)
 		ids[j] = atomic_load_explicit(&row[j], memory_order_relaxed);

@@ -33,19 +33,21 @@ int rv_hnsw_reorder(rv_index *x, uint32_t **old_to_new_out)
 		return RV_OK;
 	uint32_t *order = rv_malloc((size_t)n * sizeof *order);     /* new -> old */
 	uint32_t *map = rv_malloc((size_t)n * sizeof *map);         /* old -> new */
-	float *vecs = rv_aligned_alloc(x->capacity * x->row_bytes);
+	rv_vecstore vs;
+	rv_vecstore_init(&vs, x->dim);
+	bool vs_ok = rv_vecstore_grow(&vs, x->capacity) == RV_OK;
 	_Atomic uint32_t *links = rv_aligned_alloc(x->capacity * x->m0 * sizeof(uint32_t));
 	uint8_t *levels = rv_malloc(x->capacity);
 	_Atomic uint32_t **upper = rv_malloc(x->capacity * sizeof *upper);
 	float *norms = x->norms ? rv_malloc(x->capacity * sizeof(float)) : NULL;
 	uint8_t *codes = x->quant ? rv_aligned_alloc(x->capacity * x->quant->code_bytes) : NULL;
 	uint8_t *flags_new = rv_malloc(n);
-	if (!order || !map || !vecs || !links || !levels || !upper || (x->norms && !norms) || !flags_new ||
+	if (!order || !map || !vs_ok || !links || !levels || !upper || (x->norms && !norms) || !flags_new ||
 	    (x->quant && !codes)) {
 		rv_aligned_free(codes);
 		rv_free(order);
 		rv_free(map);
-		rv_aligned_free(vecs);
+		rv_vecstore_free(&vs);
 		rv_aligned_free((void *)links);
 		rv_free(levels);
 		rv_free((void *)upper);
@@ -53,10 +55,8 @@ int rv_hnsw_reorder(rv_index *x, uint32_t **old_to_new_out)
 		rv_free(flags_new);
 		return RV_ENOMEM;
 	}
-	if (rv_alloc_is_default()) {
-		rv_mem_hint_huge(vecs, x->capacity * x->row_bytes);
+	if (rv_alloc_is_default())
 		rv_mem_hint_huge((void *)links, x->capacity * x->m0 * sizeof(uint32_t));
-	}
 
 	/* Breadth-first from the entry point; then every used slot the walk
 	 * missed (pending deletions, hidden nodes), then free slots. */
@@ -93,7 +93,7 @@ int rv_hnsw_reorder(rv_index *x, uint32_t **old_to_new_out)
 	/* Move rows, renumbering every link. */
 	for (uint32_t ni = 0; ni < n; ni++) {
 		uint32_t oi = order[ni];
-		memcpy(vecs + (size_t)ni * x->dim, rv_vec(x, oi), x->row_bytes);
+		memcpy(vs.chunk[ni >> vs.shift] + (size_t)(ni & vs.mask) * x->dim, rv_vec(x, oi), x->row_bytes);
 		const _Atomic uint32_t *src = rv_links(x, oi, 0);
 		_Atomic uint32_t *dst = links + (size_t)ni * x->m0;
 		for (uint32_t j = 0; j < x->m0; j++) {
@@ -127,7 +127,7 @@ int rv_hnsw_reorder(rv_index *x, uint32_t **old_to_new_out)
 	rv_free(x->levels);
 	rv_free((void *)x->upper);
 	rv_free(x->norms);
-	x->vecs = vecs;
+	x->vs = vs;
 	x->links0 = links;
 	x->levels = levels;
 	x->upper = upper;

@@ -2,11 +2,12 @@
  * index.c: the life of an index: creation, growth, slot allocation, vector
  * storage and the pooled per-search scratch.
  *
- * Growth copies. The arrays are contiguous because the search loop indexes
- * them directly; a chunked layout would add a dependent load per neighbour.
- * Growing therefore takes rw exclusively for the copy, by 1.5x so the
- * amortised cost per insert stays constant while the slack stays under a
- * third. rv_reserve() avoids growth entirely when the size is known.
+ * Growth takes rw exclusively, by 1.5x so the amortised cost per insert
+ * stays constant while the slack stays under a third. The vectors, the
+ * bulk, live in chunks (vectors.c) and are not copied; the per-slot arrays
+ * (links, levels, flags, codes) are contiguous, because the search loop
+ * indexes them directly, and are copied. rv_reserve() avoids growth
+ * entirely when the size is known.
  */
 #include "index.h"
 
@@ -45,6 +46,7 @@ int rv_index_new(const rv_index_params *p, rv_index **out)
 	x->seed = p->seed;
 	x->k = p->kernels;
 	x->row_bytes = (size_t)p->dim * sizeof(float);
+	rv_vecstore_init(&x->vs, p->dim);
 	switch (p->metric) {
 	case RV_METRIC_L2:
 		x->raw = x->k->l2sq, x->raw4 = x->k->l2sq_x4, x->dsign = 1.0f, x->doff = 0.0f;
@@ -162,20 +164,20 @@ static void *grow_aligned(void *old, size_t old_bytes, size_t new_bytes)
 	return p;
 }
 
-void rv_index_release_arrays(rv_index *x)
+static void release_links(rv_index *x)
 {
-	const rv_vfs *vfs = rv_vfs_current();
-	if (x->vecs_map_len)
-		vfs->munmap(x->vecs, x->vecs_map_len);
-	else
-		rv_aligned_free(x->vecs);
 	if (x->links_map_len)
-		vfs->munmap((void *)x->links0, x->links_map_len);
+		rv_vfs_current()->munmap((void *)x->links0, x->links_map_len);
 	else
 		rv_aligned_free((void *)x->links0);
-	x->vecs = NULL;
 	x->links0 = NULL;
-	x->vecs_map_len = x->links_map_len = 0;
+	x->links_map_len = 0;
+}
+
+void rv_index_release_arrays(rv_index *x)
+{
+	rv_vecstore_free(&x->vs);
+	release_links(x);
 }
 
 /* Grow every per-slot array to `cap` slots. Caller holds rw exclusive.
@@ -187,31 +189,27 @@ static int grow_locked(rv_index *x, size_t cap)
 		return RV_OK;
 	if (cap > (size_t)RV_MAX_VECTORS + 1)
 		cap = (size_t)RV_MAX_VECTORS + 1;
-	size_t old = x->capacity, vb, lb, nb;
-	if (!rv_mul_size(cap, x->row_bytes, &vb) || !rv_mul_size(cap, x->m0 * sizeof(uint32_t), &lb))
+	size_t old = x->capacity, lb, nb;
+	if (!rv_mul_size(cap, x->m0 * sizeof(uint32_t), &lb))
 		return RV_ENOMEM;
-
-	float *vecs = grow_aligned(x->vecs, old * x->row_bytes, vb);
-	if (!vecs)
+	/* vectors first: growing them copies nothing (vectors.c), and extra
+	 * rows are harmless if what follows fails */
+	if (rv_vecstore_grow(&x->vs, cap) != RV_OK)
 		return RV_ENOMEM;
 	_Atomic uint32_t *links = grow_aligned((void *)x->links0, old * x->m0 * sizeof(uint32_t), lb);
-	if (!links) {
-		rv_aligned_free(vecs);
+	if (!links)
 		return RV_ENOMEM;
-	}
 	uint8_t *codes = NULL;
 	if (x->quant) {
 		size_t cb;
 		if (!rv_mul_size(cap, x->quant->code_bytes, &cb) ||
 		    !(codes = grow_aligned(x->codes, old * x->quant->code_bytes, cb))) {
-			rv_aligned_free(vecs);
 			rv_aligned_free((void *)links);
 			return RV_ENOMEM;
 		}
 	}
-	/* a mapped segment's rows are copied once, on the first growth */
-	rv_index_release_arrays(x);
-	x->vecs = vecs;
+	/* a mapped segment's links are copied once, on the first growth */
+	release_links(x);
 	x->links0 = links;
 	if (codes) {
 		rv_aligned_free(x->codes);
@@ -269,7 +267,7 @@ static int draw_level(rv_index *x)
 /* Store vec in row `slot`; for cosine, normalised, keeping the norm. */
 static void store_vector(rv_index *x, uint32_t slot, const float *vec)
 {
-	float *dst = x->vecs + (size_t)slot * x->dim;
+	float *dst = (float *)rv_vec(x, slot);
 	if (x->metric != RV_METRIC_COSINE) {
 		memcpy(dst, vec, x->row_bytes);
 		return;
@@ -426,14 +424,17 @@ size_t rv_index_mark_deleted(rv_index *x, uint32_t slot)
 
 size_t rv_index_memory(rv_index *x)
 {
-	size_t per_slot = x->row_bytes + x->m0 * sizeof(uint32_t) + sizeof(void *) + 2 +
+	/* vectors: only those on the heap (mapped rows are the segment's:
+	 * page cache, not this process's) */
+	size_t per_slot = x->m0 * sizeof(uint32_t) + sizeof(void *) + 2 +
 	                  (x->metric == RV_METRIC_COSINE ? sizeof(float) : 0);
+	rv_rwlock_rdlock(&x->rw);
+	size_t vec_bytes = x->vs.heap_bytes + x->vs.chunk_cap * sizeof(float *);
+	rv_rwlock_unlock(&x->rw);
 	rv_mutex_lock(&x->slot_lock);
-	if (x->vecs_map_len) /* mapped rows are the segment's, not the heap's */
-		per_slot -= x->row_bytes;
 	if (x->quant)
 		per_slot += x->quant->code_bytes;
-	size_t bytes = sizeof *x + x->capacity * per_slot + x->upper_bytes +
+	size_t bytes = sizeof *x + x->capacity * per_slot + x->upper_bytes + vec_bytes +
 	               x->free_cap * sizeof(uint32_t) + x->pending_cap * sizeof(uint32_t);
 	rv_mutex_unlock(&x->slot_lock);
 	rv_mutex_lock(&x->pool.lock);
@@ -585,7 +586,10 @@ int rv_index_load(rv_index *x, const rv_index_image *img, char *why, size_t why_
 	_Atomic uint32_t **upper = rv_calloc(cap ? cap : 1, sizeof *upper);
 	float *norms = x->metric == RV_METRIC_COSINE ? rv_malloc((cap ? cap : 1) * sizeof(float)) : NULL;
 	uint32_t *freelist = rv_malloc((cap ? cap : 1) * sizeof(uint32_t));
-	bool ok = levels && flags && upper && freelist && (x->metric != RV_METRIC_COSINE || norms);
+	rv_vecstore vs;
+	rv_vecstore_init(&vs, x->dim);
+	bool ok = levels && flags && upper && freelist && (x->metric != RV_METRIC_COSINE || norms) &&
+	          rv_vecstore_reserve_table(&vs, n) == RV_OK;
 	at = 0;
 	size_t upper_bytes = 0, nfree = 0;
 	for (uint32_t i = 0; ok && i < n; i++) {
@@ -612,6 +616,7 @@ int rv_index_load(rv_index *x, const rv_index_image *img, char *why, size_t why_
 		rv_free((void *)upper);
 		rv_free(norms);
 		rv_free(freelist);
+		rv_vecstore_free(&vs);
 		snprintf(why, why_size, "out of memory loading %u slots", n);
 		return RV_ENOMEM;
 	}
@@ -624,8 +629,8 @@ int rv_index_load(rv_index *x, const rv_index_image *img, char *why, size_t why_
 	rv_free((void *)x->upper);
 	rv_free(x->norms);
 	rv_free(x->free_slots);
-	x->vecs = img->vecs;
-	x->vecs_map_len = img->vecs_map_len;
+	rv_vecstore_set_base(&vs, img->vecs, img->vecs_map_len, n);
+	x->vs = vs;
 	x->links0 = (_Atomic uint32_t *)img->links0;
 	x->links_map_len = img->links_map_len;
 	x->levels = levels;
@@ -691,4 +696,20 @@ int rv_index_set_quant(rv_index *x, rv_quant *q)
 	x->quant = q;
 	rv_rwlock_unlock(&x->rw);
 	return RV_OK;
+}
+
+int rv_index_rebase_vectors(rv_index *x, float *rows, size_t map_len, uint32_t n)
+{
+	rv_rwlock_wrlock(&x->rw);
+	int rc = n <= x->vs.rows ? rv_vecstore_rebase(&x->vs, rows, map_len, n) : RV_EINVAL;
+	rv_rwlock_unlock(&x->rw);
+	return rc;
+}
+
+void rv_index_vector_bytes(rv_index *x, size_t *heap, size_t *mapped)
+{
+	rv_rwlock_rdlock(&x->rw);
+	*heap = x->vs.heap_bytes;
+	*mapped = x->vs.base && x->vs.base_map_len ? x->vs.base_rows * x->row_bytes : 0;
+	rv_rwlock_unlock(&x->rw);
 }

@@ -132,6 +132,44 @@ typedef struct rv_index_params {
 	const rv_kernels *kernels;
 } rv_index_params;
 
+/* The float32 rows (vectors.c): chunks of 2^shift rows through a table.
+ * Chunks [0, base_chunks) point into one base block (a segment's mapped
+ * vectors, or a heap block a loader handed over); the rest are heap blocks
+ * of their own. Only the last chunk may hold fewer than 2^shift rows. */
+typedef struct rv_vecstore {
+	float **chunk;
+	size_t chunks, chunk_cap;
+	size_t rows;              /* rows addressable */
+	uint32_t shift, mask;
+	uint32_t dim;
+	size_t row_bytes;
+	void *base;               /* what to unmap or free, or NULL */
+	size_t base_map_len;      /* > 0: base is a mapping of this length; 0: a heap block */
+	size_t base_rows;
+	size_t base_chunks;
+	size_t heap_bytes;        /* rows held on the heap (blocks and a heap base) */
+} rv_vecstore;
+
+/* Bytes per chunk (4 MiB); tests shrink it to cross many chunk edges. Read
+ * when a store is initialised. */
+extern size_t rv_vec_chunk_bytes;
+void rv_vecstore_init(rv_vecstore *v, uint32_t dim);
+void rv_vecstore_free(rv_vecstore *v);
+/* Make rows [0, rows) addressable. RV_ENOMEM leaves the store as it was. */
+int rv_vecstore_grow(rv_vecstore *v, size_t rows);
+/* Size the table of an empty store for `rows`, then install n rows from a
+ * base block (map_len > 0: a mapping to unmap; 0: an rv_aligned_alloc
+ * block): the first cannot fail after the second succeeded. */
+int rv_vecstore_reserve_table(rv_vecstore *v, size_t rows);
+void rv_vecstore_set_base(rv_vecstore *v, float *rows, size_t map_len, size_t n);
+/* Move the store onto a new base holding the same first n rows (the
+ * segment a checkpoint just wrote), freeing the heap blocks it covers and
+ * releasing the old base. RV_ENOMEM leaves the store as it was (the caller
+ * still owns `rows`). */
+int rv_vecstore_rebase(rv_vecstore *v, float *rows, size_t map_len, size_t n);
+/* Rows from `row` on that sit contiguously (at most max); *out the first. */
+size_t rv_vecstore_run(const rv_vecstore *v, size_t row, size_t max, const float **out);
+
 typedef struct rv_index {
 	/* Fixed at creation. */
 	uint32_t dim;
@@ -151,14 +189,13 @@ typedef struct rv_index {
 	/* Storage. Pointers and capacity: rw exclusive to change. Contents: see
 	 * the protocol above. */
 	size_t capacity;
-	float *vecs;              /* capacity rows of dim floats, 64-byte aligned */
+	rv_vecstore vs;           /* capacity rows of dim floats (vectors.c) */
 	_Atomic uint32_t *links0; /* capacity rows of m0 slots */
 	_Atomic uint32_t **upper; /* per slot: NULL, or level*m slots for levels 1..level */
 	uint8_t *levels;          /* per slot: top level */
 	_Atomic uint8_t *flags;   /* per slot: RV_SLOT_* */
 	float *norms;             /* cosine only: each vector's norm before normalising */
-	size_t vecs_map_len;      /* > 0 when vecs points into a mapped segment (not the heap) */
-	size_t links_map_len;     /* > 0 when links0 does */
+	size_t links_map_len;     /* > 0 when links0 points into a mapped segment (not the heap) */
 	/* Quantization (quant.h): set once, under rw exclusive, after every
 	 * used slot has its code; searches then walk the codes. */
 	rv_quant *quant;          /* trained quantizer, or NULL */
@@ -233,13 +270,19 @@ size_t rv_index_mark_deleted(rv_index *x, uint32_t slot);
  * RV_ENOMEM leaves the index as it was (the caller still owns q). */
 int rv_index_set_quant(rv_index *x, rv_quant *q);
 
+/* Move the vectors onto the first n rows of a segment just written from
+ * them (see vectors.c); takes rw exclusive. RV_ENOMEM or RV_EINVAL leave
+ * the index as it was and `rows` the caller's. */
+int rv_index_rebase_vectors(rv_index *x, float *rows, size_t map_len, uint32_t n);
+/* Bytes of vectors on the heap and mapped from a segment. */
+void rv_index_vector_bytes(rv_index *x, size_t *heap, size_t *mapped);
 /* Copy a slot's vector, in the caller's units (un-normalised). rw shared. */
 void rv_index_get_vector(const rv_index *x, uint32_t slot, float *out);
 size_t rv_index_memory(rv_index *x);
 
 static inline const float *rv_vec(const rv_index *x, uint32_t slot)
 {
-	return x->vecs + (size_t)slot * x->dim;
+	return x->vs.chunk[slot >> x->vs.shift] + (size_t)(slot & x->vs.mask) * x->dim;
 }
 
 static inline _Atomic uint32_t *rv_links(const rv_index *x, uint32_t slot, int level)

@@ -1,8 +1,8 @@
 /*
- * bin_avx2.c: the binary code kernel on CPUs with AVX2: the POPCNT
- * instruction (every AVX2 CPU has it, but a portable build may not assume
- * it, so it is enabled per function and checked by CPUID), four
- * accumulators.
+ * bin_avx2.c: the binary code kernel (bin_serial.c) on CPUs with AVX2:
+ * the POPCNT instruction (every AVX2 CPU has it, but a portable build may
+ * not assume it, so it is enabled per function and checked by CPUID), the
+ * four codes of a call sharing each loaded word of the query's planes.
  */
 #include "kernels.h"
 
@@ -11,33 +11,30 @@
 
 #define RV_POPCNT __attribute__((target("popcnt")))
 
-RV_POPCNT static uint32_t hamming_popcnt(const uint64_t *a, const uint64_t *b, size_t words)
+RV_POPCNT static void bitdot4_popcnt(const uint64_t *planes, const uint64_t *const v[4], size_t words,
+                                     uint32_t dot[4], uint32_t ones[4])
 {
-	uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-	size_t i = 0;
-	for (; i + 4 <= words; i += 4) {
-		s0 += (uint64_t)_mm_popcnt_u64(a[i] ^ b[i]);
-		s1 += (uint64_t)_mm_popcnt_u64(a[i + 1] ^ b[i + 1]);
-		s2 += (uint64_t)_mm_popcnt_u64(a[i + 2] ^ b[i + 2]);
-		s3 += (uint64_t)_mm_popcnt_u64(a[i + 3] ^ b[i + 3]);
+	uint64_t d[4] = {0, 0, 0, 0}, o[4] = {0, 0, 0, 0};
+	for (size_t i = 0; i < words; i++) {
+		const uint64_t p0 = planes[i], p1 = planes[words + i], p2 = planes[2 * words + i],
+		               p3 = planes[3 * words + i];
+		for (int j = 0; j < 4; j++) {
+			const uint64_t c = v[j][i];
+			d[j] += (uint64_t)_mm_popcnt_u64(c & p0) + ((uint64_t)_mm_popcnt_u64(c & p1) << 1) +
+			        ((uint64_t)_mm_popcnt_u64(c & p2) << 2) + ((uint64_t)_mm_popcnt_u64(c & p3) << 3);
+			o[j] += (uint64_t)_mm_popcnt_u64(c);
+		}
 	}
-	for (; i < words; i++)
-		s0 += (uint64_t)_mm_popcnt_u64(a[i] ^ b[i]);
-	return (uint32_t)(s0 + s1 + s2 + s3);
-}
-
-RV_POPCNT static void hamming4_popcnt(const uint64_t *q, const uint64_t *const v[4], size_t words, uint32_t out[4])
-{
-	for (int j = 0; j < 4; j++)
-		out[j] = hamming_popcnt(q, v[j], words);
+	for (int j = 0; j < 4; j++) {
+		dot[j] = (uint32_t)d[j];
+		ones[j] = (uint32_t)o[j];
+	}
 }
 
 void rv_bin_avx2_fill(rv_kernels *k, unsigned feats)
 {
-	if (feats & RV_CPU_POPCNT) {
-		k->hamming = hamming_popcnt;
-		k->hamming_x4 = hamming4_popcnt;
-	}
+	if (feats & RV_CPU_POPCNT)
+		k->bitdot_x4 = bitdot4_popcnt;
 }
 
 #else

@@ -1,6 +1,7 @@
 /*
- * bin_avx512.c: the binary code kernel with AVX512_VPOPCNTDQ: eight 64-bit
- * population counts per instruction; the tail through a word mask.
+ * bin_avx512.c: the binary code kernel (bin_serial.c) with
+ * AVX512_VPOPCNTDQ: eight 64-bit population counts per instruction, the
+ * planes' weights applied by shifts (Horner), the tail through a word mask.
  */
 #include "kernels.h"
 
@@ -9,41 +10,42 @@
 
 #define RV_VPOP __attribute__((target("avx512f,avx512vpopcntdq")))
 
-RV_VPOP static uint32_t hamming_vpop(const uint64_t *a, const uint64_t *b, size_t words)
+RV_VPOP static inline __m512i weighted(__m512i c, __m512i p0, __m512i p1, __m512i p2, __m512i p3)
 {
-	__m512i acc = _mm512_setzero_si512();
-	for (size_t i = 0; i < words; i += 8) {
-		__mmask8 m = words - i >= 8 ? (__mmask8)0xff : (__mmask8)((1u << (words - i)) - 1);
-		__m512i x = _mm512_xor_si512(_mm512_maskz_loadu_epi64(m, a + i), _mm512_maskz_loadu_epi64(m, b + i));
-		acc = _mm512_add_epi64(acc, _mm512_popcnt_epi64(x));
-	}
-	return (uint32_t)_mm512_reduce_add_epi64(acc);
+	__m512i t = _mm512_popcnt_epi64(_mm512_and_si512(c, p3));
+	t = _mm512_add_epi64(_mm512_slli_epi64(t, 1), _mm512_popcnt_epi64(_mm512_and_si512(c, p2)));
+	t = _mm512_add_epi64(_mm512_slli_epi64(t, 1), _mm512_popcnt_epi64(_mm512_and_si512(c, p1)));
+	return _mm512_add_epi64(_mm512_slli_epi64(t, 1), _mm512_popcnt_epi64(_mm512_and_si512(c, p0)));
 }
 
-RV_VPOP static void hamming4_vpop(const uint64_t *q, const uint64_t *const v[4], size_t words, uint32_t out[4])
+RV_VPOP static void bitdot4_vpop(const uint64_t *planes, const uint64_t *const v[4], size_t words, uint32_t dot[4],
+                                 uint32_t ones[4])
 {
-	__m512i a0 = _mm512_setzero_si512(), a1 = _mm512_setzero_si512();
-	__m512i a2 = _mm512_setzero_si512(), a3 = _mm512_setzero_si512();
+	__m512i d[4], o[4];
+	for (int j = 0; j < 4; j++)
+		d[j] = o[j] = _mm512_setzero_si512();
 	for (size_t i = 0; i < words; i += 8) {
 		__mmask8 m = words - i >= 8 ? (__mmask8)0xff : (__mmask8)((1u << (words - i)) - 1);
-		__m512i qq = _mm512_maskz_loadu_epi64(m, q + i);
-		a0 = _mm512_add_epi64(a0, _mm512_popcnt_epi64(_mm512_xor_si512(qq, _mm512_maskz_loadu_epi64(m, v[0] + i))));
-		a1 = _mm512_add_epi64(a1, _mm512_popcnt_epi64(_mm512_xor_si512(qq, _mm512_maskz_loadu_epi64(m, v[1] + i))));
-		a2 = _mm512_add_epi64(a2, _mm512_popcnt_epi64(_mm512_xor_si512(qq, _mm512_maskz_loadu_epi64(m, v[2] + i))));
-		a3 = _mm512_add_epi64(a3, _mm512_popcnt_epi64(_mm512_xor_si512(qq, _mm512_maskz_loadu_epi64(m, v[3] + i))));
+		__m512i p0 = _mm512_maskz_loadu_epi64(m, planes + i);
+		__m512i p1 = _mm512_maskz_loadu_epi64(m, planes + words + i);
+		__m512i p2 = _mm512_maskz_loadu_epi64(m, planes + 2 * words + i);
+		__m512i p3 = _mm512_maskz_loadu_epi64(m, planes + 3 * words + i);
+		for (int j = 0; j < 4; j++) {
+			__m512i c = _mm512_maskz_loadu_epi64(m, v[j] + i);
+			d[j] = _mm512_add_epi64(d[j], weighted(c, p0, p1, p2, p3));
+			o[j] = _mm512_add_epi64(o[j], _mm512_popcnt_epi64(c));
+		}
 	}
-	out[0] = (uint32_t)_mm512_reduce_add_epi64(a0);
-	out[1] = (uint32_t)_mm512_reduce_add_epi64(a1);
-	out[2] = (uint32_t)_mm512_reduce_add_epi64(a2);
-	out[3] = (uint32_t)_mm512_reduce_add_epi64(a3);
+	for (int j = 0; j < 4; j++) {
+		dot[j] = (uint32_t)_mm512_reduce_add_epi64(d[j]);
+		ones[j] = (uint32_t)_mm512_reduce_add_epi64(o[j]);
+	}
 }
 
 void rv_bin_avx512_fill(rv_kernels *k, unsigned feats)
 {
-	if (feats & RV_CPU_VPOPCNTDQ) {
-		k->hamming = hamming_vpop;
-		k->hamming_x4 = hamming4_vpop;
-	}
+	if (feats & RV_CPU_VPOPCNTDQ)
+		k->bitdot_x4 = bitdot4_vpop;
 }
 
 #else

@@ -44,12 +44,19 @@ typedef void (*rv_f32_dist4_fn)(const float *q, const float *const v[4], size_t 
 /* int8 codes (quant/int8.c): sum of a[i] * b[i], a unsigned, b signed. */
 typedef int32_t (*rv_u8s8_dot_fn)(const uint8_t *a, const int8_t *b, size_t n);
 typedef void (*rv_u8s8_dot4_fn)(const int8_t *q, const uint8_t *const v[4], size_t n, int32_t out[4]);
-/* binary codes (quant/binary.c): differing bits over `words` 64-bit words. */
-typedef uint32_t (*rv_hamming_fn)(const uint64_t *a, const uint64_t *b, size_t words);
-typedef void (*rv_hamming4_fn)(const uint64_t *q, const uint64_t *const v[4], size_t words, uint32_t out[4]);
+/* binary codes (quant/binary.c), over `words` 64-bit words: for each of
+ * four codes v, dot = sum over p < 4 of 2^p popcount(v & plane p) (planes
+ * holds 4 x words: the query at four bits a coordinate) and ones =
+ * popcount(v). */
+typedef void (*rv_bitdot4_fn)(const uint64_t *planes, const uint64_t *const v[4], size_t words, uint32_t dot[4],
+                              uint32_t ones[4]);
 /* product-quantization codes (quant/pq.c): sum of lut[j * 256 + code[j]]
  * over the m subspaces (asymmetric distance computation). */
 typedef float (*rv_pq_adc_fn)(const float *lut, const uint8_t *code, size_t m);
+/* One subspace's row of that table: the distance from a d-float query
+ * sub-vector q to each of 256 centroids stored transposed (ct: d rows of
+ * 256), sum (q_t - c_t)^2, or with ip set -sum q_t c_t. */
+typedef void (*rv_pq_lut_fn)(const float *q, const float *ct, size_t d, int ip, float out[256]);
 typedef void (*rv_pq_adc4_fn)(const float *lut, const uint8_t *const c[4], size_t m, float out[4]);
 
 typedef struct rv_kernels {
@@ -64,10 +71,10 @@ typedef struct rv_kernels {
 	rv_f32_dist4_fn l1_x4;
 	rv_u8s8_dot_fn dot_u8s8;
 	rv_u8s8_dot4_fn dot_u8s8_x4;
-	rv_hamming_fn hamming;
-	rv_hamming4_fn hamming_x4;
+	rv_bitdot4_fn bitdot_x4;
 	rv_pq_adc_fn pq_adc;
 	rv_pq_adc4_fn pq_adc_x4;
+	rv_pq_lut_fn pq_lut;
 	char extras[48];     /* sub-features in use, e.g. "vnni vpopcntdq" */
 } rv_kernels;
 
@@ -101,8 +108,9 @@ void rv_pq_avx2_fill(rv_kernels *k, unsigned feats);
 void rv_pq_avx512_fill(rv_kernels *k, unsigned feats);
 /* Serial integer kernels, the oracles of their tests. */
 int32_t rv_dot_u8s8_serial(const uint8_t *a, const int8_t *b, size_t n);
-uint32_t rv_hamming_serial(const uint64_t *a, const uint64_t *b, size_t words);
+void rv_bitdot_serial(const uint64_t *planes, const uint64_t *v, size_t words, uint32_t *dot, uint32_t *ones);
 float rv_pq_adc_serial(const float *lut, const uint8_t *code, size_t m);
+void rv_pq_lut_serial(const float *q, const float *ct, size_t d, int ip, float out[256]);
 void rv_f32_serial_fill(rv_kernels *k);
 void rv_f32_avx2_fill(rv_kernels *k);
 void rv_f32_avx512_fill(rv_kernels *k);

@@ -36,11 +36,37 @@ RV_AVX2 static void adc4_avx2(const float *lut, const uint8_t *const c[4], size_
 		out[j] = adc_avx2(lut, c[j], m);
 }
 
+/* The table row: 256 outputs in four passes of 64 (eight accumulators). */
+RV_AVX2 static void lut_avx2(const float *q, const float *ct, size_t d, int ip, float out[256])
+{
+	for (int base = 0; base < 256; base += 64) {
+		__m256 acc[8];
+		for (int i = 0; i < 8; i++)
+			acc[i] = _mm256_setzero_ps();
+		for (size_t t = 0; t < d; t++) {
+			const __m256 qt = _mm256_set1_ps(q[t]);
+			const float *row = ct + t * 256 + base;
+			for (int i = 0; i < 8; i++) {
+				__m256 c = _mm256_loadu_ps(row + 8 * i);
+				if (ip) {
+					acc[i] = _mm256_fnmadd_ps(qt, c, acc[i]);
+				} else {
+					__m256 diff = _mm256_sub_ps(qt, c);
+					acc[i] = _mm256_fmadd_ps(diff, diff, acc[i]);
+				}
+			}
+		}
+		for (int i = 0; i < 8; i++)
+			_mm256_storeu_ps(out + base + 8 * i, acc[i]);
+	}
+}
+
 void rv_pq_avx2_fill(rv_kernels *k, unsigned feats)
 {
 	(void)feats;
 	k->pq_adc = adc_avx2;
 	k->pq_adc_x4 = adc4_avx2;
+	k->pq_lut = lut_avx2;
 }
 
 #else

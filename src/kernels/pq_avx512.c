@@ -30,8 +30,32 @@ RV_AVX512 static void adc4_avx512(const float *lut, const uint8_t *const c[4], s
 		out[j] = adc_avx512(lut, c[j], m);
 }
 
+/* The table row: all 256 outputs live in sixteen registers. */
+RV_AVX512 static void lut_avx512(const float *q, const float *ct, size_t d, int ip, float out[256])
+{
+	__m512 acc[16];
+	for (int i = 0; i < 16; i++)
+		acc[i] = _mm512_setzero_ps();
+	for (size_t t = 0; t < d; t++) {
+		const __m512 qt = _mm512_set1_ps(q[t]);
+		const float *row = ct + t * 256;
+		for (int i = 0; i < 16; i++) {
+			__m512 c = _mm512_loadu_ps(row + 16 * i);
+			if (ip) {
+				acc[i] = _mm512_fnmadd_ps(qt, c, acc[i]);
+			} else {
+				__m512 diff = _mm512_sub_ps(qt, c);
+				acc[i] = _mm512_fmadd_ps(diff, diff, acc[i]);
+			}
+		}
+	}
+	for (int i = 0; i < 16; i++)
+		_mm512_storeu_ps(out + 16 * i, acc[i]);
+}
+
 void rv_pq_avx512_fill(rv_kernels *k, unsigned feats)
 {
+	k->pq_lut = lut_avx512; /* AVX512F only */
 	if (feats & RV_CPU_AVX512BW) { /* _mm_maskz_loadu_epi8 is AVX512BW+VL */
 		k->pq_adc = adc_avx512;
 		k->pq_adc_x4 = adc4_avx512;

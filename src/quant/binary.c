@@ -12,16 +12,25 @@
  * zero-padded to P = the next power of two, goes through three rounds of
  * "flip the sign of each coordinate by a fixed random pattern, then apply
  * the fast Walsh-Hadamard transform": O(P log P), and as good at mixing.
- * The first dim coordinates of the result are kept, so a code is
- * ceil(dim/64) words: 32 times smaller than float32 when dim is a multiple
- * of 64.
+ * A code keeps the signs of the first `bits` coordinates of the result:
+ * dim rounded down to a multiple of 64 (784 -> 768), so whole words, and at
+ * least 32 times smaller than float32.
  *
- * Distance is the Hamming distance between the query's code and a
- * vector's: the number of coordinates whose signs differ, which grows with
- * the angle between the two centred vectors. It ranks candidates roughly;
- * the float32 re-ranking decides.
+ * The query is not binarised (RaBitQ's asymmetric estimate): rotated the
+ * same way, its coordinates are quantized to four bits, u_j in 0..15
+ * standing for lo + u_j step, and the estimate is its inner product with
+ * the code's signs s_j = 2 b_j - 1:
+ *   sum_j (lo + u_j step)(2 b_j - 1)
+ *     = 2 lo popcount(b) + 2 step sum_{b_j = 1} u_j - sum_j (lo + u_j step)
+ * where the middle sum is four population counts of b masked by the bit
+ * planes of u (rv_kernels.bitdot_x4) and the last term is the same for
+ * every code. Signs alone lose each vector's length, so this ranks by
+ * angle: exact ranking is the float32 re-ranking's job. For l2 the query
+ * is centred like the vectors (ranking by <q - mean, x - mean>); for ip and
+ * cosine it is not (<q, x> differs from <q, x - mean> by a constant).
  */
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "../util/alloc.h"
@@ -46,12 +55,12 @@ static void fwht(float *x, uint32_t n)
 			}
 }
 
-/* Rotate centred v into work (P floats). */
-static void rotate(const rv_quant *q, const float *v, float *work)
+/* Rotate v, centred when `centre`, into work (P floats). */
+static void rotate(const rv_quant *q, const float *v, bool centre, float *work)
 {
 	const uint32_t p = padded_dim(q->dim);
 	for (uint32_t i = 0; i < q->dim; i++)
-		work[i] = v[i] - q->mean[i];
+		work[i] = centre ? v[i] - q->mean[i] : v[i];
 	for (uint32_t i = q->dim; i < p; i++)
 		work[i] = 0;
 	for (int round = 0; round < 3; round++) {
@@ -65,7 +74,7 @@ static void rotate(const rv_quant *q, const float *v, float *work)
 static void to_bits(const rv_quant *q, const float *work, uint64_t *bits)
 {
 	memset(bits, 0, q->code_bytes);
-	for (uint32_t i = 0; i < q->dim; i++)
+	for (uint32_t i = 0; i < q->bits; i++)
 		if (work[i] > 0)
 			bits[i >> 6] |= (uint64_t)1 << (i & 63);
 }
@@ -108,7 +117,7 @@ void rv_binary_encode(const rv_quant *q, const float *v, uint8_t *code)
 		memset(code, 0, q->code_bytes); /* out of memory: an all-zero code still ranks, badly */
 		return;
 	}
-	rotate(q, v, work);
+	rotate(q, v, true, work);
 	uint64_t bits[512];
 	uint64_t *b = q->words <= 512 ? bits : rv_malloc(q->code_bytes);
 	if (b) {
@@ -123,20 +132,38 @@ void rv_binary_encode(const rv_quant *q, const float *v, uint8_t *code)
 
 void rv_binary_query(const rv_quant *q, const float *query, rv_qquery *qq)
 {
-	rotate(q, query, qq->work);
-	to_bits(q, qq->work, qq->bits);
+	const float *w = qq->work;
+	rotate(q, query, q->metric == RV_METRIC_L2, qq->work);
+	float lo = w[0], hi = w[0];
+	for (uint32_t i = 1; i < q->bits; i++) {
+		lo = w[i] < lo ? w[i] : lo;
+		hi = w[i] > hi ? w[i] : hi;
+	}
+	float step = hi > lo ? (hi - lo) / 15.0f : 1.0f;
+	memset(qq->planes, 0, 4 * q->code_bytes);
+	for (uint32_t i = 0; i < q->bits; i++) {
+		long u = lrintf((w[i] - lo) / step);
+		u = u < 0 ? 0 : u > 15 ? 15 : u;
+		for (uint32_t p = 0; p < 4; p++)
+			if (u >> p & 1)
+				qq->planes[(size_t)p * q->words + (i >> 6)] |= (uint64_t)1 << (i & 63);
+	}
+	qq->b_lo = lo;
+	qq->b_step = step;
 }
 
 void rv_binary_dists(const rv_qquery *qq, const uint8_t *const *codes, size_t n, float *out)
 {
 	const rv_quant *q = qq->q;
+	/* smaller is nearer: minus the inner product, without its constant */
+	const float a = -2.0f * qq->b_lo, b = -2.0f * qq->b_step;
 	for (size_t i = 0; i < n; i += 4) {
 		const uint64_t *v[4] = {(const uint64_t *)codes[i], (const uint64_t *)codes[i + 1 < n ? i + 1 : i],
 		                        (const uint64_t *)codes[i + 2 < n ? i + 2 : i],
 		                        (const uint64_t *)codes[i + 3 < n ? i + 3 : i]};
-		uint32_t h[4];
-		q->k->hamming_x4(qq->bits, v, q->words, h);
+		uint32_t dot[4], ones[4];
+		q->k->bitdot_x4(qq->planes, v, q->words, dot, ones);
 		for (size_t t = 0; t < 4 && i + t < n; t++)
-			out[i + t] = (float)h[t];
+			out[i + t] = a * (float)ones[t] + b * (float)dot[t];
 	}
 }

@@ -8,9 +8,13 @@
  *
  * A query computes, per subspace, its distance to each of the 256
  * centroids (l2: squared distance; ip and cosine: minus the dot product):
- * an m x 256 table. A code's estimated distance is then the sum of m table
- * entries (rv_kernels.pq_adc, with gathers), plus 1 for cosine. That is the
- * asymmetric distance: the query is never quantized, only the data.
+ * an m x 256 table (rv_kernels.pq_lut). A code's estimated distance is then
+ * the sum of m table entries (rv_kernels.pq_adc, with gathers), plus 1 for
+ * cosine. That is the asymmetric distance: the query is never quantized,
+ * only the data. The centroids are kept transposed (per subspace, dsub
+ * rows of 256), the layout the table kernel wants; encoding and k-means use
+ * the same kernel to find the nearest centroid. The serialised form keeps
+ * the natural layout (centroid after centroid).
  *
  * k-means: initial centroids are distinct sample rows drawn with a seeded
  * generator; 16 rounds of assign-and-average; a centroid left empty is
@@ -45,25 +49,25 @@ static uint64_t splitmix(uint64_t *x)
 	return z ^ (z >> 31);
 }
 
-static inline float sqdist(const float *a, const float *b, uint32_t d)
+/* Centroids c-major (K x d) to transposed (d x K). */
+static void transpose(const float *rows, uint32_t d, float *ct)
 {
-	float s = 0;
-	for (uint32_t i = 0; i < d; i++) {
-		float t = a[i] - b[i];
-		s += t * t;
-	}
-	return s;
+	for (uint32_t c = 0; c < K; c++)
+		for (uint32_t t = 0; t < d; t++)
+			ct[(size_t)t * K + c] = rows[(size_t)c * d + t];
 }
 
-static uint32_t nearest(const float *cent, const float *x, uint32_t d, float *best_out)
+
+/* The centroid (of transposed ct) nearest x. */
+static uint32_t nearest(const rv_kernels *k, const float *ct, const float *x, uint32_t d, float *best_out)
 {
+	float dist[K];
+	k->pq_lut(x, ct, d, 0, dist);
 	uint32_t best = 0;
 	float bd = FLT_MAX;
-	for (uint32_t c = 0; c < K; c++) {
-		float dd = sqdist(cent + (size_t)c * d, x, d);
-		if (dd < bd)
-			bd = dd, best = c;
-	}
+	for (uint32_t c = 0; c < K; c++)
+		if (dist[c] < bd)
+			bd = dist[c], best = c;
 	if (best_out)
 		*best_out = bd;
 	return best;
@@ -80,14 +84,14 @@ static int train_subspace(void *arg, size_t j, unsigned worker)
 	float *x = rv_malloc(n * d * sizeof *x);
 	uint32_t *assign = rv_malloc(n * sizeof *assign);
 	float *sum = rv_malloc((size_t)K * d * sizeof *sum), *dist = rv_malloc(n * sizeof *dist);
+	float *cent = rv_malloc((size_t)K * d * sizeof *cent), *ct = rv_malloc((size_t)K * d * sizeof *ct);
 	uint32_t *count = rv_malloc(K * sizeof *count);
-	if (!x || !assign || !sum || !count || !dist) {
-		rv_free(x), rv_free(assign), rv_free(sum), rv_free(count), rv_free(dist);
+	if (!x || !assign || !sum || !count || !dist || !cent || !ct) {
+		rv_free(x), rv_free(assign), rv_free(sum), rv_free(count), rv_free(dist), rv_free(cent), rv_free(ct);
 		return RV_ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++)
 		memcpy(x + i * d, t->s + i * q->dim + j * d, d * sizeof(float));
-	float *cent = q->centroids + j * K * d;
 	/* distinct initial rows: a partial Fisher-Yates shuffle of row numbers */
 	uint64_t rng = t->seed ^ (j * 0x9e3779b97f4a7c15ull);
 	for (size_t i = 0; i < n; i++)
@@ -100,8 +104,9 @@ static int train_subspace(void *arg, size_t j, unsigned worker)
 		memcpy(cent + (size_t)c * d, x + (size_t)assign[c] * d, d * sizeof(float));
 	}
 	for (int round = 0; round < ROUNDS; round++) {
+		transpose(cent, d, ct);
 		for (size_t i = 0; i < n; i++)
-			assign[i] = nearest(cent, x + i * d, d, &dist[i]);
+			assign[i] = nearest(q->k, ct, x + i * d, d, &dist[i]);
 		memset(sum, 0, (size_t)K * d * sizeof *sum);
 		memset(count, 0, K * sizeof *count);
 		for (size_t i = 0; i < n; i++) {
@@ -124,7 +129,8 @@ static int train_subspace(void *arg, size_t j, unsigned worker)
 			dist[far] = 0;
 		}
 	}
-	rv_free(x), rv_free(assign), rv_free(sum), rv_free(count), rv_free(dist);
+	transpose(cent, d, q->centroids + j * K * d);
+	rv_free(x), rv_free(assign), rv_free(sum), rv_free(count), rv_free(dist), rv_free(cent), rv_free(ct);
 	return RV_OK;
 }
 
@@ -142,27 +148,16 @@ int rv_pq_train(rv_quant *q, const float *s, size_t n, uint64_t seed, unsigned t
 void rv_pq_encode(const rv_quant *q, const float *v, uint8_t *code)
 {
 	for (uint32_t j = 0; j < q->m; j++)
-		code[j] = (uint8_t)nearest(q->centroids + (size_t)j * K * q->dsub, v + (size_t)j * q->dsub, q->dsub, NULL);
+		code[j] = (uint8_t)nearest(q->k, q->centroids + (size_t)j * K * q->dsub, v + (size_t)j * q->dsub, q->dsub,
+		                           NULL);
 }
 
 void rv_pq_query(const rv_quant *q, const float *query, rv_qquery *qq)
 {
 	const uint32_t d = q->dsub;
-	for (uint32_t j = 0; j < q->m; j++) {
-		const float *sub = query + (size_t)j * d, *cent = q->centroids + (size_t)j * K * d;
-		float *row = qq->lut + (size_t)j * K;
-		for (uint32_t c = 0; c < K; c++) {
-			const float *cc = cent + (size_t)c * d;
-			if (q->metric == RV_METRIC_L2) {
-				row[c] = sqdist(sub, cc, d);
-			} else {
-				float dot = 0;
-				for (uint32_t t = 0; t < d; t++)
-					dot += sub[t] * cc[t];
-				row[c] = -dot;
-			}
-		}
-	}
+	const int ip = q->metric != RV_METRIC_L2;
+	for (uint32_t j = 0; j < q->m; j++)
+		q->k->pq_lut(query + (size_t)j * d, q->centroids + (size_t)j * K * d, d, ip, qq->lut + (size_t)j * K);
 }
 
 void rv_pq_dists(const rv_qquery *qq, const uint8_t *const *codes, size_t n, float *out)

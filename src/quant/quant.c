@@ -78,7 +78,11 @@ int rv_quant_init(rv_quant *q, rv_quant_kind kind, uint32_t dim, rv_metric metri
 		q->code_bytes = round_up(pq_m, 8);
 		break;
 	case RV_QUANT_BINARY:
-		q->words = (dim + 63) / 64;
+		/* at most a bit per dimension, so a code is at least 32 times
+		 * smaller than the vector (the rotation leaves more coordinates
+		 * than dimensions to choose from) */
+		q->bits = dim < 64 ? dim : dim - dim % 64;
+		q->words = (q->bits + 63) / 64;
 		q->code_bytes = (size_t)q->words * 8;
 		break;
 	default:
@@ -132,7 +136,7 @@ static size_t part_bytes(const rv_quant *q)
 	switch (q->kind) {
 	case RV_QUANT_INT8: return round_up(q->dim, 64);
 	case RV_QUANT_PQ: return round_up((size_t)q->m * 256 * sizeof(float), 64);
-	default: return round_up(q->code_bytes, 64);
+	default: return round_up(4 * q->code_bytes, 64);
 	}
 }
 
@@ -158,7 +162,7 @@ void rv_quant_query(const rv_quant *q, const float *query, void *mem, rv_qquery 
 		rv_pq_query(q, query, qq);
 		break;
 	default:
-		qq->bits = (uint64_t *)p;
+		qq->planes = (uint64_t *)p;
 		rv_binary_query(q, query, qq);
 		break;
 	}
@@ -209,7 +213,12 @@ void rv_quant_save(const rv_quant *q, unsigned char *buf)
 		memcpy(p + q->dim * 4u, q->scales, q->dim * 4u);
 		break;
 	case RV_QUANT_PQ:
-		memcpy(p, q->centroids, (size_t)q->m * 256 * q->dsub * 4);
+		/* centroid after centroid; held transposed (pq.c) */
+		for (uint32_t j = 0; j < q->m; j++)
+			for (uint32_t c = 0; c < 256; c++)
+				for (uint32_t t = 0; t < q->dsub; t++)
+					memcpy(p + 4 * (((size_t)j * 256 + c) * q->dsub + t),
+					       q->centroids + ((size_t)j * q->dsub + t) * 256 + c, 4);
 		break;
 	default:
 		memcpy(p, q->mean, q->dim * 4u);
@@ -259,7 +268,11 @@ int rv_quant_load(rv_quant *q, const unsigned char *buf, size_t len, char *why, 
 		size_t nf = (size_t)q->m * 256 * q->dsub;
 		if (!(q->centroids = rv_malloc(nf * 4)))
 			return OOM();
-		memcpy(q->centroids, p, nf * 4);
+		for (uint32_t j = 0; j < q->m; j++)
+			for (uint32_t c = 0; c < 256; c++)
+				for (uint32_t t = 0; t < q->dsub; t++)
+					memcpy(q->centroids + ((size_t)j * q->dsub + t) * 256 + c,
+					       p + 4 * (((size_t)j * 256 + c) * q->dsub + t), 4);
 		return all_finite(q->centroids, nf) ? RV_OK : BAD("pq centroids not finite");
 	}
 	default:

@@ -16,8 +16,10 @@
  *             distance is m lookups (rv_kernels.pq_adc: gathers).
  *   binary.c  a bit per dimension: the sign of R (x - mean), R a random
  *             rotation, so that every bit carries a similar share of the
- *             information; distance is the Hamming distance
- *             (rv_kernels.hamming: VPOPCNTDQ).
+ *             information. The query is not binarised: kept at four bits
+ *             a coordinate, its inner product with a code's signs is four
+ *             masked population counts per word (rv_kernels.bitdot_x4:
+ *             VPOPCNTDQ), far closer to the truth than a Hamming distance.
  * Codes only order candidates; the collection re-ranks the best ones with
  * float32 vectors, so what quantization loses is search work, not the
  * accuracy of the final ranking.
@@ -45,8 +47,9 @@ typedef struct rv_quant {
 	float *mins, *scales;   /* dim each */
 	/* pq */
 	uint32_t m, dsub;       /* subspaces, dimensions per subspace */
-	float *centroids;       /* m x 256 x dsub */
+	float *centroids;       /* per subspace, transposed: dsub rows of 256 (pq.c) */
 	/* binary */
+	uint32_t bits;          /* bits per code: dim rounded down to a multiple of 64 (dim when < 64) */
 	uint32_t words;         /* 64-bit words per code */
 	float *mean;            /* dim */
 	float *rot;             /* dim x dim, row-major, orthogonal */
@@ -61,7 +64,8 @@ typedef struct rv_qquery {
 	float bias;             /* int8: q . mins */
 	float qnorm2;           /* int8, l2: |q|^2 */
 	float *lut;             /* pq: m x 256 */
-	uint64_t *bits;         /* binary: the query's code */
+	uint64_t *planes;       /* binary: the query at 4 bits a coordinate, 4 planes of `words` */
+	float b_lo, b_step;     /* binary: plane value u stands for b_lo + u b_step */
 	float *work;            /* dim floats of scratch */
 } rv_qquery;
 
