@@ -1,0 +1,2 @@
+// agentdb/controllers/CausalMemoryGraph -> ruvector's agentdb layer.
+export { CausalMemoryGraph } from '../../agentdb.mjs';

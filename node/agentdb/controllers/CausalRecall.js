@@ -1,0 +1,2 @@
+// agentdb/controllers/CausalRecall -> ruvector's agentdb layer.
+export { CausalRecall } from '../../agentdb.mjs';

@@ -1,0 +1,2 @@
+// agentdb/controllers/EmbeddingService -> ruvector's agentdb layer.
+export { EmbeddingService } from '../../agentdb.mjs';

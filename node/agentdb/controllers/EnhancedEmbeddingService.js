@@ -1,0 +1,2 @@
+// agentdb/controllers/EnhancedEmbeddingService -> ruvector's agentdb layer.
+export { EnhancedEmbeddingService } from '../../agentdb.mjs';

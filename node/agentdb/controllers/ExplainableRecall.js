@@ -1,0 +1,2 @@
+// agentdb/controllers/ExplainableRecall -> ruvector's agentdb layer.
+export { ExplainableRecall } from '../../agentdb.mjs';

@@ -1,0 +1,2 @@
+// agentdb/controllers/QUICServer -> ruvector's agentdb layer.
+export { QUICServer } from '../../agentdb.mjs';

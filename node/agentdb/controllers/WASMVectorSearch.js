@@ -1,0 +1,2 @@
+// agentdb/controllers/WASMVectorSearch -> ruvector's agentdb layer.
+export { WASMVectorSearch } from '../../agentdb.mjs';
