@@ -38,7 +38,7 @@ LDFLAGS  += -pthread $(SANFLAGS)
 LDLIBS   += -lm
 
 # The core: platform -> kernels -> index -> collection -> public API.
-CORE_DIRS := src/util src/platform src/kernels src/quant src/index src/storage src/collection src/io
+CORE_DIRS := src/util src/platform src/kernels src/quant src/index src/text src/rank src/storage src/collection src/io
 CORE_SRC  := $(foreach d,$(CORE_DIRS),$(wildcard $(d)/*.c)) src/ruvector.c
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 
