@@ -339,9 +339,27 @@ typedef struct rv_search_params {
 	 *  found are re-ranked with the float32 vectors. 0: all ef of them.
 	 *  At least k are re-ranked. Ignored without quantization. */
 	uint32_t rerank;
+	/** Only records whose payload matches this filter are returned; NULL
+	 *  for none. See @ref filters: the search picks its plan by the
+	 *  filter's estimated selectivity and always returns min(k, matches)
+	 *  results. The filter is only read. */
+	const struct rv_filter *filter;
+	/** With #RV_SEARCH_MMR: MMR's lambda in [0, 1] (1: plain ranking). */
+	float mmr_lambda;
+	/** With #RV_SEARCH_MMR: how many nearest candidates MMR chooses from.
+	 *  0: max(4k, 40). At most #RV_K_MAX. */
+	uint32_t mmr_candidates;
 } rv_search_params;
 
 #define RV_SEARCH_EXACT 0x1u /**< exact scan; recall 1 */
+/** Re-rank for diversity by maximal marginal relevance (Carbonell and
+ *  Goldstein, 1998): from the mmr_candidates nearest matches, pick k
+ *  greedily, each time the candidate c maximising
+ *  lambda * sim(q, c) - (1 - lambda) * max over picked s of sim(c, s),
+ *  where sim = -distance in the collection's metric. lambda = 1 gives the
+ *  plain ranking; lower lambda trades closeness for spread, measured as
+ *  the mean pairwise distance of the results. Hits stay in pick order. */
+#define RV_SEARCH_MMR 0x2u
 
 /** One search result. */
 typedef struct rv_hit {
@@ -350,8 +368,12 @@ typedef struct rv_hit {
 	const char *id;
 	/** Length of the id in bytes. */
 	uint32_t id_len;
-	/** Distance to the query; see "Distances" above. */
+	/** Distance to the query; see "Distances" above. NaN for a hybrid
+	 *  hit found only by the text index. */
 	float distance;
+	/** Higher is better: -distance for vector searches, the BM25 score
+	 *  for rv_search_text(), the fused score for rv_search_hybrid(). */
+	float score;
 } rv_hit;
 
 /** Find the k nearest vectors to @p query, nearest first. Exact searches
@@ -423,6 +445,198 @@ typedef struct rv_check_report {
  *  @return #RV_OK if the graph is sound, #RV_ECORRUPT if not (the report
  *  says where), #RV_ENOMEM. */
 int rv_check(rv_collection *coll, rv_check_report *report);
+/** @} */
+
+/** @defgroup payload Payloads
+ *  Each record may carry a payload: a flat JSON object whose values are
+ *  null, true/false, numbers (float64), strings, or arrays of strings, for
+ *  example {"session":"s1","reward":0.9,"success":true,"tags":["a","b"]}.
+ *  Payloads go in and come out as JSON text; inside they are stored typed,
+ *  logged and checkpointed with the record. Nested objects, arrays of
+ *  anything but strings and duplicate keys are refused (#RV_EINVAL naming
+ *  the field). Keys are matched bytewise: "a.b" is one key named "a.b". */
+/** @{ */
+#define RV_PAYLOAD_MAX      65536u /**< largest payload, as JSON text, in bytes */
+#define RV_PAYLOAD_FIELDS   256u   /**< most fields in one payload */
+#define RV_PAYLOAD_KEY_MAX  255u   /**< longest field name in bytes */
+
+/** rv_insert() with a payload (JSON text, NUL-terminated; NULL for none).
+ *  An insert, or an upsert that replaces a record, sets the record's
+ *  payload to this one; rv_update() keeps it. The vector and its payload
+ *  are one write: logged, applied and recovered together.
+ *  @return the codes of rv_insert(); #RV_EINVAL for a bad payload. */
+int rv_insert_payload(rv_collection *coll, const char *id, const float *vector, size_t dim,
+                      const char *payload, unsigned flags);
+
+/** rv_insert_batch() with payloads: @p payloads holds n JSON texts (an
+ *  entry may be NULL: no payload), or is NULL for none at all. Bad JSON in
+ *  any entry fails the whole batch, naming the entry. */
+int rv_insert_batch_payload(rv_collection *coll, size_t n, const char *const *ids, const float *vectors,
+                            size_t dim, const char *const *payloads, unsigned flags);
+
+/** Replace the payload of an existing record (NULL removes it); the
+ *  vector is unchanged.
+ *  @return #RV_OK, #RV_ENOTFOUND, #RV_EINVAL (bad payload), #RV_EID,
+ *  #RV_ENOMEM, or a storage error. */
+int rv_set_payload(rv_collection *coll, const char *id, const char *payload);
+
+/** Write the payload of @p id as JSON text into buf (NUL-terminated; "{}"
+ *  when it has none). *needed (if not NULL) gets the bytes needed,
+ *  counting the NUL.
+ *  @return #RV_OK, #RV_ENOTFOUND, #RV_EID, #RV_ERANGE (buf too small:
+ *  nothing useful written; call again with *needed bytes), #RV_ENOMEM. */
+int rv_get_payload(rv_collection *coll, const char *id, char *buf, size_t size, size_t *needed);
+
+/** Kinds of payload index. */
+typedef enum rv_index_kind {
+	RV_INDEX_KEYWORD = 1, /**< exact values: strings, booleans, string-array elements ($eq, $in, $contains) */
+	RV_INDEX_NUMERIC = 2, /**< numbers, ordered ($eq, $gt, $gte, $lt, $lte, $in) */
+	RV_INDEX_TEXT = 3     /**< BM25 full text of a string field (rv_search_text(); one per collection) */
+} rv_index_kind;
+
+/** Index payload field @p key, now and for every later write. Keyword and
+ *  numeric indexes let filtered searches find a small matching set
+ *  directly and estimate selectivity exactly; without them the planner
+ *  samples. Creating an index that exists is a no-op. Persistent.
+ *  @return #RV_OK, #RV_EINVAL (bad key, or a second text field),
+ *  #RV_ENOMEM, or a storage error. */
+int rv_create_index(rv_collection *coll, const char *key, rv_index_kind kind);
+/** @} */
+
+/** @defgroup filters Filters
+ *  A filter is a tree of conditions on payload fields, built with
+ *  rv_filter_leaf() and rv_filter_node(), or parsed from JSON with
+ *  rv_filter_parse(). It is immutable once built, and may be shared by
+ *  any number of concurrent searches on any collections.
+ *
+ *  Semantics (as MongoDB's, restricted to flat payloads):
+ *  - eq: the field equals the value; for a string-array field, an element
+ *    equals it. Numbers compare as float64; types never coerce.
+ *  - ne: not eq (a record without the field matches).
+ *  - in / nin: eq to any / none of the values.
+ *  - gt, gte, lt, lte: numbers numerically, strings bytewise (UTF-8 code
+ *    point order); a field of another type does not match.
+ *  - exists: values[0] true: the field is present (even if null);
+ *    false: it is absent.
+ *  - contains: a string-array field has an element equal to the string; a
+ *    string field contains it as a substring.
+ *  - and, or, not over sub-filters.
+ *
+ *  JSON syntax: an object whose entries all hold (an implicit and):
+ *    {"field": value}                      eq (value: null, bool, number, string)
+ *    {"field": {"$op": value, ...}}        $eq $ne $gt $gte $lt $lte $in $nin $exists $contains
+ *    {"$and": [f, ...]}  {"$or": [f, ...]}  {"$not": f}
+ *  This is the operator set of agentdb's MetadataFilter and ruvector's
+ *  filter. Bounds: nesting depth #RV_FILTER_DEPTH_MAX, #RV_FILTER_IN_MAX
+ *  values per $in/$nin, #RV_FILTER_NODES_MAX conditions in all, JSON text
+ *  up to #RV_FILTER_JSON_MAX bytes. */
+/** @{ */
+#define RV_FILTER_DEPTH_MAX  16u      /**< deepest nesting of and/or/not */
+#define RV_FILTER_IN_MAX     1024u    /**< most values in one in/nin */
+#define RV_FILTER_NODES_MAX  4096u    /**< most conditions in one filter */
+#define RV_FILTER_JSON_MAX   262144u  /**< longest filter JSON text in bytes */
+
+typedef struct rv_filter rv_filter;
+
+typedef enum rv_filter_op {
+	RV_FILTER_AND = 1, RV_FILTER_OR, RV_FILTER_NOT,
+	RV_FILTER_EQ, RV_FILTER_NE, RV_FILTER_IN, RV_FILTER_NIN,
+	RV_FILTER_GT, RV_FILTER_GTE, RV_FILTER_LT, RV_FILTER_LTE,
+	RV_FILTER_EXISTS, RV_FILTER_CONTAINS
+} rv_filter_op;
+
+/** Type of a filter value. */
+typedef enum rv_value_type {
+	RV_VALUE_NULL = 0, RV_VALUE_BOOL = 1, RV_VALUE_NUMBER = 2, RV_VALUE_STRING = 3
+} rv_value_type;
+
+/** A value in a condition. Strings are copied by the builder. */
+typedef struct rv_value {
+	rv_value_type type;
+	int boolean;        /**< #RV_VALUE_BOOL */
+	double number;      /**< #RV_VALUE_NUMBER; finite */
+	const char *string; /**< #RV_VALUE_STRING: UTF-8 */
+	size_t length;      /**< its length in bytes */
+} rv_value;
+
+/** A condition on one field. eq, ne, gt..lte and contains take one value
+ *  (gt..lte: a number or a string; contains: a string); in and nin take
+ *  1..#RV_FILTER_IN_MAX; exists takes one boolean.
+ *  @return #RV_OK with *out (free with rv_filter_free()), #RV_EINVAL (wrong
+ *  count or type of values, bad key; rv_errmsg(NULL) names it), #RV_ENOMEM. */
+int rv_filter_leaf(rv_filter_op op, const char *key, const rv_value *values, size_t n, rv_filter **out);
+
+/** and / or over 1..n sub-filters, or not over exactly one. Takes
+ *  ownership of kids[0..n), also when it fails.
+ *  @return #RV_OK, #RV_EINVAL (op, count, or depth beyond the bound),
+ *  #RV_ENOMEM. */
+int rv_filter_node(rv_filter_op op, rv_filter *const *kids, size_t n, rv_filter **out);
+
+/** Parse a JSON filter (syntax above). On failure @p err (errsize bytes)
+ *  names the offending part: an unknown operator, a value of the wrong
+ *  type, nesting deeper than the bound, an oversized $in, bad JSON and
+ *  its byte offset.
+ *  @return #RV_OK with *out, #RV_EINVAL, #RV_ENOMEM. */
+int rv_filter_parse(const char *json, size_t len, rv_filter **out, char *err, size_t errsize);
+
+/** Free a filter. NULL is ignored. */
+void rv_filter_free(rv_filter *f);
+
+/** Whether the payload of @p id matches @p f: 1 yes, 0 no, or a negative
+ *  code (#RV_ENOTFOUND, #RV_EID). */
+int rv_filter_match(rv_collection *coll, const char *id, const rv_filter *f);
+
+/** Count the live records matching @p f (a scan, or the indexes when they
+ *  answer exactly). @return the count, or a negative code. */
+long long rv_count_matching(rv_collection *coll, const rv_filter *f);
+/** @} */
+
+/** @defgroup text Text and hybrid search
+ *  With a text index (rv_create_index(.., #RV_INDEX_TEXT)), the string in
+ *  that payload field is tokenised (Unicode letters and digits, lower-
+ *  cased; CJK characters one token each) and scored by BM25 (k1 = 1.2,
+ *  b = 0.75; src/text/text.h states the formula). */
+/** @{ */
+
+/** The k records whose text best matches @p query by BM25, best first;
+ *  only records with a positive score, and only those matching
+ *  @p filter when it is not NULL. hit.score is the BM25 score and
+ *  hit.distance the vector distance is not computed (NaN).
+ *  @return the number of hits, or #RV_EINVAL (no text index, k out of
+ *  range, query not UTF-8), #RV_ERANGE, #RV_ENOMEM. */
+int rv_search_text(rv_collection *coll, const char *query, size_t k, const rv_filter *filter,
+                   rv_hit *hits, char *idbuf, size_t idbuf_size);
+
+/** How rv_search_hybrid() fuses its two rankings. */
+typedef enum rv_fusion {
+	/** Reciprocal-rank fusion: score(d) = w_v/(rrf_k + rank_v(d)) +
+	 *  w_t/(rrf_k + rank_t(d)), ranks from 1; a list without d adds 0. */
+	RV_FUSION_RRF = 0,
+	/** Weighted: score(d) = w_v * nv(d) + w_t * nt(d), where nv and nt are
+	 *  each list's scores min-max normalised to [0, 1] (1 = best; a list
+	 *  of equal scores gives 1 to all); a list without d adds 0. */
+	RV_FUSION_WEIGHTED = 1
+} rv_fusion;
+
+/** Parameters of a hybrid search. Fill with rv_hybrid_params_init(). */
+typedef struct rv_hybrid_params {
+	rv_fusion fusion;          /**< default #RV_FUSION_RRF */
+	float vector_weight;       /**< w_v; default 1 (RRF) -- for weighted, 0.5 is usual */
+	float text_weight;         /**< w_t; default 1 */
+	float rrf_k;               /**< default 60 */
+	uint32_t depth;            /**< candidates taken from each ranking; 0: max(2k, 50) */
+	rv_search_params vector;   /**< ef, filter... for the vector side; the filter applies to both sides */
+} rv_hybrid_params;
+
+void rv_hybrid_params_init(rv_hybrid_params *p);
+
+/** Fuse a vector search for @p query and a BM25 search for @p text.
+ *  hit.score is the fused score, hit.distance the vector distance (NaN
+ *  when the record came only from the text side).
+ *  @return the number of hits, or the codes of rv_search() and
+ *  rv_search_text(). */
+int rv_search_hybrid(rv_collection *coll, const float *query, size_t dim, const char *text, size_t k,
+                     const rv_hybrid_params *params, rv_hit *hits, char *idbuf, size_t idbuf_size);
 /** @} */
 
 /** @defgroup db Databases

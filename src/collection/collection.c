@@ -95,8 +95,15 @@ int rv_coll_new(const rv_options *opts, rv_collection **out)
 		rv_free(c);
 		return rv_error(NULL, RV_ENOMEM, "out of memory creating a collection");
 	}
+	if (rv_payloads_init(&c->payloads) != RV_OK) {
+		rv_idmap_destroy(&c->ids);
+		rv_mutex_destroy(&c->wlock);
+		rv_free(c);
+		return rv_error(NULL, RV_ENOMEM, "out of memory creating a collection");
+	}
 	int rc = rv_index_new(&p, &c->index);
 	if (rc != RV_OK) {
+		rv_payloads_destroy(&c->payloads);
 		rv_idmap_destroy(&c->ids);
 		rv_mutex_destroy(&c->wlock);
 		rv_free(c);
@@ -111,6 +118,8 @@ void rv_coll_destroy(rv_collection *c)
 {
 	rv_index_free(c->index);
 	rv_idmap_destroy(&c->ids);
+	rv_pindexes_destroy(&c->pidx);
+	rv_payloads_destroy(&c->payloads);
 	rv_mutex_destroy(&c->wlock);
 	rv_free(c);
 	rv_alloc_object_destroyed();
@@ -234,12 +243,15 @@ static void reorder(rv_collection *c)
 	rv_rwlock_wrlock(&x->rw);
 	uint32_t n = atomic_load(&x->n_slots);
 	void *prepared = rv_idmap_renumber_prepare(&c->ids, n);
+	void *pprep = rv_payloads_renumber_prepare(&c->payloads, n);
 	uint32_t *map = NULL;
-	if (prepared && rv_hnsw_reorder(x, &map) == RV_OK && map) {
+	if (prepared && pprep && rv_hnsw_reorder(x, &map) == RV_OK && map) {
 		rv_idmap_renumber_apply(&c->ids, prepared, map, n);
-		prepared = NULL;
+		rv_coll_renumber_payloads(c, pprep, map, n);
+		prepared = pprep = NULL;
 	}
 	rv_free(prepared);
+	rv_free(pprep);
 	rv_free(map);
 	rv_rwlock_unlock(&x->rw);
 }
@@ -398,12 +410,48 @@ int rv_quantize(rv_collection *c)
 	return c->persist ? rv_checkpoint(c) : RV_OK;
 }
 
-int rv_coll_apply_insert(rv_collection *c, size_t n, const char *const *ids, const float *vecs, bool upsert)
+void rv_coll_renumber_payloads(rv_collection *c, void *prepared, const uint32_t *map, size_t n)
+{
+	rv_rwlock_wrlock(&c->payloads.lock);
+	rv_payloads_renumber_apply(&c->payloads, prepared, map, n);
+	rv_pindexes_renumber(&c->pidx, map, n);
+	rv_rwlock_unlock(&c->payloads.lock);
+}
+
+/* Set slot's payload (owned blob or NULL) and keep the indexes in step;
+ * payload lock held exclusively. Returns the old blob (caller frees). */
+static uint8_t *swap_payload(rv_collection *c, uint32_t slot, uint8_t *blob)
+{
+	uint8_t *old = rv_payloads_swap_locked(&c->payloads, slot, blob);
+	if (old || blob)
+		rv_pindexes_update(&c->pidx, slot, old, blob);
+	return old;
+}
+
+static void free_blobs(uint8_t **b, size_t n)
+{
+	for (size_t i = 0; b && i < n; i++)
+		rv_free(b[i]);
+	rv_free(b);
+}
+
+int rv_coll_apply_insert(rv_collection *c, size_t n, const char *const *ids, const float *vecs, bool upsert,
+                         const uint8_t *const *payloads, bool keep_payloads)
 {
 	const size_t dim = c->opts.dim;
 	pending_insert *p = rv_malloc(n * sizeof *p);
-	if (!p)
+	uint8_t **blobs = payloads ? rv_calloc(n, sizeof *blobs) : NULL;
+	if (!p || (payloads && !blobs)) {
+		rv_free(p);
+		rv_free(blobs);
 		return rv_error(c, RV_ENOMEM, "out of memory for a batch of %zu", n);
+	}
+	for (size_t i = 0; payloads && i < n; i++)
+		if (payloads[i] && !(blobs[i] = rv_payload_dup(payloads[i]))) {
+			free_blobs(blobs, n);
+			rv_free(p);
+			return rv_error(c, RV_ENOMEM, "out of memory for a batch of %zu", n);
+		}
 	int rc = RV_OK;
 	size_t done = 0;
 	for (; done < n; done++) {
@@ -418,6 +466,12 @@ int rv_coll_apply_insert(rv_collection *c, size_t n, const char *const *ids, con
 		if (p[done].old == RV_IDMAP_NONE)
 			atomic_fetch_add(&c->live, 1);
 	}
+	if (rc == RV_OK) {
+		uint32_t top = 0;
+		for (size_t i = 0; i < n; i++)
+			top = p[i].slot > top ? p[i].slot : top;
+		rc = rv_payloads_reserve(&c->payloads, (size_t)top + 1);
+	}
 	if (rc != RV_OK) {
 		undo_inserts(c, ids, p, done, false);
 		rc = rv_error(c, rc, "out of memory inserting entry %zu of %zu", done, n);
@@ -431,10 +485,29 @@ int rv_coll_apply_insert(rv_collection *c, size_t n, const char *const *ids, con
 		rc = rv_error(c, rc, "out of memory linking a batch of %zu", n);
 		goto out;
 	}
-	/* Hide what was replaced before showing what replaces it. */
+	/* Payloads go on before the new slots show; what was replaced is
+	 * hidden before what replaces it shows, then loses its payload. An
+	 * update (keep_payloads) moves the old slot's payload to the new. */
+	rv_rwlock_wrlock(&c->payloads.lock);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t *b = blobs ? blobs[i] : NULL;
+		if (keep_payloads && p[i].old != RV_IDMAP_NONE) {
+			rv_free(b);
+			b = swap_payload(c, p[i].old, NULL);
+		}
+		if (blobs)
+			blobs[i] = NULL;
+		rv_free(swap_payload(c, p[i].slot, b));
+	}
+	rv_rwlock_unlock(&c->payloads.lock);
 	for (size_t i = 0; i < n; i++)
 		if (p[i].old != RV_IDMAP_NONE)
 			rv_index_mark_deleted(c->index, p[i].old);
+	rv_rwlock_wrlock(&c->payloads.lock);
+	for (size_t i = 0; i < n; i++)
+		if (p[i].old != RV_IDMAP_NONE)
+			rv_free(swap_payload(c, p[i].old, NULL));
+	rv_rwlock_unlock(&c->payloads.lock);
 	for (size_t i = 0; i < n; i++)
 		rv_index_publish(c->index, p[i].slot);
 	maybe_repair(c);
@@ -460,12 +533,13 @@ int rv_coll_apply_insert(rv_collection *c, size_t n, const char *const *ids, con
 		(void)train_quantizer(c, why, sizeof why);
 	}
 out:
+	free_blobs(blobs, n);
 	rv_free(p);
 	return rc;
 }
 
 static int insert_batch(rv_collection *c, size_t n, const char *const *ids, const float *vecs,
-                        write_mode mode)
+                        write_mode mode, const uint8_t *const *payloads)
 {
 	if (c->readonly)
 		return refuse_readonly(c);
@@ -493,9 +567,9 @@ static int insert_batch(rv_collection *c, size_t n, const char *const *ids, cons
 		}
 	}
 	rv_ticket t;
-	rc = rv_persist_log_insert(c, n, ids, vecs, mode, &t);
+	rc = rv_persist_log_insert_payloads(c, n, ids, vecs, mode, payloads, &t);
 	if (rc == RV_OK) {
-		rc = rv_coll_apply_insert(c, n, ids, vecs, mode != MODE_INSERT);
+		rc = rv_coll_apply_insert(c, n, ids, vecs, mode != MODE_INSERT, payloads, mode == MODE_UPDATE);
 		if (rc != RV_OK)
 			rv_persist_unlog(c, &t);
 	}
@@ -515,7 +589,7 @@ int rv_insert(rv_collection *c, const char *id, const float *vec, size_t dim, un
 		rc = check_vector(c, vec, dim, NULL, 0);
 	if (rc != RV_OK)
 		return rc;
-	return insert_batch(c, 1, &id, vec, (flags & RV_UPSERT) ? MODE_UPSERT : MODE_INSERT);
+	return insert_batch(c, 1, &id, vec, (flags & RV_UPSERT) ? MODE_UPSERT : MODE_INSERT, NULL);
 }
 
 int rv_insert_batch(rv_collection *c, size_t n, const char *const *ids, const float *vecs, size_t dim,
@@ -537,7 +611,7 @@ int rv_insert_batch(rv_collection *c, size_t n, const char *const *ids, const fl
 		if (rc != RV_OK)
 			return rc;
 	}
-	return insert_batch(c, n, ids, vecs, (flags & RV_UPSERT) ? MODE_UPSERT : MODE_INSERT);
+	return insert_batch(c, n, ids, vecs, (flags & RV_UPSERT) ? MODE_UPSERT : MODE_INSERT, NULL);
 }
 
 int rv_update(rv_collection *c, const char *id, const float *vec, size_t dim)
@@ -548,7 +622,219 @@ int rv_update(rv_collection *c, const char *id, const float *vec, size_t dim)
 		rc = check_vector(c, vec, dim, NULL, 0);
 	if (rc != RV_OK)
 		return rc;
-	return insert_batch(c, 1, &id, vec, MODE_UPDATE);
+	return insert_batch(c, 1, &id, vec, MODE_UPDATE, NULL);
+}
+
+/* Parse n payload texts (payloads may be NULL; entries may be NULL) into
+ * blobs; *out is NULL when there are none at all. */
+static int parse_payloads(rv_collection *c, size_t n, const char *const *payloads, uint8_t ***out)
+{
+	*out = NULL;
+	if (!payloads)
+		return RV_OK;
+	uint8_t **b = rv_calloc(n ? n : 1, sizeof *b);
+	if (!b)
+		return rv_error(c, RV_ENOMEM, "out of memory parsing payloads");
+	for (size_t i = 0; i < n; i++) {
+		if (!payloads[i])
+			continue;
+		char why[200];
+		int rc = rv_payload_from_json(payloads[i], strlen(payloads[i]), &b[i], why, sizeof why);
+		if (rc != RV_OK) {
+			free_blobs(b, n);
+			if (rc == RV_ENOMEM)
+				return rv_error(c, rc, "out of memory parsing payloads");
+			return rv_error(c, rc, "entry %zu: %s", i, why);
+		}
+	}
+	*out = b;
+	return RV_OK;
+}
+
+int rv_insert_payload(rv_collection *c, const char *id, const float *vec, size_t dim, const char *payload,
+                      unsigned flags)
+{
+	size_t len;
+	int rc = check_id(c, id, &len, NULL, 0);
+	if (rc == RV_OK)
+		rc = check_vector(c, vec, dim, NULL, 0);
+	if (rc != RV_OK)
+		return rc;
+	uint8_t *blob = NULL;
+	if (payload) {
+		char why[200];
+		rc = rv_payload_from_json(payload, strlen(payload), &blob, why, sizeof why);
+		if (rc != RV_OK)
+			return rc == RV_ENOMEM ? rv_error(c, rc, "out of memory parsing the payload") : rv_error(c, rc, "%s", why);
+	}
+	const uint8_t *const blobs[1] = {blob};
+	rc = insert_batch(c, 1, &id, vec, (flags & RV_UPSERT) ? MODE_UPSERT : MODE_INSERT, blob ? blobs : NULL);
+	rv_free(blob);
+	return rc;
+}
+
+int rv_insert_batch_payload(rv_collection *c, size_t n, const char *const *ids, const float *vecs, size_t dim,
+                            const char *const *payloads, unsigned flags)
+{
+	if (n == 0)
+		return RV_OK;
+	if (!payloads)
+		return rv_insert_batch(c, n, ids, vecs, dim, flags);
+	if (!ids || !vecs)
+		return rv_error(c, RV_EINVAL, "%s is NULL", ids ? "vectors" : "ids");
+	if (dim != c->opts.dim)
+		return rv_error(c, RV_EDIM, "vectors have %zu dimensions; the collection has %u", dim, c->opts.dim);
+	if (n > RV_MAX_VECTORS)
+		return rv_error(c, RV_EINVAL, "batch of %zu is larger than %u", n, RV_MAX_VECTORS);
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		int rc = check_id(c, ids[i], &len, "entry", i);
+		if (rc == RV_OK)
+			rc = check_vector(c, vecs + i * dim, dim, "entry", i);
+		if (rc != RV_OK)
+			return rc;
+	}
+	uint8_t **blobs;
+	int rc = parse_payloads(c, n, payloads, &blobs);
+	if (rc != RV_OK)
+		return rc;
+	rc = insert_batch(c, n, ids, vecs, (flags & RV_UPSERT) ? MODE_UPSERT : MODE_INSERT,
+	                  (const uint8_t *const *)blobs);
+	free_blobs(blobs, n);
+	return rc;
+}
+
+int rv_coll_apply_payload(rv_collection *c, const char *id, const uint8_t *blob)
+{
+	uint32_t slot = rv_idmap_find(&c->ids, id, strlen(id));
+	if (slot == RV_IDMAP_NONE)
+		return RV_OK; /* replay of a write to an id deleted later in the log */
+	uint8_t *b = NULL;
+	if (blob && !(b = rv_payload_dup(blob)))
+		return rv_error(c, RV_ENOMEM, "out of memory setting a payload");
+	int rc = rv_payloads_reserve(&c->payloads, (size_t)slot + 1);
+	if (rc != RV_OK) {
+		rv_free(b);
+		return rv_error(c, rc, "out of memory setting a payload");
+	}
+	rv_rwlock_wrlock(&c->payloads.lock);
+	rv_free(swap_payload(c, slot, b));
+	rv_rwlock_unlock(&c->payloads.lock);
+	return RV_OK;
+}
+
+int rv_set_payload(rv_collection *c, const char *id, const char *payload)
+{
+	size_t len;
+	int rc = check_id(c, id, &len, NULL, 0);
+	if (rc != RV_OK)
+		return rc;
+	if (c->readonly)
+		return refuse_readonly(c);
+	uint8_t *blob = NULL;
+	if (payload) {
+		char why[200];
+		rc = rv_payload_from_json(payload, strlen(payload), &blob, why, sizeof why);
+		if (rc != RV_OK)
+			return rc == RV_ENOMEM ? rv_error(c, rc, "out of memory parsing the payload") : rv_error(c, rc, "%s", why);
+	}
+	rv_mutex_lock(&c->wlock);
+	if (rv_idmap_find(&c->ids, id, len) == RV_IDMAP_NONE) {
+		rv_mutex_unlock(&c->wlock);
+		rv_free(blob);
+		return rv_error(c, RV_ENOTFOUND, "no record with id \"%s\"", id);
+	}
+	rv_ticket t;
+	rc = rv_persist_log_payload(c, id, blob, &t);
+	if (rc == RV_OK) {
+		rc = rv_coll_apply_payload(c, id, blob);
+		if (rc != RV_OK)
+			rv_persist_unlog(c, &t);
+	}
+	rv_mutex_unlock(&c->wlock);
+	rv_free(blob);
+	if (rc == RV_OK)
+		rc = rv_persist_commit(c, &t);
+	if (rc == RV_OK)
+		rv_persist_after_write(c);
+	return rc;
+}
+
+int rv_get_payload(rv_collection *c, const char *id, char *buf, size_t size, size_t *needed)
+{
+	size_t len;
+	int rc = check_id(c, id, &len, NULL, 0);
+	if (rc != RV_OK)
+		return rc;
+	if (!buf && size)
+		return rv_error(c, RV_EINVAL, "buf is NULL");
+	rv_rwlock_rdlock(&c->index->rw);
+	uint32_t slot = rv_idmap_find(&c->ids, id, len);
+	size_t n = 0;
+	if (slot != RV_IDMAP_NONE) {
+		rv_rwlock_rdlock(&c->payloads.lock);
+		n = rv_payload_to_json(rv_payloads_get_locked(&c->payloads, slot), buf, size);
+		rv_rwlock_unlock(&c->payloads.lock);
+	}
+	rv_rwlock_unlock(&c->index->rw);
+	if (slot == RV_IDMAP_NONE)
+		return rv_error(c, RV_ENOTFOUND, "no record with id \"%s\"", id);
+	if (n >= SIZE_MAX - 1)
+		return rv_error(c, RV_ENOMEM, "out of memory writing the payload of \"%s\"", id);
+	if (needed)
+		*needed = n + 1;
+	if (n + 1 > size)
+		return rv_error(c, RV_ERANGE, "the payload of \"%s\" needs %zu bytes; the buffer has %zu", id, n + 1, size);
+	return RV_OK;
+}
+
+int rv_coll_apply_index(rv_collection *c, const char *key, size_t keylen, rv_index_kind kind)
+{
+	rv_rwlock_wrlock(&c->payloads.lock);
+	int rc = rv_pindexes_define(&c->pidx, key, keylen, kind);
+	if (rc == RV_OK) {
+		size_t i = kind == RV_INDEX_TEXT ? SIZE_MAX : c->pidx.n - 1;
+		rc = rv_pindexes_build(&c->pidx, i, &c->payloads);
+		if (rc != RV_OK)
+			rv_pindexes_drop_last(&c->pidx, kind); /* take the definition back */
+	} else if (rc == RV_EEXIST) {
+		rc = RV_OK;
+	}
+	rv_rwlock_unlock(&c->payloads.lock);
+	return rc;
+}
+
+int rv_create_index(rv_collection *c, const char *key, rv_index_kind kind)
+{
+	if (!key)
+		return rv_error(c, RV_EINVAL, "key is NULL");
+	size_t len = strlen(key);
+	if (len == 0 || len > RV_PAYLOAD_KEY_MAX || rv_utf8_check(key, len) != len)
+		return rv_error(c, RV_EINVAL, "index key must be 1..%u bytes of UTF-8", RV_PAYLOAD_KEY_MAX);
+	if (kind != RV_INDEX_KEYWORD && kind != RV_INDEX_NUMERIC && kind != RV_INDEX_TEXT)
+		return rv_error(c, RV_EINVAL, "unknown index kind %d", (int)kind);
+	if (c->readonly)
+		return refuse_readonly(c);
+	rv_mutex_lock(&c->wlock);
+	if (kind == RV_INDEX_TEXT && c->pidx.text &&
+	    (c->pidx.text_keylen != len || memcmp(c->pidx.text_key, key, len) != 0)) {
+		rv_mutex_unlock(&c->wlock);
+		return rv_error(c, RV_EINVAL, "the collection already has a text index, on \"%s\"; it may have one",
+		                c->pidx.text_key);
+	}
+	rv_ticket t;
+	int rc = rv_persist_log_index(c, key, len, kind, &t);
+	if (rc == RV_OK) {
+		rc = rv_coll_apply_index(c, key, len, kind);
+		if (rc != RV_OK) {
+			rv_persist_unlog(c, &t);
+			rc = rv_error(c, rc, "out of memory building the index on \"%s\"", key);
+		}
+	}
+	rv_mutex_unlock(&c->wlock);
+	if (rc == RV_OK)
+		rc = rv_persist_commit(c, &t);
+	return rc;
 }
 
 void rv_coll_apply_delete(rv_collection *c, size_t n, const char *const *ids)
@@ -559,6 +845,9 @@ void rv_coll_apply_delete(rv_collection *c, size_t n, const char *const *ids)
 			continue; /* replay of a delete already applied */
 		atomic_fetch_sub(&c->live, 1);
 		rv_index_mark_deleted(c->index, slot);
+		rv_rwlock_wrlock(&c->payloads.lock);
+		rv_free(swap_payload(c, slot, NULL));
+		rv_rwlock_unlock(&c->payloads.lock);
 	}
 }
 
@@ -694,14 +983,20 @@ static int check_search(rv_collection *c, const float *q, size_t dim, size_t k, 
 		return rv_error(c, RV_EINVAL, "k is %zu; it must be 1..%u", k, RV_K_MAX);
 	if (p && p->ef > RV_EF_MAX)
 		return rv_error(c, RV_EINVAL, "ef is %u; it must be 0..%u", p->ef, RV_EF_MAX);
-	if (p && (p->flags & ~RV_SEARCH_EXACT))
-		return rv_error(c, RV_EINVAL, "unknown search flags 0x%x", p->flags & ~RV_SEARCH_EXACT);
+	if (p && (p->flags & ~(RV_SEARCH_EXACT | RV_SEARCH_MMR)))
+		return rv_error(c, RV_EINVAL, "unknown search flags 0x%x", p->flags & ~(RV_SEARCH_EXACT | RV_SEARCH_MMR));
+	if (p && (p->flags & RV_SEARCH_MMR)) {
+		if (!(p->mmr_lambda >= 0 && p->mmr_lambda <= 1))
+			return rv_error(c, RV_EINVAL, "mmr_lambda is %g; it must be in [0, 1]", (double)p->mmr_lambda);
+		if (p->mmr_candidates > RV_K_MAX)
+			return rv_error(c, RV_EINVAL, "mmr_candidates is %u; it must be 0..%u", p->mmr_candidates, RV_K_MAX);
+	}
 	return check_vector(c, q, dim, what, index);
 }
 
 /* Exact ties rank by id: shorter first, then bytewise, which is numeric
  * order for decimal ids (ruvector.h). */
-static int tie_by_id(void *ctx, uint32_t a, uint32_t b)
+int rv_coll_tie_by_id(void *ctx, uint32_t a, uint32_t b)
 {
 	rv_idmap *m = ctx;
 	size_t la = 0, lb = 0;
@@ -710,6 +1005,34 @@ static int tie_by_id(void *ctx, uint32_t a, uint32_t b)
 	int r = !ka || !kb ? 0 : la != lb ? (la < lb ? -1 : 1) : memcmp(ka, kb, la);
 	rv_rwlock_unlock(&m->lock);
 	return r;
+}
+
+int rv_coll_fill_hits(rv_collection *c, const rv_cand *res, int n, const float *scores, rv_hit *hits, char *idbuf,
+                      size_t idbuf_size)
+{
+	size_t used = 0;
+	int rc = n;
+	rv_rwlock_rdlock(&c->ids.lock);
+	for (int i = 0; i < n; i++) {
+		size_t len = 0;
+		const char *key = rv_idmap_key_locked(&c->ids, res[i].slot, &len);
+		hits[i].distance = res[i].dist;
+		hits[i].score = scores ? scores[i] : -res[i].dist;
+		hits[i].id_len = (uint32_t)len;
+		hits[i].id = NULL;
+		if (idbuf && key) {
+			if (used + len + 1 > idbuf_size) {
+				rc = RV_ERANGE;
+				break;
+			}
+			memcpy(idbuf + used, key, len);
+			idbuf[used + len] = '\0';
+			hits[i].id = idbuf + used;
+			used += len + 1;
+		}
+	}
+	rv_rwlock_unlock(&c->ids.lock);
+	return rc;
 }
 
 /* One validated query. */
@@ -721,39 +1044,12 @@ static int search_one(rv_collection *c, const float *q, size_t k, const rv_searc
 	rv_cand *res = k <= 64 ? local : rv_malloc(k * sizeof *res);
 	if (!res)
 		return rv_error(c, RV_ENOMEM, "out of memory for %zu results", k);
-	size_t ef = p && p->ef ? p->ef : c->opts.ef_search;
-	bool exact = (p && (p->flags & RV_SEARCH_EXACT)) || rv_count(c) < c->opts.exact_threshold;
-
 	rv_rwlock_rdlock(&x->rw);
 	rv_scratch *s = rv_scratch_get(x);
-	int n = s ? (exact ? rv_flat_search(x, s, q, k, NULL, NULL, tie_by_id, &c->ids, res)
-	                   : rv_hnsw_search_rerank(x, s, q, k, ef, p ? p->rerank : 0, NULL, NULL, res))
-	          : RV_ENOMEM;
+	int n = s ? rv_coll_search_plan(c, s, q, k, p, res) : RV_ENOMEM;
 	if (s)
 		rv_scratch_put(x, s);
-	int rc = n;
-	if (n >= 0) {
-		size_t used = 0;
-		rv_rwlock_rdlock(&c->ids.lock);
-		for (int i = 0; i < n; i++) {
-			size_t len = 0;
-			const char *key = rv_idmap_key_locked(&c->ids, res[i].slot, &len);
-			hits[i].distance = res[i].dist;
-			hits[i].id_len = (uint32_t)len;
-			hits[i].id = NULL;
-			if (idbuf && key) {
-				if (used + len + 1 > idbuf_size) {
-					rc = RV_ERANGE;
-					break;
-				}
-				memcpy(idbuf + used, key, len);
-				idbuf[used + len] = '\0';
-				hits[i].id = idbuf + used;
-				used += len + 1;
-			}
-		}
-		rv_rwlock_unlock(&c->ids.lock);
-	}
+	int rc = n >= 0 ? rv_coll_fill_hits(c, res, n, NULL, hits, idbuf, idbuf_size) : n;
 	rv_rwlock_unlock(&x->rw);
 	if (res != local)
 		rv_free(res);

@@ -18,6 +18,8 @@
 
 #include "../index/index.h"
 #include "idmap.h"
+#include "payload.h"
+#include "pindex.h"
 #include "ruvector.h"
 
 typedef struct rv_persist rv_persist;
@@ -27,6 +29,8 @@ struct rv_collection {
 	unsigned threads;      /* resolved opts.threads */
 	rv_index *index;
 	rv_idmap ids;
+	rv_payloads payloads;  /* per slot; its lock also guards pidx */
+	rv_pindexes pidx;      /* payload indexes (pindex.h) */
 	rv_mutex wlock;        /* one writer at a time (collection.c) */
 	_Atomic size_t live;   /* ids mapped; written under wlock */
 	size_t since_connect;  /* vectors linked since the last reachability pass (wlock) */
@@ -54,8 +58,29 @@ int rv_coll_check_vector(const rv_collection *c, const float *v, size_t dim, con
 /* Apply, with wlock held and everything validated (ids distinct unless
  * upserting; existence matching the mode). RV_OK, or an error with the
  * collection unchanged. */
-int rv_coll_apply_insert(rv_collection *c, size_t n, const char *const *ids, const float *vecs, bool upsert);
+int rv_coll_apply_insert(rv_collection *c, size_t n, const char *const *ids, const float *vecs, bool upsert,
+                         const uint8_t *const *payloads, bool keep_payloads);
 void rv_coll_apply_delete(rv_collection *c, size_t n, const char *const *ids);
+/* Set the payload of an existing id (a copy of blob, NULL clears). */
+int rv_coll_apply_payload(rv_collection *c, const char *id, const uint8_t *blob);
+/* Define and build a payload index. RV_OK (also when it exists). */
+int rv_coll_apply_index(rv_collection *c, const char *key, size_t keylen, rv_index_kind kind);
+/* After slots were renumbered (index rw held exclusively): payloads and
+ * their indexes follow. `prepared` from rv_payloads_renumber_prepare(). */
+void rv_coll_renumber_payloads(rv_collection *c, void *prepared, const uint32_t *old_to_new, size_t n);
+
+/* Exact ties by id (an rv_tie_fn over &c->ids). */
+int rv_coll_tie_by_id(void *ctx, uint32_t a, uint32_t b);
+/* Write n results as hits (ids into idbuf); index rw held shared. scores
+ * NULL: -distance. Returns n or RV_ERANGE. */
+int rv_coll_fill_hits(rv_collection *c, const rv_cand *res, int n, const float *scores, rv_hit *hits, char *idbuf,
+                      size_t idbuf_size);
+
+/* ---- query.c ---- */
+/* The k best for a validated query under p (filter, exact, MMR); index
+ * rw held shared. Returns the count or a negative code. */
+int rv_coll_search_plan(rv_collection *c, rv_scratch *s, const float *q, size_t k, const rv_search_params *p,
+                        rv_cand *out);
 
 /* ---- persist.c ---- */
 /* What a writer holds between logging and committing. */
@@ -68,7 +93,11 @@ typedef struct rv_ticket {
  * logged). In-memory collections: RV_OK and an empty ticket. */
 int rv_persist_log_insert(rv_collection *c, size_t n, const char *const *ids, const float *vecs, write_mode mode,
                           rv_ticket *t);
+int rv_persist_log_insert_payloads(rv_collection *c, size_t n, const char *const *ids, const float *vecs,
+                                   write_mode mode, const uint8_t *const *payloads, rv_ticket *t);
 int rv_persist_log_delete(rv_collection *c, size_t n, const char *const *ids, rv_ticket *t);
+int rv_persist_log_payload(rv_collection *c, const char *id, const uint8_t *blob, rv_ticket *t);
+int rv_persist_log_index(rv_collection *c, const char *key, size_t keylen, rv_index_kind kind, rv_ticket *t);
 /* Take back a logged write whose apply failed (wlock held). */
 void rv_persist_unlog(rv_collection *c, rv_ticket *t);
 /* Wait until the logged write is durable per the setting (wlock NOT held). */

@@ -35,6 +35,15 @@
  *   11 QPARAMS  the trained quantizer (quant/quant.c's serialised form),
  *               present once it is trained
  *   12 CODES    slots x the quantizer's code bytes, with QPARAMS
+ *   13 POFFS    slots x u64: offset of the slot's payload in PBLOBS, or ~0;
+ *               present when any slot has a payload
+ *   14 PBLOBS   the payloads, each as payload.h encodes it (its own length
+ *               first), with POFFS
+ *   15 PINDEX   the payload indexes: per index u8 kind (1 keyword,
+ *               2 numeric, 3 text), u8 key length, the key; present when
+ *               there is one. Indexes are rebuilt from the payloads at open.
+ * Sections 13-15 came with payloads; a segment without them has none, so
+ * segments written before still open.
  * VECTORS and LINKS0 are mapped copy-on-write; LINKS0's blocks are checked
  * against their checksums at open (a bad link could send a search out of
  * bounds), VECTORS' only by `check` (a bad float gives a wrong distance,
@@ -49,6 +58,11 @@
  *   1 INSERT  u32 n, u8 mode (0 insert, 1 upsert, 2 update), 3 zero,
  *             n x dim float32, then n x (u8 length, id bytes)
  *   2 DELETE  u32 n, 4 zero, then n x (u8 length, id bytes)
+ *   3 INSERT_P an insert with payloads: as INSERT, with between the floats
+ *             and the ids: u32 bytes, then n x (a payload, or u32 0: none)
+ *   4 PAYLOAD u32 1, 4 zero, a payload or u32 0 (none), then the id as
+ *             (u8 length, id bytes)
+ *   5 INDEX   u32 1, u8 kind, 3 zero, then the key's bytes
  * A frame is one call, so a batch is atomic. Replay applies INSERT as an
  * upsert and DELETE to the ids present: the logged call succeeded, so this
  * gives the same state. Codes are not logged: replay encodes what it
@@ -71,16 +85,20 @@
 #include "../storage/storage.h"
 #include "../util/alloc.h"
 #include "../util/error.h"
+#include "../util/utf8.h"
 #include "collection.h"
 
 #define MANIFEST_MAGIC "RVMANIFS"
 #define MANIFEST_BYTES 96
 #define FRAME_INSERT 1
 #define FRAME_DELETE 2
+#define FRAME_INSERT_P 3
+#define FRAME_PAYLOAD 4
+#define FRAME_INDEX 5
 #define NO_KEY UINT64_MAX
 
 enum { SEC_META = 1, SEC_VECTORS, SEC_LINKS0, SEC_LEVELS, SEC_FLAGS, SEC_UPPER, SEC_NORMS, SEC_IDARENA,
-       SEC_IDOFFS, SEC_IDBUCKS, SEC_QPARAMS, SEC_CODES };
+       SEC_IDOFFS, SEC_IDBUCKS, SEC_QPARAMS, SEC_CODES, SEC_POFFS, SEC_PBLOBS, SEC_PINDEX };
 
 struct rv_persist {
 	char *dir;
@@ -261,6 +279,85 @@ int rv_persist_log_insert(rv_collection *c, size_t n, const char *const *ids, co
 	return rc;
 }
 
+int rv_persist_log_insert_payloads(rv_collection *c, size_t n, const char *const *ids, const float *vecs,
+                                   write_mode mode, const uint8_t *const *payloads, rv_ticket *t)
+{
+	if (!payloads)
+		return rv_persist_log_insert(c, n, ids, vecs, mode, t);
+	ticket_none(t);
+	if (!c->persist)
+		return RV_OK;
+	unsigned char head[8] = {0};
+	rv_put32(head, (uint32_t)n);
+	head[4] = (unsigned char)mode;
+	size_t idlen, vlen, plen = 0;
+	for (size_t i = 0; i < n; i++)
+		plen += payloads[i] ? rv_payload_size(payloads[i]) : 4;
+	if (plen > UINT32_MAX)
+		return rv_error(c, RV_EINVAL, "batch of %zu payloads is too large to log", n);
+	unsigned char *idb = pack_ids(n, ids, &idlen);
+	unsigned char *pb = rv_malloc(4 + plen);
+	if (!idb || !pb) {
+		rv_free(idb);
+		rv_free(pb);
+		return rv_error(c, RV_ENOMEM, "out of memory logging a batch of %zu", n);
+	}
+	rv_put32(pb, (uint32_t)plen);
+	size_t at = 4;
+	for (size_t i = 0; i < n; i++) {
+		if (payloads[i]) {
+			size_t l = rv_payload_size(payloads[i]);
+			memcpy(pb + at, payloads[i], l);
+			at += l;
+		} else {
+			rv_put32(pb + at, 0);
+			at += 4;
+		}
+	}
+	if (!rv_mul_size(n, (size_t)c->opts.dim * sizeof(float), &vlen)) {
+		rv_free(idb);
+		rv_free(pb);
+		return rv_error(c, RV_EINVAL, "batch of %zu is too large to log", n);
+	}
+	const void *parts[4] = {head, vecs, pb, idb};
+	size_t lens[4] = {sizeof head, vlen, 4 + plen, idlen};
+	int rc = log_frame(c, FRAME_INSERT_P, parts, lens, 4, t);
+	rv_free(idb);
+	rv_free(pb);
+	return rc;
+}
+
+int rv_persist_log_payload(rv_collection *c, const char *id, const uint8_t *blob, rv_ticket *t)
+{
+	ticket_none(t);
+	if (!c->persist)
+		return RV_OK;
+	unsigned char head[8] = {0}, none[4] = {0};
+	rv_put32(head, 1);
+	size_t idlen;
+	unsigned char *idb = pack_ids(1, &id, &idlen);
+	if (!idb)
+		return rv_error(c, RV_ENOMEM, "out of memory logging a payload");
+	const void *parts[3] = {head, blob ? (const void *)blob : none, idb};
+	size_t lens[3] = {sizeof head, blob ? rv_payload_size(blob) : 4, idlen};
+	int rc = log_frame(c, FRAME_PAYLOAD, parts, lens, 3, t);
+	rv_free(idb);
+	return rc;
+}
+
+int rv_persist_log_index(rv_collection *c, const char *key, size_t keylen, rv_index_kind kind, rv_ticket *t)
+{
+	ticket_none(t);
+	if (!c->persist)
+		return RV_OK;
+	unsigned char head[8] = {0};
+	rv_put32(head, 1);
+	head[4] = (unsigned char)kind;
+	const void *parts[2] = {head, key};
+	size_t lens[2] = {sizeof head, keylen};
+	return log_frame(c, FRAME_INDEX, parts, lens, 2, t);
+}
+
 int rv_persist_log_delete(rv_collection *c, size_t n, const char *const *ids, rv_ticket *t)
 {
 	ticket_none(t);
@@ -339,18 +436,86 @@ static int parse_ids(rv_collection *c, const unsigned char *b, size_t len, size_
 	return at == len ? RV_OK : RV_ECORRUPT;
 }
 
+/* A frame's payload list: n x (payload | u32 0) in b[0..len); blobs[i]
+ * point into b (NULL: none). */
+static int parse_payloads(const unsigned char *b, size_t len, size_t n, const uint8_t **blobs)
+{
+	size_t at = 0;
+	char why[120];
+	for (size_t i = 0; i < n; i++) {
+		if (len - at < 4)
+			return RV_ECORRUPT;
+		if (rv_get32(b + at) == 0) {
+			blobs[i] = NULL;
+			at += 4;
+			continue;
+		}
+		size_t sz;
+		if (rv_payload_check(b + at, len - at, &sz, why, sizeof why) != RV_OK)
+			return RV_ECORRUPT;
+		blobs[i] = b + at;
+		at += sz;
+	}
+	return at == len ? RV_OK : RV_ECORRUPT;
+}
+
+static int replay_small(rv_collection *c, uint8_t type, const unsigned char *pl, size_t len)
+{
+	if (rv_get32(pl) != 1)
+		return RV_ECORRUPT;
+	if (type == FRAME_INDEX) {
+		size_t kl = len - 8;
+		rv_index_kind kind = pl[4];
+		if ((kind != RV_INDEX_KEYWORD && kind != RV_INDEX_NUMERIC && kind != RV_INDEX_TEXT) || kl == 0 ||
+		    kl > RV_PAYLOAD_KEY_MAX || rv_utf8_check((const char *)pl + 8, kl) != kl)
+			return RV_ECORRUPT;
+		int rc = rv_coll_apply_index(c, (const char *)pl + 8, kl, kind);
+		return rc == RV_EINVAL ? RV_ECORRUPT : rc;
+	}
+	/* PAYLOAD */
+	const uint8_t *blob = NULL;
+	size_t at = 8, sz = 4;
+	char why[120];
+	if (len - at < 4)
+		return RV_ECORRUPT;
+	if (rv_get32(pl + at) != 0) {
+		if (rv_payload_check(pl + at, len - at, &sz, why, sizeof why) != RV_OK)
+			return RV_ECORRUPT;
+		blob = pl + at;
+	}
+	at += sz;
+	char id[RV_ID_MAX + 1];
+	const char *ids[1];
+	if (parse_ids(c, pl + at, len - at, 1, id, ids) != RV_OK)
+		return RV_ECORRUPT;
+	return rv_coll_apply_payload(c, id, blob);
+}
+
 static int replay_frame(void *ctx, uint8_t type, const unsigned char *pl, size_t len)
 {
 	rv_collection *c = ctx;
 	if (len < 8)
 		return RV_ECORRUPT;
-	size_t n = rv_get32(pl), vlen = 0;
-	if (n == 0 || n > RV_MAX_VECTORS || (type != FRAME_INSERT && type != FRAME_DELETE))
+	if (type == FRAME_PAYLOAD || type == FRAME_INDEX)
+		return replay_small(c, type, pl, len);
+	size_t n = rv_get32(pl), vlen = 0, plen = 0;
+	if (n == 0 || n > RV_MAX_VECTORS || (type != FRAME_INSERT && type != FRAME_DELETE && type != FRAME_INSERT_P))
 		return RV_ECORRUPT;
-	if (type == FRAME_INSERT) {
+	if (type != FRAME_DELETE) {
 		if (pl[4] > MODE_UPDATE || !rv_mul_size(n, (size_t)c->opts.dim * 4, &vlen) || vlen > len - 8)
 			return RV_ECORRUPT;
 	}
+	if (type == FRAME_INSERT_P) {
+		if (len - 8 - vlen < 4)
+			return RV_ECORRUPT;
+		plen = rv_get32(pl + 8 + vlen);
+		if (plen > len - 8 - vlen - 4)
+			return RV_ECORRUPT;
+		plen += 4;
+	}
+	const unsigned char *idpart = pl + 8 + vlen + plen;
+	size_t idpart_len = len - 8 - vlen - plen;
+	vlen += plen; /* from here on vlen counts everything before the ids */
 	/* n ids need at least 2n bytes, so n is bounded by the frame's size,
 	 * itself bounded by the file's */
 	if (n > (len - 8 - vlen) / 2)
@@ -360,27 +525,32 @@ static int replay_frame(void *ctx, uint8_t type, const unsigned char *pl, size_t
 		return RV_ECORRUPT;
 	char *store = rv_malloc(store_bytes);
 	const char **ids = rv_malloc(n * sizeof *ids);
+	const uint8_t **blobs = type == FRAME_INSERT_P ? rv_malloc(n * sizeof *blobs) : NULL;
 	float *vecs = NULL;
-	int rc = store && ids ? RV_OK : RV_ENOMEM;
+	int rc = store && ids && (blobs || type != FRAME_INSERT_P) ? RV_OK : RV_ENOMEM;
 	if (rc == RV_OK)
-		rc = parse_ids(c, pl + 8 + vlen, len - 8 - vlen, n, store, ids);
-	if (rc == RV_OK && type == FRAME_INSERT) {
-		vecs = rv_malloc(vlen);
+		rc = parse_ids(c, idpart, idpart_len, n, store, ids);
+	if (rc == RV_OK && blobs)
+		rc = parse_payloads(pl + 8 + (vlen - plen) + 4, plen - 4, n, blobs);
+	if (rc == RV_OK && type != FRAME_DELETE) {
+		size_t fl = vlen - plen;
+		vecs = rv_malloc(fl ? fl : 1);
 		if (!vecs)
 			rc = RV_ENOMEM;
 		else
-			memcpy(vecs, pl + 8, vlen); /* aligned copy */
+			memcpy(vecs, pl + 8, fl); /* aligned copy */
 		for (size_t i = 0; rc == RV_OK && i < n; i++)
 			if (rv_coll_check_vector(c, vecs + i * c->opts.dim, c->opts.dim, "entry", i) != RV_OK)
 				rc = RV_ECORRUPT;
 		if (rc == RV_OK)
-			rc = rv_coll_apply_insert(c, n, ids, vecs, true);
+			rc = rv_coll_apply_insert(c, n, ids, vecs, true, blobs, pl[4] == MODE_UPDATE);
 	} else if (rc == RV_OK) {
 		rv_coll_apply_delete(c, n, ids);
 	}
 	rv_free(vecs);
 	rv_free(store);
 	rv_free((void *)ids);
+	rv_free((void *)blobs);
 	return rc;
 }
 
@@ -390,6 +560,123 @@ static int write_u8s(rv_seg_writer *w, const _Atomic uint8_t *a, size_t n)
 {
 	/* atomics of one byte have the size and representation of a byte */
 	return rv_seg_write(w, (const void *)a, n);
+}
+
+/* Sections 13-15 (the writer records a failed write and reports it at
+ * rv_seg_finish). */
+static void write_payloads(rv_collection *c, rv_seg_writer *w, uint32_t n)
+{
+	rv_index *x = c->index;
+	rv_rwlock_rdlock(&c->payloads.lock);
+	if (c->payloads.count) {
+		unsigned char le[8];
+		uint64_t at = 0;
+		rv_seg_section(w, SEC_POFFS);
+		for (uint32_t i = 0; i < n; i++) {
+			const uint8_t *b = rv_flags(x, i) == RV_SLOT_USED ? rv_payloads_get_locked(&c->payloads, i) : NULL;
+			rv_put64(le, b ? at : NO_KEY);
+			rv_seg_write(w, le, 8);
+			at += b ? rv_payload_size(b) : 0;
+		}
+		rv_seg_section(w, SEC_PBLOBS);
+		for (uint32_t i = 0; i < n; i++) {
+			const uint8_t *b = rv_flags(x, i) == RV_SLOT_USED ? rv_payloads_get_locked(&c->payloads, i) : NULL;
+			if (b)
+				rv_seg_write(w, b, rv_payload_size(b));
+		}
+	}
+	const rv_pindexes *ix = &c->pidx;
+	if (ix->n || ix->text) {
+		rv_seg_section(w, SEC_PINDEX);
+		for (size_t i = 0; i <= ix->n; i++) {
+			const char *key = i < ix->n ? ix->v[i].key : ix->text_key;
+			size_t kl = i < ix->n ? ix->v[i].keylen : ix->text_keylen;
+			if (!key)
+				continue;
+			unsigned char h[2] = {(unsigned char)(i < ix->n ? ix->v[i].kind : RV_INDEX_TEXT), (unsigned char)kl};
+			rv_seg_write(w, h, 2);
+			rv_seg_write(w, key, kl);
+		}
+	}
+	rv_rwlock_unlock(&c->payloads.lock);
+}
+
+/* Read sections 13-15 into the collection (slots [0, n) loaded). */
+static int load_payloads(rv_collection *c, rv_segment *s, uint32_t n, char *why, size_t whysz)
+{
+	void *offs_raw = NULL, *blobs = NULL, *defs = NULL;
+	uint64_t olen = 0, blen = 0, dlen = 0;
+	int rc = RV_OK;
+	if (rv_seg_has(s, SEC_POFFS, NULL) || rv_seg_has(s, SEC_PBLOBS, NULL)) {
+		if ((rc = rv_seg_read(s, SEC_POFFS, &offs_raw, &olen)) != RV_OK ||
+		    (rc = rv_seg_read(s, SEC_PBLOBS, &blobs, &blen)) != RV_OK)
+			goto out;
+		if (olen != (uint64_t)n * 8) {
+			snprintf(why, whysz, "payload offsets hold %llu bytes, expected %llu", (unsigned long long)olen,
+			         (unsigned long long)n * 8);
+			rc = RV_ECORRUPT;
+			goto out;
+		}
+		if ((rc = rv_payloads_reserve(&c->payloads, n)) != RV_OK)
+			goto out;
+		const unsigned char *o = offs_raw;
+		for (uint32_t i = 0; i < n; i++) {
+			uint64_t off = rv_get64(o + (size_t)i * 8);
+			if (off == NO_KEY)
+				continue;
+			size_t sz;
+			char pwhy[120];
+			if (off >= blen || rv_flags(c->index, i) != RV_SLOT_USED ||
+			    rv_payload_check((const uint8_t *)blobs + off, (size_t)(blen - off), &sz, pwhy, sizeof pwhy) != RV_OK) {
+				snprintf(why, whysz, "payload of slot %u (offset %llu): %.80s", i, (unsigned long long)off,
+				         off >= blen ? "out of bounds" : rv_flags(c->index, i) != RV_SLOT_USED ? "on a free slot" : pwhy);
+				rc = RV_ECORRUPT;
+				goto out;
+			}
+			uint8_t *b = rv_payload_dup((const uint8_t *)blobs + off);
+			if (!b) {
+				rc = RV_ENOMEM;
+				goto out;
+			}
+			rv_rwlock_wrlock(&c->payloads.lock);
+			rv_free(rv_payloads_swap_locked(&c->payloads, i, b));
+			rv_rwlock_unlock(&c->payloads.lock);
+		}
+	}
+	if (rv_seg_has(s, SEC_PINDEX, NULL)) {
+		if ((rc = rv_seg_read(s, SEC_PINDEX, &defs, &dlen)) != RV_OK)
+			goto out;
+		const unsigned char *d = defs;
+		for (uint64_t at = 0; at < dlen;) {
+			if (dlen - at < 2 || d[at + 1] == 0 || dlen - at - 2 < d[at + 1]) {
+				snprintf(why, whysz, "payload index definitions cut short at byte %llu", (unsigned long long)at);
+				rc = RV_ECORRUPT;
+				goto out;
+			}
+			rv_index_kind kind = d[at];
+			size_t kl = d[at + 1];
+			const char *key = (const char *)d + at + 2;
+			if ((kind != RV_INDEX_KEYWORD && kind != RV_INDEX_NUMERIC && kind != RV_INDEX_TEXT) ||
+			    rv_utf8_check(key, kl) != kl) {
+				snprintf(why, whysz, "payload index definition at byte %llu is invalid", (unsigned long long)at);
+				rc = RV_ECORRUPT;
+				goto out;
+			}
+			rc = rv_coll_apply_index(c, key, kl, kind);
+			if (rc == RV_EINVAL) {
+				snprintf(why, whysz, "a second text index at byte %llu", (unsigned long long)at);
+				rc = RV_ECORRUPT;
+			}
+			if (rc != RV_OK)
+				goto out;
+			at += 2 + kl;
+		}
+	}
+out:
+	rv_free(offs_raw);
+	rv_free(blobs);
+	rv_free(defs);
+	return rc;
 }
 
 static int write_segment(rv_collection *c, const char *path, uint64_t gen, uint32_t n)
@@ -479,6 +766,7 @@ static int write_segment(rv_collection *c, const char *path, uint64_t gen, uint3
 	rv_seg_write(w, c->ids.buckets, c->ids.nbuckets * sizeof(rv_idmap_bucket));
 	rv_rwlock_unlock(&c->ids.lock);
 	rv_free(offs);
+	write_payloads(c, w, n);
 	return rv_seg_finish(w);
 }
 
@@ -548,13 +836,16 @@ int rv_persist_checkpoint(rv_collection *c, bool compact)
 		rv_rwlock_wrlock(&x->rw);
 		uint32_t n = atomic_load(&x->n_slots);
 		void *prepared = rv_idmap_renumber_prepare(&c->ids, n);
+		void *pprep = rv_payloads_renumber_prepare(&c->payloads, n);
 		uint32_t *map = NULL;
-		int r = prepared ? rv_hnsw_reorder(x, &map) : RV_ENOMEM;
+		int r = prepared && pprep ? rv_hnsw_reorder(x, &map) : RV_ENOMEM;
 		if (r == RV_OK && map) {
 			rv_idmap_renumber_apply(&c->ids, prepared, map, n);
-			prepared = NULL;
+			rv_coll_renumber_payloads(c, pprep, map, n);
+			prepared = pprep = NULL;
 		}
 		rv_free(prepared);
+		rv_free(pprep);
 		rv_free(map);
 		rv_rwlock_unlock(&x->rw);
 		if (r != RV_OK) {
@@ -864,7 +1155,11 @@ static int load_segment(rv_collection *c, const char *path, uint64_t gen)
 	codes = NULL;
 	why[0] = '\0';
 	rc = load_ids(c, s, n, why, sizeof why);
-	if (rc != RV_OK && why[0]) /* else the segment layer's message (file, offset) stands */
+	if (rc == RV_OK)
+		rc = load_payloads(c, s, n, why, sizeof why);
+	if (rc == RV_ENOMEM)
+		rc = rv_error(c, rc, "%s: out of memory loading", path);
+	else if (rc != RV_OK && why[0]) /* else the segment layer's message (file, offset) stands */
 		rc = rv_error(c, rc, "%s: %s", path, why);
 out:
 	if (vmap)
@@ -1126,7 +1421,7 @@ int rv_persist_verify(const void *h, const char *dir, char *problem, size_t size
 	if (rc == RV_OK && has_seg) {
 		rv_segment *s = NULL;
 		rc = rv_seg_open(h, seg, &s);
-		for (uint32_t k = SEC_META; rc == RV_OK && k <= SEC_CODES; k++)
+		for (uint32_t k = SEC_META; rc == RV_OK && k <= SEC_PINDEX; k++)
 			rc = rv_seg_verify(s, k);
 		rv_seg_close(s);
 	}

@@ -101,6 +101,12 @@ static inline void consider(rv_cand *heap, size_t *n, size_t cap, float d, uint3
 int rv_flat_search(rv_index *x, rv_scratch *s, const float *query, size_t k,
                    rv_accept_fn accept, void *actx, rv_tie_fn tie, void *tctx, rv_cand *out)
 {
+	return rv_flat_search_slots(x, s, query, k, NULL, 0, accept, actx, tie, tctx, out);
+}
+
+int rv_flat_search_slots(rv_index *x, rv_scratch *s, const float *query, size_t k, const uint32_t *slots,
+                         size_t nslots, rv_accept_fn accept, void *actx, rv_tie_fn tie, void *tctx, rv_cand *out)
+{
 	size_t cap = k + RERANK_EXTRA;
 	if (rv_scratch_reserve(s, cap, 0) != RV_OK)
 		return RV_ENOMEM;
@@ -112,8 +118,10 @@ int rv_flat_search(rv_index *x, rv_scratch *s, const float *query, size_t k,
 	int nbatch = 0;
 	float d4[4];
 	const float sign = x->dsign, off = x->doff;
-	for (uint32_t slot = 0; slot < n; slot++) {
-		if (!rv_visible(x, slot) || (accept && !accept(actx, slot)))
+	size_t count = slots ? nslots : n;
+	for (size_t i = 0; i < count; i++) {
+		uint32_t slot = slots ? slots[i] : (uint32_t)i;
+		if (slot >= n || !rv_visible(x, slot) || (accept && !accept(actx, slot)))
 			continue;
 		batch[nbatch++] = slot;
 		if (nbatch == 4) {

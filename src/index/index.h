@@ -378,6 +378,11 @@ void rv_hnsw_greedy(const rv_index *x, const float *q, int level, uint32_t *cur,
 int rv_flat_search(rv_index *x, rv_scratch *s, const float *q, size_t k,
                    rv_accept_fn accept, void *actx, rv_tie_fn tie, void *tctx, rv_cand *out);
 
+/* The same over the given slots only (each at most once; out-of-range
+ * and invisible slots are skipped). */
+int rv_flat_search_slots(rv_index *x, rv_scratch *s, const float *q, size_t k, const uint32_t *slots,
+                         size_t nslots, rv_accept_fn accept, void *actx, rv_tie_fn tie, void *tctx, rv_cand *out);
+
 /* ---- hnsw_repair.c ---- */
 /* Unlink every pending deleted slot and free it, then make every live node
  * reachable again. Takes rw exclusive. */
