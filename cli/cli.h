@@ -30,6 +30,9 @@ int cmd_import(int argc, char **argv);
 int cmd_count(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
+int cmd_payload(int argc, char **argv);
+int cmd_index(int argc, char **argv);
+int cmd_text_search(int argc, char **argv);
 
 /* "--name value" helpers: *i is advanced past the value. Print a usage
  * error and return false on a missing or malformed value. */

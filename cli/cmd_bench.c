@@ -34,6 +34,19 @@
  * (segment pages it touched: page cache, shared and evictable), both after
  * the sweep. Run it twice for a process that never built anything: the
  * second run only opens and searches ("build_s" is then 0).
+ *
+ * --filter-labels N gives each base vector a seeded random label out of N
+ * (payload {"label":"L<j>"}, with a keyword index on it unless
+ * --filter-index none) and, after the unfiltered sweep, filters every query
+ * to one label (also seeded): N = 100 is 1% selectivity. The ground truth is
+ * the exact nearest neighbours among the vectors with that label, computed
+ * by the tool with the exact filtered scan on all threads; every hit is
+ * checked to carry the query's label. One line with
+ * "mode":"filtered_exact" gives the brute-force filtered scan (every vector
+ * checked against the filter, the matches' distances computed: run before
+ * the index exists); then lines with "mode":"filtered" give recall and QPS
+ * per ef of the filtered search as the planner runs it; "short" counts
+ * searches that returned fewer than min(k, matches) results (must be 0).
  */
 #define _GNU_SOURCE 1
 #include <math.h>
@@ -59,6 +72,8 @@ typedef struct bench_args {
 	uint64_t rerank, quant_train;
 	const char *quant_spec;
 	const char *db;
+	uint64_t filter_labels;
+	bool filter_index;
 } bench_args;
 
 typedef struct dataset {
@@ -76,7 +91,7 @@ static void bench_usage(FILE *f)
 	        "                      [--ef 10,20,40,80,160,320] [--threads T] [--k 10] [--json]\n"
 	        "                      [--alpha 1.1] [--limit N] [--queries N] [--exact] [--delete-fraction F]\n"
 	        "                      [--seed S] [--quant none|int8|pq:M|binary] [--rerank N]\n"
-	        "                      [--quant-train N] [--db DIR]\n");
+	        "                      [--quant-train N] [--db DIR] [--filter-labels N [--filter-index keyword|none]]\n");
 }
 
 static bool parse_efs(const char *s, bench_args *a)
@@ -103,6 +118,7 @@ static int parse_args(int argc, char **argv, bench_args *a)
 	a->k = 10;
 	a->seed = 42;
 	a->alpha = 1.1; /* the library default */
+	a->filter_index = true;
 	parse_efs("10,20,40,80,160,320", a);
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i], *v;
@@ -172,7 +188,16 @@ static int parse_args(int argc, char **argv, bench_args *a)
 			ok = arg_u64(argc, argv, &i, 0, RV_EF_MAX, &a->rerank);
 		else if (!strcmp(o, "--quant-train"))
 			ok = arg_u64(argc, argv, &i, 0, 1000000, &a->quant_train);
-		else if (!strcmp(o, "--db"))
+		else if (!strcmp(o, "--filter-labels"))
+			ok = arg_u64(argc, argv, &i, 1, 1000000, &a->filter_labels);
+		else if (!strcmp(o, "--filter-index")) {
+			ok = arg_str(argc, argv, &i, &v);
+			if (ok && strcmp(v, "keyword") && strcmp(v, "none")) {
+				fprintf(stderr, "ruvector bench: --filter-index takes keyword or none, not '%s'\n", v);
+				ok = false;
+			}
+			a->filter_index = ok && !strcmp(v, "keyword");
+		} else if (!strcmp(o, "--db"))
 			ok = arg_str(argc, argv, &i, &a->db);
 		else {
 			fprintf(stderr, "ruvector bench: unknown option '%s'\n", o);
@@ -299,13 +324,24 @@ static int cmp_double(const void *x, const void *y)
 typedef struct sweep_result {
 	double recall, qps, p50_us, p99_us;
 	size_t deleted_returned; /* results naming an id in `gone` */
+	size_t short_results;    /* --filter-labels: searches with fewer than min(k, matches) */
+	size_t wrong_label;      /* --filter-labels: hits without the query's label */
 	int error;
 } sweep_result;
 
+/* --filter-labels: per-query filters, labels and match counts. */
+typedef struct label_filter {
+	rv_filter **filters;      /* nq */
+	const uint32_t *label;    /* per base id */
+	uint32_t *qlabel;         /* per query */
+	size_t *matches;          /* per query: base ids with its label */
+} label_filter;
+
 /* Run every query once, one at a time, and score against gt (nq rows of
  * gt_k, first k used). `gone`, if not NULL, flags deleted base ids. */
-static sweep_result sweep(rv_collection *c, const dataset *d, const int32_t *gt, size_t gt_k, size_t k,
-                          uint32_t ef, uint32_t flags, uint32_t rerank, const unsigned char *gone, double *lat)
+static sweep_result sweep_f(rv_collection *c, const dataset *d, const int32_t *gt, size_t gt_k, size_t k,
+                            uint32_t ef, uint32_t flags, uint32_t rerank, const unsigned char *gone, double *lat,
+                            const label_filter *lf)
 {
 	sweep_result r = {0};
 	rv_hit *hits = malloc(k * sizeof *hits);
@@ -320,6 +356,11 @@ static sweep_result sweep(rv_collection *c, const dataset *d, const int32_t *gt,
 	size_t found = 0, want = 0;
 	double total = 0;
 	for (size_t q = 0; q < d->nq; q++) {
+		size_t kq = k;
+		if (lf) {
+			p.filter = lf->filters[q];
+			kq = lf->matches[q] < k ? lf->matches[q] : k;
+		}
 		double t0 = now_s();
 		int n = rv_search(c, d->query + q * d->dim, d->dim, k, &p, hits, idbuf, RV_IDBUF_SIZE(k));
 		double t1 = now_s();
@@ -331,17 +372,21 @@ static sweep_result sweep(rv_collection *c, const dataset *d, const int32_t *gt,
 		lat[q] = (t1 - t0) * 1e6;
 		total += t1 - t0;
 		const int32_t *g = gt + q * gt_k;
+		if (lf && (size_t)n != kq)
+			r.short_results++;
 		for (int i = 0; i < n; i++) {
 			long id = strtol(hits[i].id, NULL, 10);
 			if (gone && gone[id])
 				r.deleted_returned++;
-			for (size_t j = 0; j < k; j++)
+			if (lf && lf->label[id] != lf->qlabel[q])
+				r.wrong_label++;
+			for (size_t j = 0; j < kq; j++)
 				if (g[j] == id) {
 					found++;
 					break;
 				}
 		}
-		want += k;
+		want += kq;
 	}
 	free(hits);
 	free(idbuf);
@@ -355,16 +400,31 @@ static sweep_result sweep(rv_collection *c, const dataset *d, const int32_t *gt,
 	return r;
 }
 
-/* Exact neighbours of every query, by the exact index on all threads. */
-static int32_t *exact_truth(rv_collection *c, const dataset *d, size_t k)
+static sweep_result sweep(rv_collection *c, const dataset *d, const int32_t *gt, size_t gt_k, size_t k,
+                          uint32_t ef, uint32_t flags, uint32_t rerank, const unsigned char *gone, double *lat)
+{
+	return sweep_f(c, d, gt, gt_k, k, ef, flags, rerank, gone, lat, NULL);
+}
+
+/* Exact neighbours of every query, by the exact index on all threads
+ * (with lf: among the base vectors with the query's label, one query at a
+ * time, each batch call spread over the threads). */
+static int32_t *exact_truth_f(rv_collection *c, const dataset *d, size_t k, const label_filter *lf)
 {
 	rv_hit *hits = malloc(d->nq * k * sizeof *hits);
 	int *counts = malloc(d->nq * sizeof *counts);
 	char *idbuf = malloc(d->nq * RV_IDBUF_SIZE(k));
 	int32_t *gt = calloc(d->nq * k, sizeof *gt);
 	rv_search_params p = {.flags = RV_SEARCH_EXACT};
-	if (!hits || !counts || !idbuf || !gt ||
-	    rv_search_batch(c, d->nq, d->query, d->dim, k, &p, hits, counts, idbuf, d->nq * RV_IDBUF_SIZE(k)) != RV_OK) {
+	int rc = hits && counts && idbuf && gt ? RV_OK : RV_ENOMEM;
+	if (rc == RV_OK && !lf)
+		rc = rv_search_batch(c, d->nq, d->query, d->dim, k, &p, hits, counts, idbuf, d->nq * RV_IDBUF_SIZE(k));
+	for (size_t q = 0; rc == RV_OK && lf && q < d->nq; q++) {
+		p.filter = lf->filters[q];
+		rc = rv_search_batch(c, 1, d->query + q * d->dim, d->dim, k, &p, hits + q * k, counts + q,
+		                     idbuf + q * RV_IDBUF_SIZE(k), RV_IDBUF_SIZE(k));
+	}
+	if (rc != RV_OK) {
 		fprintf(stderr, "ruvector bench: exact ground truth failed: %s\n", rv_errmsg(c));
 		free(gt);
 		gt = NULL;
@@ -378,6 +438,8 @@ static int32_t *exact_truth(rv_collection *c, const dataset *d, size_t k)
 	free(idbuf);
 	return gt;
 }
+
+static int32_t *exact_truth(rv_collection *c, const dataset *d, size_t k) { return exact_truth_f(c, d, k, NULL); }
 
 /* Memory per vector from the collection's statistics; with --db also the
  * process's resident memory, private and file-backed (/proc/self/status). */
@@ -431,6 +493,11 @@ static void report(const bench_args *a, const char *phase, const char *ef_label,
 			printf(",\"mode\":\"%s\"", ef_label);
 		if (with_deleted)
 			printf(",\"deleted_returned\":%zu", r->deleted_returned);
+		if (a->filter_labels && ef_label && !strncmp(ef_label, "filtered", 8))
+			printf(",\"filter_labels\":%llu,\"selectivity\":%.6f,\"filter_index\":\"%s\",\"short\":%zu,"
+			       "\"wrong_label\":%zu",
+			       (unsigned long long)a->filter_labels, 1.0 / (double)a->filter_labels,
+			       a->filter_index ? "keyword" : "none", r->short_results, r->wrong_label);
 		printf("}\n");
 	} else {
 		char efs[16];
@@ -438,6 +505,13 @@ static void report(const bench_args *a, const char *phase, const char *ef_label,
 		char speed[24] = "";
 		if (exact_qps > 0)
 			snprintf(speed, sizeof speed, "%9.1fx", r->qps / exact_qps);
+		if (ef_label && !strncmp(ef_label, "filtered", 8)) {
+			printf("%-14s %6u %8.4f %10.1f %9.1f %9.1f %10s  short %zu, wrong label %zu\n",
+			       !strcmp(ef_label, "filtered") ? "filtered" : "filtered_exact", ef, r->recall, r->qps, r->p50_us,
+			       r->p99_us, speed, r->short_results, r->wrong_label);
+			fflush(stdout);
+			return;
+		}
 		printf("%-14s %6s %8.4f %10.1f %9.1f %9.1f %10s%s\n", phase, ef_label ? ef_label : efs, r->recall, r->qps,
 		       r->p50_us, r->p99_us, speed, with_deleted ? (r->deleted_returned ? "  DELETED IDS RETURNED" : "") : "");
 	}
@@ -446,8 +520,8 @@ static void report(const bench_args *a, const char *phase, const char *ef_label,
 
 /* The collection in memory: built from the base vectors with their
  * threads, timed. */
-static int build_collection(const rv_options *o, const dataset *d, const char *const *ids, rv_collection **c,
-                            double *build_s)
+static int build_collection(const rv_options *o, const dataset *d, const char *const *ids,
+                            const char *const *payloads, rv_collection **c, double *build_s)
 {
 	if (rv_collection_new(o, c) != RV_OK) {
 		fprintf(stderr, "ruvector bench: %s\n", rv_errmsg(NULL));
@@ -458,7 +532,7 @@ static int build_collection(const rv_options *o, const dataset *d, const char *c
 		return EXIT_FAIL;
 	}
 	double t0 = now_s();
-	if (rv_insert_batch(*c, d->n, ids, d->base, d->dim, 0) != RV_OK) {
+	if (rv_insert_batch_payload(*c, d->n, ids, d->base, d->dim, payloads, 0) != RV_OK) {
 		fprintf(stderr, "ruvector bench: insert failed: %s\n", rv_errmsg(*c));
 		return EXIT_FAIL;
 	}
@@ -476,7 +550,7 @@ static int db_fail(rv_db *db, const char *what)
  * then a checkpoint) unless it is there, close it, and open it again as a
  * server would: its vectors mapped from the segment. */
 static int open_db_collection(const bench_args *a, const rv_options *o, const dataset *d, const char *const *ids,
-                              rv_db **db, rv_collection **c, double *build_s)
+                              const char *const *payloads, rv_db **db, rv_collection **c, double *build_s)
 {
 	rv_db_options dbo;
 	rv_db_options_init(&dbo);
@@ -490,7 +564,9 @@ static int open_db_collection(const bench_args *a, const rv_options *o, const da
 		if (rv_db_create_collection(*db, "bench", o, c) != RV_OK)
 			return db_fail(*db, "creating the collection");
 		double t0 = now_s();
-		if (rv_reserve(*c, d->n) != RV_OK || rv_insert_batch(*c, d->n, ids, d->base, d->dim, 0) != RV_OK)
+		if (rv_reserve(*c, d->n) != RV_OK ||
+		    rv_insert_batch_payload(*c, d->n, ids, d->base, d->dim, payloads, 0) != RV_OK ||
+		    (payloads && a->filter_index && rv_create_index(*c, "label", RV_INDEX_KEYWORD) != RV_OK))
 			return db_fail(*db, "inserting");
 		*build_s = now_s() - t0;
 		if (rv_checkpoint(*c) != RV_OK)
@@ -532,6 +608,11 @@ int cmd_bench(int argc, char **argv)
 	double *lat = NULL;
 	int32_t *gt_owned = NULL, *gt_after = NULL;
 	unsigned char *gone = NULL;
+	label_filter lf = {0};
+	uint32_t *label = NULL;
+	char *plstore = NULL;
+	const char **payloads = NULL;
+	int32_t *gt_filtered = NULL;
 	const double anon0 = status_kib("RssAnon"), file0 = status_kib("RssFile");
 	if ((status = load(&a, &d)) != EXIT_OK)
 		goto out;
@@ -565,9 +646,45 @@ int cmd_bench(int argc, char **argv)
 		fprintf(stderr, "ruvector bench: %zu base vectors, %zu queries, dim %zu, metric %s, isa %s\n", d.n, d.nq,
 		        d.dim, rv_metric_name(a.metric), rv_isa());
 	double build_s = 0;
-	if ((a.db ? open_db_collection(&a, &o, &d, ids, &db, &c, &build_s) : build_collection(&o, &d, ids, &c, &build_s)) !=
-	    EXIT_OK)
+	if (a.filter_labels) {
+		/* seeded labels for the base vectors and the queries */
+		lf.label = label = malloc(d.n * sizeof *label);
+		lf.qlabel = malloc(d.nq * sizeof *lf.qlabel);
+		lf.matches = calloc(d.nq, sizeof *lf.matches);
+		lf.filters = calloc(d.nq, sizeof *lf.filters);
+		plstore = malloc(d.n * 24);
+		payloads = malloc(d.n * sizeof *payloads);
+		size_t *per_label = calloc(a.filter_labels, sizeof *per_label);
+		if (!label || !lf.qlabel || !lf.matches || !lf.filters || !plstore || !payloads || !per_label) {
+			free(per_label);
+			fprintf(stderr, "ruvector bench: out of memory\n");
+			goto out;
+		}
+		uint64_t s = a.seed ^ 0x1abe1;
+		for (size_t i = 0; i < d.n; i++) {
+			label[i] = (uint32_t)(splitmix(&s) % a.filter_labels);
+			per_label[label[i]]++;
+			snprintf(plstore + i * 24, 24, "{\"label\":\"L%u\"}", label[i]);
+			payloads[i] = plstore + i * 24;
+		}
+		for (size_t q = 0; q < d.nq; q++) {
+			lf.qlabel[q] = (uint32_t)(splitmix(&s) % a.filter_labels);
+			lf.matches[q] = per_label[lf.qlabel[q]];
+			char json[48];
+			int len = snprintf(json, sizeof json, "{\"label\":\"L%u\"}", lf.qlabel[q]);
+			char err[200];
+			if (rv_filter_parse(json, (size_t)len, &lf.filters[q], err, sizeof err) != RV_OK) {
+				free(per_label);
+				fprintf(stderr, "ruvector bench: %s\n", err);
+				goto out;
+			}
+		}
+		free(per_label);
+	}
+	if ((a.db ? open_db_collection(&a, &o, &d, ids, payloads, &db, &c, &build_s)
+	          : build_collection(&o, &d, ids, payloads, &c, &build_s)) != EXIT_OK)
 		goto out;
+
 	if (a.db) {
 		/* searches need only the queries: the base's memory and the id
 		 * strings are not the collection's (allocations this large go back
@@ -636,6 +753,41 @@ int cmd_bench(int argc, char **argv)
 	}
 	if (a.db && !a.json)
 		printf("resident after the sweeps: %.1f private + %.1f file-backed bytes/vector\n", bpv.rss_anon, bpv.rss_file);
+
+	if (a.filter_labels) {
+		/* the same queries, each filtered to its label: the brute-force
+		 * filtered scan (also the ground truth), then the planner per ef */
+		gt_filtered = exact_truth_f(c, &d, a.k, &lf);
+		if (!gt_filtered)
+			goto out;
+		sweep_result r = sweep_f(c, &d, gt_filtered, a.k, a.k, 0, RV_SEARCH_EXACT, 0, NULL, lat, &lf);
+		if (r.error)
+			goto out;
+		report(&a, "build", "filtered_exact", 0, &r, build_s, eff.threads, &bpv, false, 0);
+		double scan_qps = r.qps;
+		/* the index after the brute-force scan, which would otherwise plan
+		 * with it (with --db it was built with the collection) */
+		if (a.filter_index && !a.db) {
+			double t0 = now_s();
+			if (rv_create_index(c, "label", RV_INDEX_KEYWORD) != RV_OK) {
+				fprintf(stderr, "ruvector bench: %s\n", rv_errmsg(c));
+				goto out;
+			}
+			if (!a.json)
+				printf("keyword index on \"label\": %.3f s\n", now_s() - t0);
+		}
+		for (size_t e = 0; e < a.n_efs; e++) {
+			r = sweep_f(c, &d, gt_filtered, a.k, a.k, a.efs[e], 0, (uint32_t)a.rerank, NULL, lat, &lf);
+			if (r.error)
+				goto out;
+			report(&a, "build", "filtered", a.efs[e], &r, build_s, eff.threads, &bpv, false, scan_qps);
+			if (r.short_results || r.wrong_label) {
+				fprintf(stderr, "ruvector bench: filtered search returned %zu short and %zu wrong-label results\n",
+				        r.short_results, r.wrong_label);
+				goto out;
+			}
+		}
+	}
 
 	if (a.delete_fraction > 0) {
 		/* Delete a seeded random share, score against the exact neighbours
@@ -730,6 +882,15 @@ out:
 	free(gt_owned);
 	free(gt_after);
 	free(gone);
+	free(gt_filtered);
+	for (size_t q = 0; lf.filters && q < d.nq; q++)
+		rv_filter_free(lf.filters[q]);
+	free(lf.filters);
+	free(lf.qlabel);
+	free(lf.matches);
+	free(label);
+	free(plstore);
+	free(payloads);
 	if (d.generated) {
 		free(d.base);
 		free(d.query);

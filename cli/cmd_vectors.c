@@ -4,8 +4,11 @@
  *
  *   ruvector import DB COLL FILE.fvecs [--batch N]
  *   ruvector count DB COLL
- *   ruvector search DB COLL --query Q.fvecs -k 10 [--ef E]
+ *   ruvector search DB COLL --query Q.fvecs -k 10 [--ef E] [--filter JSON] [--mmr L] [--payload]
  *   ruvector delete DB COLL ID...
+ *   ruvector payload DB COLL ID [JSON|--clear]
+ *   ruvector index DB COLL KEY keyword|numeric|text
+ *   ruvector text-search DB COLL TEXT [-k 10] [--filter JSON] [--payload]
  *
  * import writes one insert batch per --batch vectors; each rv_insert_batch()
  * returns once its log frame is as durable as the database's durability
@@ -211,7 +214,7 @@ int cmd_count(int argc, char **argv)
 
 static const char search_usage[] =
 	"usage: ruvector search DB COLL --query Q.fvecs [-k 10] [--ef E] [--exact]\n"
-	"                      [--queries N]\n"
+	"                      [--queries N] [--filter JSON] [--mmr LAMBDA] [--payload]\n"
 	"\n"
 	"For each vector of Q.fvecs (the first N with --queries), finds its k nearest\n"
 	"vectors and prints one line per hit, nearest first:\n"
@@ -219,14 +222,45 @@ static const char search_usage[] =
 	"query index counts rows of Q.fvecs from 0; rank counts hits from 1. Distances:\n"
 	"squared L2, negative inner product, 1 - cosine, or L1; smaller is closer.\n"
 	"--ef sets the search's candidate list (default: the collection's ef_search);\n"
-	"--exact scans every vector instead of the graph. Opens DB read-only.\n";
+	"--exact scans every vector instead of the graph. --filter keeps only records\n"
+	"whose payload matches a MongoDB-style filter, e.g. '{\"tag\":{\"$in\":[\"a\",\"b\"]}}'\n"
+	"(operators $eq $ne $gt $gte $lt $lte $in $nin $exists $contains $and $or $not);\n"
+	"--mmr re-ranks for diversity with that lambda (1: plain order); --payload\n"
+	"appends each hit's payload as JSON. Opens DB read-only.\n";
+
+/* Parse a --filter argument, reporting its error. */
+static int parse_filter_arg(const char *cmd, const char *json, rv_filter **f)
+{
+	char err[256];
+	if (rv_filter_parse(json, strlen(json), f, err, sizeof err) != RV_OK)
+		return cli_fail(cmd, "%s", err);
+	return EXIT_OK;
+}
+
+/* Print " <payload JSON>" for an id. */
+static void print_payload(rv_collection *c, const char *id)
+{
+	char small[512];
+	size_t need = 0;
+	int rc = rv_get_payload(c, id, small, sizeof small, &need);
+	if (rc == RV_OK) {
+		printf(" %s", small);
+	} else if (rc == RV_ERANGE) {
+		char *big = malloc(need);
+		if (big && rv_get_payload(c, id, big, need, NULL) == RV_OK)
+			printf(" %s", big);
+		free(big);
+	}
+}
 
 int cmd_search(int argc, char **argv)
 {
 	const char *cmd = "search", *pos[2], *query = NULL;
 	int npos = 0;
-	bool opts_done = false, exact = false;
+	bool opts_done = false, exact = false, with_payload = false;
 	uint64_t k = 10, ef = 0, nq_limit = 0;
+	const char *filter_json = NULL;
+	double mmr = -1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		bool ok = true;
@@ -247,6 +281,12 @@ int cmd_search(int argc, char **argv)
 			exact = true;
 		else if (!strcmp(a, "--queries"))
 			ok = arg_u64(argc, argv, &i, 1, UINT32_MAX, &nq_limit);
+		else if (!strcmp(a, "--filter"))
+			ok = arg_str(argc, argv, &i, &filter_json);
+		else if (!strcmp(a, "--mmr"))
+			ok = arg_double(argc, argv, &i, 0.0, 1.0, &mmr);
+		else if (!strcmp(a, "--payload"))
+			with_payload = true;
 		else
 			return cli_usage_error(cmd, search_usage, "unknown option '%s'", a);
 		if (!ok)
@@ -256,15 +296,21 @@ int cmd_search(int argc, char **argv)
 		return cli_usage_error(cmd, search_usage, "give a database and a collection name");
 	if (!query)
 		return cli_usage_error(cmd, search_usage, "--query is required");
+	rv_filter *filter = NULL;
+	if (filter_json && parse_filter_arg(cmd, filter_json, &filter) != EXIT_OK)
+		return EXIT_FAIL;
 	void *data;
 	size_t nq, dim;
-	if (rv_read_vecs(query, 0, (size_t)nq_limit, &data, &nq, &dim) != RV_OK)
+	if (rv_read_vecs(query, 0, (size_t)nq_limit, &data, &nq, &dim) != RV_OK) {
+		rv_filter_free(filter);
 		return cli_fail(cmd, "%s", rv_errmsg(NULL));
+	}
 	const float *qs = data;
 	rv_db *db;
 	rv_collection *c;
 	if (db_open(cmd, pos[0], RV_DB_READONLY, RV_SYNC_FULL, &db) != EXIT_OK) {
 		rv_free_buffer(data);
+		rv_filter_free(filter);
 		return EXIT_FAIL;
 	}
 	int status = EXIT_FAIL;
@@ -284,21 +330,221 @@ int cmd_search(int argc, char **argv)
 		cli_fail(cmd, "out of memory for k = %llu", (unsigned long long)k);
 		goto out;
 	}
-	rv_search_params p = {.ef = (uint32_t)ef, .flags = exact ? RV_SEARCH_EXACT : 0};
+	rv_search_params p = {.ef = (uint32_t)ef,
+	                      .flags = (exact ? RV_SEARCH_EXACT : 0) | (mmr >= 0 ? RV_SEARCH_MMR : 0),
+	                      .filter = filter,
+	                      .mmr_lambda = (float)(mmr >= 0 ? mmr : 1)};
 	for (size_t q = 0; q < nq; q++) {
 		int n = rv_search(c, qs + q * dim, dim, (size_t)k, &p, hits, idbuf, RV_IDBUF_SIZE(k));
 		if (n < 0) {
 			cli_fail(cmd, "query %zu of %s: %s", q, query, rv_errmsg(c));
 			goto out;
 		}
-		for (int r = 0; r < n; r++)
-			printf("%zu %d %s %.9g\n", q, r + 1, hits[r].id, (double)hits[r].distance);
+		for (int r = 0; r < n; r++) {
+			printf("%zu %d %s %.9g", q, r + 1, hits[r].id, (double)hits[r].distance);
+			if (with_payload)
+				print_payload(c, hits[r].id);
+			putchar('\n');
+		}
 	}
 	status = EXIT_OK;
 out:
 	free(hits);
 	free(idbuf);
 	rv_free_buffer(data);
+	rv_filter_free(filter);
+	return db_close(cmd, db, status);
+}
+
+/* ---- payload ---- */
+
+static const char payload_usage[] =
+	"usage: ruvector payload DB COLL ID [JSON | --clear] [--durability full|normal|off]\n"
+	"\n"
+	"Without JSON, prints the payload of record ID as a JSON object ({} when it has\n"
+	"none). With JSON (a flat object: null, true/false, numbers, strings, arrays of\n"
+	"strings), replaces it; --clear removes it. The vector is unchanged.\n";
+
+int cmd_payload(int argc, char **argv)
+{
+	const char *cmd = "payload", *pos[4];
+	int npos = 0;
+	bool opts_done = false, clear = false;
+	rv_durability dur = RV_SYNC_FULL;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool ok = true;
+		if (opts_done || !is_option(a))
+			ok = arg_positional(cmd, payload_usage, a, pos, &npos, 4);
+		else if (!strcmp(a, "--"))
+			opts_done = true;
+		else if (is_help(a)) {
+			fputs(payload_usage, stdout);
+			return EXIT_OK;
+		} else if (!strcmp(a, "--clear"))
+			clear = true;
+		else if (!strcmp(a, "--durability"))
+			ok = arg_durability(argc, argv, &i, &dur);
+		else
+			return cli_usage_error(cmd, payload_usage, "unknown option '%s'", a);
+		if (!ok)
+			return cli_synopsis(cmd, payload_usage);
+	}
+	if (npos < 3)
+		return cli_usage_error(cmd, payload_usage, "give a database, a collection name and an id");
+	bool write = npos == 4 || clear;
+	if (npos == 4 && clear)
+		return cli_usage_error(cmd, payload_usage, "give JSON or --clear, not both");
+	rv_db *db;
+	rv_collection *c;
+	if (db_open(cmd, pos[0], write ? 0 : RV_DB_READONLY, dur, &db) != EXIT_OK)
+		return EXIT_FAIL;
+	int status = EXIT_FAIL;
+	if (db_open_coll(cmd, db, pos[1], &c) != EXIT_OK)
+		return db_close(cmd, db, EXIT_FAIL);
+	if (write) {
+		if (rv_set_payload(c, pos[2], clear ? NULL : pos[3]) != RV_OK)
+			cli_fail(cmd, "%s", rv_errmsg(c));
+		else
+			status = EXIT_OK;
+	} else {
+		char small[4096];
+		size_t need = 0;
+		int rc = rv_get_payload(c, pos[2], small, sizeof small, &need);
+		if (rc == RV_ERANGE) {
+			char *big = malloc(need);
+			rc = big ? rv_get_payload(c, pos[2], big, need, NULL) : RV_ENOMEM;
+			if (rc == RV_OK)
+				puts(big);
+			free(big);
+		} else if (rc == RV_OK) {
+			puts(small);
+		}
+		if (rc != RV_OK)
+			cli_fail(cmd, "%s", rv_errmsg(c));
+		else
+			status = EXIT_OK;
+	}
+	return db_close(cmd, db, status);
+}
+
+/* ---- index ---- */
+
+static const char index_usage[] =
+	"usage: ruvector index DB COLL KEY keyword|numeric|text\n"
+	"\n"
+	"Indexes payload field KEY: keyword (exact strings, booleans, array elements)\n"
+	"and numeric (ranges) make filtered searches plan from exact counts and find\n"
+	"small matching sets directly; text (one field per collection) enables BM25\n"
+	"text-search and hybrid search. Existing records are indexed now, later\n"
+	"writes as they happen. Creating an index that exists does nothing.\n";
+
+int cmd_index(int argc, char **argv)
+{
+	const char *cmd = "index", *pos[4];
+	int npos = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (is_help(a)) {
+			fputs(index_usage, stdout);
+			return EXIT_OK;
+		}
+		if (is_option(a))
+			return cli_usage_error(cmd, index_usage, "unknown option '%s'", a);
+		if (!arg_positional(cmd, index_usage, a, pos, &npos, 4))
+			return cli_synopsis(cmd, index_usage);
+	}
+	if (npos != 4)
+		return cli_usage_error(cmd, index_usage, "give a database, a collection, a field and a kind");
+	rv_index_kind kind = !strcmp(pos[3], "keyword") ? RV_INDEX_KEYWORD
+	                     : !strcmp(pos[3], "numeric") ? RV_INDEX_NUMERIC
+	                     : !strcmp(pos[3], "text")    ? RV_INDEX_TEXT
+	                                                  : (rv_index_kind)0;
+	if (!kind)
+		return cli_usage_error(cmd, index_usage, "unknown index kind '%s' (keyword, numeric, text)", pos[3]);
+	rv_db *db;
+	rv_collection *c;
+	if (db_open(cmd, pos[0], 0, RV_SYNC_FULL, &db) != EXIT_OK)
+		return EXIT_FAIL;
+	if (db_open_coll(cmd, db, pos[1], &c) != EXIT_OK)
+		return db_close(cmd, db, EXIT_FAIL);
+	if (rv_create_index(c, pos[2], kind) != RV_OK) {
+		cli_fail(cmd, "%s", rv_errmsg(c));
+		return db_close(cmd, db, EXIT_FAIL);
+	}
+	return db_close(cmd, db, EXIT_OK);
+}
+
+/* ---- text-search ---- */
+
+static const char text_usage[] =
+	"usage: ruvector text-search DB COLL TEXT [-k 10] [--filter JSON] [--payload]\n"
+	"\n"
+	"Ranks the records by BM25 over the collection's text index (see\n"
+	"`ruvector index`) and prints one line per hit, best first:\n"
+	"  <rank> <id> <score>\n"
+	"Opens DB read-only.\n";
+
+int cmd_text_search(int argc, char **argv)
+{
+	const char *cmd = "text-search", *pos[3], *filter_json = NULL;
+	int npos = 0;
+	uint64_t k = 10;
+	bool with_payload = false, opts_done = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool ok = true;
+		if (opts_done || !is_option(a))
+			ok = arg_positional(cmd, text_usage, a, pos, &npos, 3);
+		else if (!strcmp(a, "--"))
+			opts_done = true;
+		else if (is_help(a)) {
+			fputs(text_usage, stdout);
+			return EXIT_OK;
+		} else if (!strcmp(a, "-k") || !strcmp(a, "--k"))
+			ok = arg_u64(argc, argv, &i, 1, RV_K_MAX, &k);
+		else if (!strcmp(a, "--filter"))
+			ok = arg_str(argc, argv, &i, &filter_json);
+		else if (!strcmp(a, "--payload"))
+			with_payload = true;
+		else
+			return cli_usage_error(cmd, text_usage, "unknown option '%s'", a);
+		if (!ok)
+			return cli_synopsis(cmd, text_usage);
+	}
+	if (npos != 3)
+		return cli_usage_error(cmd, text_usage, "give a database, a collection and the text");
+	rv_filter *filter = NULL;
+	if (filter_json && parse_filter_arg(cmd, filter_json, &filter) != EXIT_OK)
+		return EXIT_FAIL;
+	rv_db *db;
+	rv_collection *c;
+	if (db_open(cmd, pos[0], RV_DB_READONLY, RV_SYNC_FULL, &db) != EXIT_OK) {
+		rv_filter_free(filter);
+		return EXIT_FAIL;
+	}
+	int status = EXIT_FAIL;
+	rv_hit *hits = malloc((size_t)k * sizeof *hits);
+	char *idbuf = malloc(RV_IDBUF_SIZE(k));
+	if (!hits || !idbuf)
+		cli_fail(cmd, "out of memory for k = %llu", (unsigned long long)k);
+	else if (db_open_coll(cmd, db, pos[1], &c) == EXIT_OK) {
+		int n = rv_search_text(c, pos[2], (size_t)k, filter, hits, idbuf, RV_IDBUF_SIZE(k));
+		if (n < 0) {
+			cli_fail(cmd, "%s", rv_errmsg(c));
+		} else {
+			for (int r = 0; r < n; r++) {
+				printf("%d %s %.6g", r + 1, hits[r].id, (double)hits[r].score);
+				if (with_payload)
+					print_payload(c, hits[r].id);
+				putchar('\n');
+			}
+			status = EXIT_OK;
+		}
+	}
+	free(hits);
+	free(idbuf);
+	rv_filter_free(filter);
 	return db_close(cmd, db, status);
 }
 

@@ -321,5 +321,62 @@ expect 0 "search pq" "$CLI" search "$DB" qp --query "$TMP/q.fvecs" -k 1
 same "$(cut -d' ' -f3,4 "$TMP/out" | tr '\n' ' ')" "10 0 11 0 12 0 13 0 14 0 " "pq search re-ranks to the exact distance"
 expect 0 "check with quantized collections" "$CLI" check "$DB"
 
+# ---- payloads, indexes, filters, text search (issue #5) ----
+expect 0 "create a collection for payloads" "$CLI" create "$DB" pl --dim 4 --metric l2
+fvecs "$TMP/p.fvecs" 6 4 77
+expect 0 "import 6 vectors" "$CLI" import "$DB" pl "$TMP/p.fvecs" --quiet
+expect 0 "set a payload" "$CLI" payload "$DB" pl 0 '{"tag":"a","n":1,"body":"the quick brown fox"}'
+expect 0 "set another" "$CLI" payload "$DB" pl 1 '{"tag":"b","n":2,"body":"quick quick dog"}'
+expect 0 "and another" "$CLI" payload "$DB" pl 2 '{"tag":"a","n":3,"tags":["x","y"]}'
+expect 0 "read a payload" "$CLI" payload "$DB" pl 1
+same "$(cat "$TMP/out")" '{"body":"quick quick dog","n":2,"tag":"b"}' "payload prints the stored JSON, keys sorted"
+expect 0 "a record without payload" "$CLI" payload "$DB" pl 5
+same "$(cat "$TMP/out")" '{}' "no payload prints {}"
+expect 1 "a nested payload is refused" "$CLI" payload "$DB" pl 3 '{"o":{"x":1}}'
+contains "$TMP/err" 'nested objects are not supported' "the error names the nesting"
+expect 1 "payload of a missing id" "$CLI" payload "$DB" pl 99
+contains "$TMP/err" 'no record with id "99"' "the error names the id"
+expect 0 "keyword index" "$CLI" index "$DB" pl tag keyword
+expect 0 "numeric index" "$CLI" index "$DB" pl n numeric
+expect 0 "text index" "$CLI" index "$DB" pl body text
+expect 1 "a second text field is refused" "$CLI" index "$DB" pl other text
+contains "$TMP/err" 'already has a text index' "the error says why"
+expect 2 "an unknown index kind" "$CLI" index "$DB" pl tag fuzzy
+rows "$TMP/p.fvecs" "$TMP/p0.fvecs" 0 1
+expect 0 "filtered search" "$CLI" search "$DB" pl --query "$TMP/p0.fvecs" -k 6 --filter '{"tag":"a"}' --payload
+same "$(cut -d' ' -f3 "$TMP/out" | sort | tr '\n' ' ')" "0 2 " "the filter keeps tag a only"
+contains "$TMP/out" '"tags":\["x","y"\]' "--payload prints each hit's payload"
+expect 0 "range filter" "$CLI" search "$DB" pl --query "$TMP/p0.fvecs" -k 6 --filter '{"n":{"$gte":2,"$lt":3}}'
+same "$(cut -d' ' -f3 "$TMP/out" | tr '\n' ' ')" "1 " "a numeric range"
+expect 0 "filter with no match" "$CLI" search "$DB" pl --query "$TMP/p0.fvecs" -k 6 --filter '{"tag":"zzz"}'
+same "$(wc -l < "$TMP/out" | tr -d ' ')" "0" "no match, no lines"
+expect 1 "an unknown filter operator" "$CLI" search "$DB" pl --query "$TMP/p0.fvecs" --filter '{"n":{"$regex":"x"}}'
+contains "$TMP/err" 'unknown operator "$regex"' "the error names the operator"
+expect 1 "a filter type mismatch" "$CLI" search "$DB" pl --query "$TMP/p0.fvecs" --filter '{"n":{"$gt":[1]}}'
+contains "$TMP/err" 'n.$gt' "the error names the path"
+expect 0 "mmr with lambda 1" "$CLI" search "$DB" pl --query "$TMP/p0.fvecs" -k 4 --mmr 1
+cp "$TMP/out" "$TMP/mmr1"
+expect 0 "plain search" "$CLI" search "$DB" pl --query "$TMP/p0.fvecs" -k 4
+same "$(cut -d' ' -f3 "$TMP/mmr1" | tr '\n' ' ')" "$(cut -d' ' -f3 "$TMP/out" | tr '\n' ' ')" "MMR at lambda 1 is the plain order"
+expect 0 "text search" "$CLI" text-search "$DB" pl "QUICK"
+same "$(cut -d' ' -f2 "$TMP/out" | tr '\n' ' ')" "1 0 " "BM25 ranks two 'quick's above one"
+expect 0 "text search with a filter" "$CLI" text-search "$DB" pl quick --filter '{"tag":"a"}'
+same "$(cut -d' ' -f2 "$TMP/out" | tr '\n' ' ')" "0 " "the filter applies to text search"
+expect 0 "check with payloads" "$CLI" check "$DB"
+expect 0 "compact with payloads" "$CLI" compact "$DB" pl
+expect 0 "payload after compact" "$CLI" payload "$DB" pl 2
+same "$(cat "$TMP/out")" '{"n":3,"tag":"a","tags":["x","y"]}' "payloads follow their records through compaction"
+expect 0 "bench --filter-labels" "$CLI" bench --generate 3000x16 --queries 50 --ef 32 --filter-labels 10 --json
+if "$PY" - "$TMP/out" <<'EOF'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+ex = [l for l in lines if l.get("mode") == "filtered_exact"]
+fl = [l for l in lines if l.get("mode") == "filtered"]
+assert len(ex) == 1 and ex[0]["recall"] == 1.0 and ex[0]["short"] == 0, ex
+assert len(fl) == 1 and fl[0]["filter_labels"] == 10 and fl[0]["selectivity"] == 0.1, fl
+assert fl[0]["recall"] >= 0.9 and fl[0]["short"] == 0 and fl[0]["wrong_label"] == 0, fl
+EOF
+then ok "bench --filter-labels reports filtered recall against its own filtered truth"; else bad "bench --filter-labels output"; cat "$TMP/out"; fi
+
 echo "$checks checks, $fails failed"
 [ "$fails" = 0 ]

@@ -422,6 +422,8 @@ void rv_coll_renumber_payloads(rv_collection *c, void *prepared, const uint32_t 
  * payload lock held exclusively. Returns the old blob (caller frees). */
 static uint8_t *swap_payload(rv_collection *c, uint32_t slot, uint8_t *blob)
 {
+	if (slot >= c->payloads.cap && !blob)
+		return NULL;
 	uint8_t *old = rv_payloads_swap_locked(&c->payloads, slot, blob);
 	if (old || blob)
 		rv_pindexes_update(&c->pidx, slot, old, blob);
@@ -468,8 +470,11 @@ int rv_coll_apply_insert(rv_collection *c, size_t n, const char *const *ids, con
 	}
 	if (rc == RV_OK) {
 		uint32_t top = 0;
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			top = p[i].slot > top ? p[i].slot : top;
+			if (p[i].old != RV_IDMAP_NONE && p[i].old > top)
+				top = p[i].old;
+		}
 		rc = rv_payloads_reserve(&c->payloads, (size_t)top + 1);
 	}
 	if (rc != RV_OK) {

@@ -462,6 +462,8 @@ int rv_payloads_reserve(rv_payloads *p, size_t n)
 
 uint8_t *rv_payloads_swap_locked(rv_payloads *p, uint32_t slot, uint8_t *blob)
 {
+	if (slot >= p->cap)
+		return blob; /* only clearing reaches here (setters reserve): nothing to clear */
 	uint8_t *old = p->rec[slot];
 	p->rec[slot] = blob;
 	if (old) {

@@ -80,9 +80,10 @@ int rv_payloads_init(rv_payloads *p);
 void rv_payloads_destroy(rv_payloads *p);
 /* Room for slots [0, n). Takes the lock. */
 int rv_payloads_reserve(rv_payloads *p, size_t n);
-/* With the lock held exclusively and room reserved: set slot's blob
- * (taking ownership; NULL clears), returning the old one for the caller to
- * free (after removing it from indexes). */
+/* With the lock held exclusively: set slot's blob (taking ownership; NULL
+ * clears), returning the old one for the caller to free (after removing it
+ * from indexes). Setting needs room reserved; clearing a slot beyond the
+ * reserved room does nothing. */
 uint8_t *rv_payloads_swap_locked(rv_payloads *p, uint32_t slot, uint8_t *blob);
 /* With the lock held (either way): slot's blob or NULL. */
 static inline const uint8_t *rv_payloads_get_locked(const rv_payloads *p, uint32_t slot)

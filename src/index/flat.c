@@ -25,6 +25,7 @@
 #include "cand.h"
 
 #define RERANK_EXTRA 32
+#define PREFETCH_AHEAD 8
 
 /* Double-precision distance between the caller's query and a stored row. */
 static double exact_dist(const rv_index *x, const float *q, double qnorm, uint32_t slot)
@@ -121,6 +122,13 @@ int rv_flat_search_slots(rv_index *x, rv_scratch *s, const float *query, size_t 
 	size_t count = slots ? nslots : n;
 	for (size_t i = 0; i < count; i++) {
 		uint32_t slot = slots ? slots[i] : (uint32_t)i;
+		/* a list of slots jumps about memory: fetch rows ahead (a full
+		 * scan streams and the hardware prefetcher does it) */
+		if (slots && i + PREFETCH_AHEAD < count && slots[i + PREFETCH_AHEAD] < n) {
+			const char *row = (const char *)rv_vec(x, slots[i + PREFETCH_AHEAD]);
+			for (size_t b = 0; b < x->row_bytes && b < 1024; b += 64)
+				__builtin_prefetch(row + b, 0, 1);
+		}
 		if (slot >= n || !rv_visible(x, slot) || (accept && !accept(actx, slot)))
 			continue;
 		batch[nbatch++] = slot;
