@@ -139,6 +139,50 @@ export interface CollectionOptions {
   numericIds?: boolean;
 }
 
+/** A payload value: payloads are flat (no nested objects; arrays hold strings only). */
+export type PayloadValue = null | boolean | number | string | string[];
+/** A record's payload, a flat JSON object (at most 64 KiB as JSON, 256 fields). */
+export type Payload = { [field: string]: PayloadValue };
+
+/** A value in a filter condition. */
+export type FilterValue = null | boolean | number | string;
+/** Operators on one field (several in one object must all hold). */
+export interface FieldCondition {
+  $eq?: FilterValue;
+  $ne?: FilterValue;
+  /** Numbers numerically, strings bytewise; a field of another type does not match. */
+  $gt?: number | string;
+  $gte?: number | string;
+  $lt?: number | string;
+  $lte?: number | string;
+  $in?: FilterValue[];
+  $nin?: FilterValue[];
+  /** true: the field is present (even if null); false: absent. */
+  $exists?: boolean;
+  /** A string-array field has this element, or a string field contains it. */
+  $contains?: string;
+}
+/**
+ * A filter on payloads, Mongo-style: `{field: value}` (equality; for a
+ * string-array field, an element equals it), `{field: {$op: value}}`, and
+ * `$and` / `$or` (arrays of filters) and `$not` (one filter). The entries of
+ * one object must all hold. Also accepted as JSON text.
+ */
+export type Filter = {
+  $and?: Filter[];
+  $or?: Filter[];
+  $not?: Filter;
+  [field: string]: FilterValue | FieldCondition | Filter | Filter[] | undefined;
+};
+
+/** Maximal marginal relevance: re-rank for diversity. */
+export interface MmrOptions {
+  /** In [0, 1]; 1: the plain ranking, lower: more spread. Default 0.5. */
+  lambda?: number;
+  /** How many nearest matches MMR picks from; 0 or absent: max(4k, 40); at most 65536. */
+  candidates?: number;
+}
+
 export interface SearchOptions {
   /** Candidate list size for this query; 0 or absent: the collection's efSearch. */
   ef?: number;
@@ -146,14 +190,65 @@ export interface SearchOptions {
   exact?: boolean;
   /** Include each hit's stored vector. */
   vectors?: boolean;
+  /** Only records whose payload matches; the search still returns min(k, matches) hits. */
+  filter?: Filter | string;
+  /** Re-rank by MMR (true: the defaults); hits are then in pick order. */
+  mmr?: MmrOptions | boolean;
+  /** Include each hit's payload ({} for none). */
+  withPayload?: boolean;
+  /** search() only: false runs it on the libuv pool instead of the low-latency lane (default true). */
+  lane?: boolean;
 }
 
-export interface Hit {
-  id: string | number;
-  /** The core's distance: squared L2, -(a.b), 1 - cos or L1; smaller is closer. */
-  distance: number;
-  vector?: Float32Array;
+/** Options of Collection.searchText(). */
+export interface TextSearchOptions {
+  filter?: Filter | string;
+  withPayload?: boolean;
+  vectors?: boolean;
 }
+
+/** Options of Collection.searchHybrid(). */
+export interface HybridSearchOptions {
+  /** 'rrf' (default): w_v/(rrfK + rank_v) + w_t/(rrfK + rank_t); 'weighted': w_v*nv + w_t*nt over min-max normalised scores. */
+  fusion?: 'rrf' | 'weighted';
+  /** w_v, default 1. */
+  vectorWeight?: number;
+  /** w_t, default 1. */
+  textWeight?: number;
+  /** Default 60 (0 also means 60). */
+  rrfK?: number;
+  /** Candidates taken from each ranking; 0 or absent: max(2k, 50); never fewer than k. */
+  depth?: number;
+  /** The vector side's ef and exact scan. */
+  ef?: number;
+  exact?: boolean;
+  /** Applies to both sides. */
+  filter?: Filter | string;
+  withPayload?: boolean;
+  vectors?: boolean;
+}
+
+/** Payload index kinds for Collection.createIndex(). */
+export type IndexKind = 'keyword' | 'numeric' | 'text';
+
+export interface Hit<D extends number | null = number> {
+  id: string | number;
+  /**
+   * The core's distance: squared L2, -(a.b), 1 - cos or L1; smaller is
+   * closer. null where none was computed: text search hits, and hybrid hits
+   * that only the text side found.
+   */
+  distance: D;
+  /** Higher is better: -distance for vector searches, BM25 for searchText(), the fused score for searchHybrid(). */
+  score: number;
+  vector?: Float32Array;
+  /** With withPayload. */
+  payload?: Payload;
+}
+/** A searchText() hit: distance is always null. */
+export type TextHit = Hit<null>;
+/** A searchHybrid() hit: distance null for records only the text side found. */
+export type HybridHit = Hit<number | null>;
 
 export interface CollectionStats {
   count: number;
@@ -218,11 +313,27 @@ export declare class Collection {
   count(): number;
   isEmpty(): boolean;
   stats(): CollectionStats;
-  insert(id: Id, vector: VectorLike, options?: { upsert?: boolean }): Promise<void>;
+  /** payload: an object or JSON text; an upsert replaces the payload too (none without one). */
+  insert(id: Id, vector: VectorLike, options?: { upsert?: boolean; payload?: Payload | string | null }): Promise<void>;
   upsert(id: Id, vector: VectorLike): Promise<void>;
-  insertBatch(ids: Id[], vectors: Float32Array | VectorLike[], options?: { upsert?: boolean }): Promise<void>;
+  /** payloads: one per id (object, JSON text or null); a bad one fails the whole batch. */
+  insertBatch(ids: Id[], vectors: Float32Array | VectorLike[],
+    options?: { upsert?: boolean; payloads?: (Payload | string | null)[] }): Promise<void>;
   search(vector: VectorLike, k: number, options?: SearchOptions): Promise<Hit[]>;
+  /** filter, mmr and withPayload apply to every query (lane does not apply). */
   searchBatch(queries: Float32Array | VectorLike[], k: number, options?: SearchOptions): Promise<Hit[][]>;
+  /** BM25 over the text-indexed field; only hits with a positive score. Rejects RV_EINVAL without a text index. */
+  searchText(query: string, k: number, options?: TextSearchOptions): Promise<TextHit[]>;
+  /** A vector and a BM25 search, fused. */
+  searchHybrid(vector: VectorLike, text: string, k: number, options?: HybridSearchOptions): Promise<HybridHit[]>;
+  /** Replace the payload of an existing id (null removes it); rejects RV_ENOTFOUND for an unknown id. */
+  setPayload(id: Id, payload: Payload | string | null): Promise<void>;
+  /** The payload ({} when none), or null when the id does not exist. */
+  getPayload(id: Id): Promise<Payload | null>;
+  /** Index a payload field (existing records too); a no-op when it exists. One text index per collection. */
+  createIndex(key: string, kind: IndexKind): Promise<void>;
+  /** How many live records match. */
+  countMatching(filter: Filter | string): Promise<number>;
   get(id: Id): Promise<Float32Array | null>;
   getBatch(ids: Id[]): Promise<(Float32Array | null)[]>;
   delete(id: Id): Promise<boolean>;

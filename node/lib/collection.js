@@ -24,6 +24,16 @@
 // database's setting), and checkpoint()/compact()/storage() reach the core's
 // storage calls. Closing it closes its log (and may checkpoint, off the JS
 // thread); Collection.open() also closes the database it opened.
+//
+// Payloads, filters, text search. Each record may carry a payload: a flat
+// JSON object (values null, booleans, numbers, strings, arrays of strings),
+// given as an object (JSON.stringify'd here) or as JSON text, and checked by
+// the core. Searches take a filter in the Mongo-style syntax of ruvector.h
+// ("Filters"), as an object or JSON text, parsed by the core; a bad payload
+// or filter rejects with RV_EINVAL and the core's message, which names the
+// offending field or operator. createIndex() adds keyword, numeric or text
+// (BM25) indexes on payload fields; searchText() and searchHybrid() rank by
+// the text index. Payloads and indexes are persistent like the vectors.
 const binding = require('./native');
 const { toFloat32, packVectors, copyOwned, yieldToLoop, SLICE } = require('./vectors');
 const { rvError, typeError, rangeError, closedError } = require('./errors');
@@ -73,6 +83,41 @@ function checkK(k) {
   if (typeof k !== 'number') throw typeError('k must be a number');
   if (!Number.isInteger(k) || k < 0 || k > 65536) throw rangeError(`k must be an integer from 0 to 65536; got ${k}`);
 }
+
+// A payload for the addon: JSON text, or null for none.
+function payloadJson(payload, what = 'payload') {
+  if (payload === undefined || payload === null) return null;
+  if (typeof payload === 'string') return payload;
+  if (typeof payload === 'object') {
+    const s = JSON.stringify(payload);
+    if (typeof s !== 'string') throw typeError(`${what} cannot be written as JSON`);
+    return s;
+  }
+  throw typeError(`${what} must be an object, a JSON string or null`);
+}
+
+// A filter for the addon: JSON text, or undefined for none.
+function filterJson(filter) {
+  if (filter === undefined || filter === null) return undefined;
+  if (typeof filter === 'string') return filter;
+  if (typeof filter === 'object') return JSON.stringify(filter);
+  throw typeError('filter must be an object or a JSON string');
+}
+
+// opts.mmr ({lambda, candidates}, or true for the defaults) -> [lambda, candidates] or null.
+function mmrOf(mmr) {
+  if (mmr === undefined || mmr === null || mmr === false) return null;
+  const m = mmr === true ? {} : mmr;
+  if (typeof m !== 'object') throw typeError('mmr must be an object {lambda, candidates}');
+  const lambda = m.lambda ?? 0.5;
+  const candidates = m.candidates ?? 0;
+  if (typeof lambda !== 'number') throw typeError('mmr.lambda must be a number');
+  if (typeof candidates !== 'number') throw typeError('mmr.candidates must be a number');
+  return [lambda, candidates];
+}
+
+const INDEX_KINDS = { keyword: 1, numeric: 2, text: 3 };
+const FUSIONS = { rrf: 0, weighted: 1 };
 
 function checkEf(ef) {
   if (ef === undefined || ef === null) return 0;
@@ -200,17 +245,20 @@ class Collection {
 
   /**
    * Insert one vector. Rejects with RV_EEXIST if the id exists, unless
-   * {upsert: true}.
+   * {upsert: true}. `payload`: an object or JSON text stored with the record
+   * (an upsert replaces the record, payload included: without one, the
+   * record has none).
    */
-  async insert(id, vector, { upsert = false } = {}) {
+  async insert(id, vector, { upsert = false, payload } = {}) {
     this.#open();
     const s = idString(id);
     const { array, owned } = toFloat32(vector);
+    const pl = payloadJson(payload);
     // The write may wait its turn behind earlier writes: take the snapshot
     // now, so that changing the caller's array after the call changes nothing.
     const mine = owned ? array : array.slice();
     const flags = (upsert ? binding.UPSERT : 0) | binding.OWNED;
-    return this.#write(() => this.#native.insert(s, 1, mine, flags));
+    return this.#write(() => this.#native.insert(s, 1, mine, flags, pl));
   }
 
   /** Insert or replace. */
@@ -219,12 +267,27 @@ class Collection {
   /**
    * Insert many vectors at once, all or nothing. `vectors` is one
    * Float32Array of ids.length*dim floats, or an array of vectors.
+   * `payloads`: an array of ids.length objects, JSON texts or nulls; a bad
+   * one fails the whole batch, naming its entry.
    */
-  async insertBatch(ids, vectors, { upsert = false } = {}) {
+  async insertBatch(ids, vectors, { upsert = false, payloads } = {}) {
     this.#open();
     if (!Array.isArray(ids)) throw typeError('ids must be an array');
     const n = ids.length;
+    let pls = null;
+    if (payloads !== undefined && payloads !== null) {
+      if (!Array.isArray(payloads)) throw typeError('payloads must be an array');
+      if (payloads.length !== n) throw rangeError(`${n} ids but ${payloads.length} payloads`, 'ERR_INVALID_ARG_VALUE');
+    }
     if (n === 0) return;
+    if (payloads !== undefined && payloads !== null) {
+      pls = new Array(n);
+      for (let start = 0; start < n; start += SLICE) {
+        if (start > 0) await yieldToLoop();
+        const end = Math.min(n, start + SLICE);
+        for (let i = start; i < end; i++) pls[i] = payloadJson(payloads[i], `payload ${i}`);
+      }
+    }
     let buf;
     if (vectors instanceof Float32Array) {
       if (vectors.length !== n * this.#dim) {
@@ -241,50 +304,152 @@ class Collection {
     const joined = await joinIds(ids);
     this.#open();
     const flags = (upsert ? binding.UPSERT : 0) | binding.OWNED;
-    return this.#write(() => this.#native.insert(joined, n, buf, flags));
+    return this.#write(() => this.#native.insert(joined, n, buf, flags, pls));
   }
 
   /**
-   * The k nearest vectors: [{id, distance}] nearest first (with
-   * {vectors: true}, each also has `vector`). ef: candidate list size for
-   * this query (0 or absent: the collection's efSearch); exact: scan all;
-   * lane: false sends it to the libuv pool instead of the low-latency lane
+   * The k nearest vectors: [{id, distance, score}] nearest first (score is
+   * -distance; with {vectors: true}, each also has `vector`, with
+   * {withPayload: true} `payload`). ef: candidate list size for this query
+   * (0 or absent: the collection's efSearch); exact: scan all; lane: false
+   * sends it to the libuv pool instead of the low-latency lane
    * (src/lane.c), which suits callers that do other work between searches.
+   * filter: only records whose payload matches (an object in the
+   * Mongo-style syntax, or JSON text); the search still returns
+   * min(k, matches) hits. mmr: {lambda (default 0.5), candidates (default
+   * max(4k, 40))} re-ranks for diversity by maximal marginal relevance
+   * (lambda 1: the plain ranking); hits are then in pick order.
    */
-  async search(vector, k, { ef, exact = false, vectors = false, lane = true } = {}) {
+  async search(vector, k, { ef, exact = false, vectors = false, lane = true, filter, mmr, withPayload = false } = {}) {
     this.#open();
     checkK(k);
     const e = checkEf(ef);
     const { array } = toFloat32(vector, 'query');
+    const f = filterJson(filter);
+    const m = mmrOf(mmr);
     if (k === 0) return [];
-    const flags = (exact ? binding.EXACT : 0) | (vectors ? binding.VECTORS : 0) | (lane ? 0 : binding.NOLANE);
-    const [ids, dist, vecs] = await this.#native.search(array, k, e, flags);
-    return this.#hits(ids, dist, vecs, 0, dist.length);
+    const flags = (exact ? binding.EXACT : 0) | (vectors ? binding.VECTORS : 0) | (lane ? 0 : binding.NOLANE) |
+      (m ? binding.MMR : 0) | (withPayload ? binding.PAYLOAD : 0);
+    const [ids, dist, vecs, , scores, pls] = m
+      ? await this.#native.search(array, k, e, flags, f, m[0], m[1])
+      : await this.#native.search(array, k, e, flags, f);
+    return this.#hits(ids, dist, vecs, scores, pls);
   }
 
-  #hits(joined, dist, vecs, from, to) {
-    const n = to - from;
+  // Hits from the addon's output: distance NaN (text-only hits) becomes null.
+  #hits(joined, dist, vecs, scores, pls) {
+    const n = dist.length;
     const out = new Array(n);
     if (n === 0) return out;
     const ids = joined.split('\0');
     const dim = this.#dim;
     for (let i = 0; i < n; i++) {
-      const h = { id: this.#id(ids[i]), distance: dist[from + i] };
-      if (vecs) h.vector = vecs.slice((from + i) * dim, (from + i + 1) * dim);
+      const d = dist[i];
+      const h = { id: this.#id(ids[i]), distance: d === d ? d : null, score: scores[i] + 0 }; // + 0: no -0
+      if (vecs) h.vector = vecs.slice(i * dim, (i + 1) * dim);
+      if (pls) h.payload = JSON.parse(pls[i]);
       out[i] = h;
     }
     return out;
   }
 
   /**
+   * The k records whose text (the field with the text index) best matches
+   * `query` by BM25, best first: [{id, score, distance: null}] (score: the
+   * BM25 score; only records with a positive score). Options: filter,
+   * withPayload, vectors. Rejects with RV_EINVAL without a text index.
+   */
+  async searchText(query, k, { filter, withPayload = false, vectors = false } = {}) {
+    this.#open();
+    if (typeof query !== 'string') throw typeError('query must be a string');
+    checkK(k);
+    const f = filterJson(filter);
+    if (k === 0) return [];
+    const flags = (vectors ? binding.VECTORS : 0) | (withPayload ? binding.PAYLOAD : 0);
+    const [ids, dist, vecs, , scores, pls] = await this.#native.searchText(query, k, flags, f);
+    return this.#hits(ids, dist, vecs, scores, pls);
+  }
+
+  /**
+   * A vector search for `vector` and a BM25 search for `text`, fused:
+   * [{id, score, distance}] best first; score is the fused score, distance
+   * the vector distance or null for a record only the text side found.
+   * fusion: 'rrf' (default; w_v/(rrfK + rank_v) + w_t/(rrfK + rank_t)) or
+   * 'weighted' (w_v * nv + w_t * nt over min-max normalised scores);
+   * vectorWeight, textWeight (default 1), rrfK (default 60), depth
+   * (candidates from each side; default max(2k, 50)), ef and exact for the
+   * vector side, filter (both sides), withPayload, vectors.
+   */
+  async searchHybrid(vector, text, k, { fusion, vectorWeight, textWeight, rrfK, depth, ef, exact = false,
+    filter, withPayload = false, vectors = false } = {}) {
+    this.#open();
+    if (typeof text !== 'string') throw typeError('text must be a string');
+    checkK(k);
+    const e = checkEf(ef);
+    const { array } = toFloat32(vector, 'query');
+    let fu;
+    if (fusion !== undefined && fusion !== null) {
+      fu = FUSIONS[fusion];
+      if (fu === undefined) throw rvError('RV_EINVAL', `fusion must be 'rrf' or 'weighted'; got ${String(fusion)}`);
+    }
+    const f = filterJson(filter);
+    if (k === 0) return [];
+    const flags = (exact ? binding.EXACT : 0) | (vectors ? binding.VECTORS : 0) | (withPayload ? binding.PAYLOAD : 0);
+    const [ids, dist, vecs, , scores, pls] = await this.#native.searchHybrid(array, text, k, e, flags, f, fu,
+      vectorWeight, textWeight, rrfK, depth);
+    return this.#hits(ids, dist, vecs, scores, pls);
+  }
+
+  /** Replace the payload of an existing id (null removes it); rejects RV_ENOTFOUND for an unknown id. */
+  async setPayload(id, payload) {
+    this.#open();
+    const s = idString(id);
+    const pl = payloadJson(payload);
+    return this.#write(() => this.#native.setPayload(s, pl));
+  }
+
+  /** The payload of `id` as an object ({} when it has none), or null when the id does not exist. */
+  async getPayload(id) {
+    this.#open();
+    const s = idString(id);
+    const text = await this.#native.getPayload(s);
+    return text === null ? null : JSON.parse(text);
+  }
+
+  /**
+   * Index payload field `key`: kind 'keyword' (strings, booleans, string
+   * arrays: $eq $in $contains), 'numeric' (numbers, ranges) or 'text' (BM25
+   * for searchText/searchHybrid; one per collection). Existing records are
+   * indexed too; creating an index that exists does nothing. Persistent.
+   */
+  async createIndex(key, kind) {
+    this.#open();
+    if (typeof key !== 'string') throw typeError('key must be a string');
+    const k = INDEX_KINDS[kind];
+    if (k === undefined) throw rvError('RV_EINVAL', `index kind must be 'keyword', 'numeric' or 'text'; got ${String(kind)}`);
+    return this.#write(() => this.#native.createIndex(key, k));
+  }
+
+  /** How many live records match `filter` (an object or JSON text). */
+  async countMatching(filter) {
+    this.#open();
+    const f = filterJson(filter);
+    if (f === undefined) throw typeError('countMatching needs a filter');
+    return this.#native.countMatching(f);
+  }
+
+  /**
    * Many queries at once, spread over the collection's threads. `queries` is
    * one Float32Array of nq*dim floats or an array of vectors. Resolves to
-   * one result array per query.
+   * one result array per query. filter, mmr and withPayload are as for
+   * search() and apply to every query.
    */
-  async searchBatch(queries, k, { ef, exact = false, vectors = false } = {}) {
+  async searchBatch(queries, k, { ef, exact = false, vectors = false, filter, mmr, withPayload = false } = {}) {
     this.#open();
     checkK(k);
     const e = checkEf(ef);
+    const f = filterJson(filter);
+    const m = mmrOf(mmr);
     let buf, nq, owned = 0;
     if (queries instanceof Float32Array) {
       if (queries.length % this.#dim !== 0) {
@@ -303,8 +468,11 @@ class Collection {
     if (nq === 0) return [];
     if (k === 0) return Array.from({ length: nq }, () => []);
     this.#open();
-    const flags = (exact ? binding.EXACT : 0) | (vectors ? binding.VECTORS : 0);
-    const [joined, dist, vecs, counts] = await this.#native.searchBatch(buf, nq, k, e, flags, owned);
+    const flags = (exact ? binding.EXACT : 0) | (vectors ? binding.VECTORS : 0) | (m ? binding.MMR : 0) |
+      (withPayload ? binding.PAYLOAD : 0);
+    const [joined, dist, vecs, counts, scores, pls] = m
+      ? await this.#native.searchBatch(buf, nq, k, e, flags, owned, f, m[0], m[1])
+      : await this.#native.searchBatch(buf, nq, k, e, flags, owned, f);
     const ids = dist.length ? joined.split('\0') : [];
     const dim = this.#dim;
     const out = new Array(nq);
@@ -313,8 +481,9 @@ class Collection {
       const n = counts[q];
       const hits = new Array(n);
       for (let i = 0; i < n; i++, at++) {
-        const h = { id: this.#id(ids[at]), distance: dist[at] };
+        const h = { id: this.#id(ids[at]), distance: dist[at], score: scores[at] + 0 };
         if (vecs) h.vector = vecs.slice(at * dim, (at + 1) * dim);
+        if (pls) h.payload = JSON.parse(pls[at]);
         hits[i] = h;
       }
       out[q] = hits;

@@ -33,5 +33,7 @@ binding.OWNED = 0x2;
 binding.EXACT = 0x1;
 binding.VECTORS = 0x2;
 binding.NOLANE = 0x4;
+binding.MMR = 0x8;
+binding.PAYLOAD = 0x10;
 
 module.exports = binding;

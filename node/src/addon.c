@@ -641,6 +641,12 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */)
 		METHOD("checkpoint", rvn_checkpoint),
 		METHOD("compact", rvn_compact),
 		METHOD("storage", rvn_storage),
+		METHOD("searchText", rvn_search_text),
+		METHOD("searchHybrid", rvn_search_hybrid),
+		METHOD("setPayload", rvn_set_payload),
+		METHOD("getPayload", rvn_get_payload),
+		METHOD("createIndex", rvn_create_index),
+		METHOD("countMatching", rvn_count_matching),
 	};
 	napi_value cls;
 	if (napi_define_class(env, "Collection", NAPI_AUTO_LENGTH, coll_new, NULL, sizeof methods / sizeof methods[0],

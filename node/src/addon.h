@@ -9,7 +9,7 @@
  *   addon.c  module setup, the native Collection class, its synchronous
  *            methods (len, stats, close), errors, the finalizer
  *   args.c   argument conversion: Float32Array, NUL-joined id strings,
- *            bounded integers
+ *            bounded integers, optional numbers and texts (payloads, filters)
  *   work.c   the asynchronous methods: each one a job struct, an execute
  *            function (worker thread, C core only, no N-API) and a complete
  *            function (JS thread: resolve or reject the Promise)
@@ -59,6 +59,9 @@
 #define RVN_EXACT 0x1u   /* search: exact scan */
 #define RVN_VECTORS 0x2u /* search: return each hit's stored vector too */
 #define RVN_NOLANE 0x4u  /* search: use the libuv pool, not the low-latency lane */
+#define RVN_MMR 0x8u     /* search: re-rank by MMR (RV_SEARCH_MMR) */
+#define RVN_PAYLOAD 0x10u /* search: return each hit's payload (JSON text) too */
+#define RVN_SEARCH_FLAGS 0x1fu /* all of the search flags */
 
 /* Our own error code (not an RV_E* value): the collection was closed. */
 #define RVN_ECLOSED_NAME "RV_ECLOSED"
@@ -150,6 +153,12 @@ bool rvn_get_uint(napi_env env, napi_value v, const char *what, double lo, doubl
 /* Same, for an optional argument: undefined and null give `dflt`. */
 bool rvn_get_uint_opt(napi_value v, napi_env env, const char *what, double lo, double hi, uint64_t dflt,
                       uint64_t *out);
+/* Same, for an optional finite number: undefined and null leave *out. */
+bool rvn_get_double_opt(napi_env env, napi_value v, const char *what, double *out);
+/* Read an optional string argument (undefined and null give *out = NULL)
+ * as freshly allocated UTF-8; a string holding a NUL character is refused
+ * with RV_EINVAL (the C API takes NUL-terminated text). */
+bool rvn_get_text_opt(napi_env env, napi_value v, const char *what, char **out, size_t *len);
 /* Split a NUL-joined id string of `n` ids into pointers (the string is
  * modified in place: separators stay NULs, which terminate each id).
  * Throws and returns NULL when the string does not hold exactly n ids. */
@@ -166,6 +175,12 @@ napi_value rvn_optimize(napi_env env, napi_callback_info info);
 napi_value rvn_check(napi_env env, napi_callback_info info);
 napi_value rvn_checkpoint(napi_env env, napi_callback_info info);
 napi_value rvn_compact(napi_env env, napi_callback_info info);
+napi_value rvn_search_text(napi_env env, napi_callback_info info);
+napi_value rvn_search_hybrid(napi_env env, napi_callback_info info);
+napi_value rvn_set_payload(napi_env env, napi_callback_info info);
+napi_value rvn_get_payload(napi_env env, napi_callback_info info);
+napi_value rvn_create_index(napi_env env, napi_callback_info info);
+napi_value rvn_count_matching(napi_env env, napi_callback_info info);
 
 /* ---- db.c ---- */
 /* Define the Database class and the module functions of db.c on exports. */

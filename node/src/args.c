@@ -114,6 +114,56 @@ bool rvn_get_uint_opt(napi_value v, napi_env env, const char *what, double lo, d
 	return rvn_get_uint(env, v, what, lo, hi, out);
 }
 
+bool rvn_get_double_opt(napi_env env, napi_value v, const char *what, double *out)
+{
+	char msg[160];
+	napi_valuetype t;
+	if (napi_typeof(env, v, &t) != napi_ok)
+		return false;
+	if (t == napi_undefined || t == napi_null)
+		return true;
+	if (t != napi_number) {
+		snprintf(msg, sizeof msg, "%s must be a number", what);
+		rvn_throw_type(env, "ERR_INVALID_ARG_TYPE", msg);
+		return false;
+	}
+	double x;
+	if (napi_get_value_double(env, v, &x) != napi_ok)
+		return false;
+	if (!isfinite(x)) {
+		snprintf(msg, sizeof msg, "%s must be a finite number; got %g", what, x);
+		rvn_throw_range(env, "ERR_OUT_OF_RANGE", msg);
+		return false;
+	}
+	*out = x;
+	return true;
+}
+
+bool rvn_get_text_opt(napi_env env, napi_value v, const char *what, char **out, size_t *len)
+{
+	napi_valuetype t;
+	*out = NULL;
+	*len = 0;
+	if (napi_typeof(env, v, &t) != napi_ok)
+		return false;
+	if (t == napi_undefined || t == napi_null)
+		return true;
+	char *s;
+	size_t n;
+	if (!rvn_get_string(env, v, what, &s, &n))
+		return false;
+	if (strlen(s) != n) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "%s contains a NUL character", what);
+		free(s);
+		rvn_throw_rv(env, RV_EINVAL, msg);
+		return false;
+	}
+	*out = s;
+	*len = n;
+	return true;
+}
+
 char **rvn_split_ids(napi_env env, char *joined, size_t len, size_t n)
 {
 	if (n == 0 || n > RV_MAX_VECTORS) {

@@ -19,7 +19,14 @@
  *
  * Output that a worker produces (hits, ids, vectors) is malloc'd in the job
  * and copied into JS values on completion: ids as one NUL-joined string
- * (lib/ splits it), distances and vectors as Float32Arrays.
+ * (lib/ splits it), distances, scores and vectors as Float32Arrays, payloads
+ * as an array of JSON texts (lib/ parses them).
+ *
+ * Payloads and filters travel as JSON text. A filter is parsed on the JS
+ * thread (rv_filter_parse() is bounded: at most RV_FILTER_JSON_MAX bytes)
+ * into the job, which frees it; a bad filter rejects the Promise with the
+ * parser's message, which names the offending part. Payloads are checked by
+ * the core on the worker thread, in the same call as the write.
  *
  * Errors shaped like the core's (wrong dimension) reject the Promise rather
  * than throw, so that callers see every RV_E* error the same way; wrong
@@ -45,7 +52,13 @@ typedef enum job_kind {
 	JOB_OPTIMIZE,
 	JOB_CHECK,
 	JOB_CHECKPOINT,
-	JOB_COMPACT
+	JOB_COMPACT,
+	JOB_SEARCH_TEXT,
+	JOB_SEARCH_HYBRID,
+	JOB_SET_PAYLOAD,
+	JOB_GET_PAYLOAD,
+	JOB_CREATE_INDEX,
+	JOB_COUNT
 } job_kind;
 
 typedef struct job {
@@ -71,6 +84,13 @@ typedef struct job {
 	unsigned flags;      /* RVN_* */
 	size_t k;
 	uint32_t ef;
+	char **payloads;     /* insert: n JSON texts or NULLs (malloc each), or NULL */
+	char *text;          /* text query; setPayload's payload; createIndex's key */
+	rv_filter *filter;   /* parsed filter, or NULL */
+	float mmr_lambda;    /* with RVN_MMR */
+	uint32_t mmr_candidates;
+	rv_hybrid_params hybrid; /* searchHybrid */
+	rv_index_kind index_kind; /* createIndex */
 
 	/* outputs */
 	char *out_ids;       /* NUL-joined ids of all hits (malloc) */
@@ -78,6 +98,12 @@ typedef struct job {
 	size_t out_ids_cap;  /* bytes allocated */
 	float *out_dist;     /* distances (malloc) */
 	float *out_vecs;     /* vectors of the hits or of get() (malloc) */
+	float *out_score;    /* scores of the hits (malloc) */
+	char *out_pl;        /* payload JSON texts, each NUL-terminated (malloc) */
+	size_t out_pl_len;   /* bytes used */
+	size_t out_pl_cap;   /* bytes allocated */
+	size_t *out_pl_at;   /* hit i's payload starts at out_pl + out_pl_at[i] */
+	long long matched;   /* countMatching() */
 	int *counts;         /* hits per query (batch) */
 	uint8_t *found;      /* get(): which ids exist */
 	size_t out_n;        /* hits in total, or vectors */
@@ -87,6 +113,15 @@ typedef struct job {
 
 static void job_free(job *j)
 {
+	if (j->payloads)
+		for (size_t i = 0; i < j->n; i++)
+			free(j->payloads[i]);
+	free(j->payloads);
+	free(j->text);
+	rv_filter_free(j->filter);
+	free(j->out_score);
+	free(j->out_pl);
+	free(j->out_pl_at);
 	free(j->ids_joined);
 	free(j->ids);
 	free(j->vec_copy);
@@ -117,33 +152,74 @@ static void exec_insert(job *j)
 	unsigned fl = (j->flags & RVN_UPSERT) ? RV_UPSERT : 0;
 	int rc;
 	if (j->n == 1) {
-		rc = rv_insert(j->c, j->ids[0], j->vecs, j->vec_len, fl);
+		rc = j->payloads ? rv_insert_payload(j->c, j->ids[0], j->vecs, j->vec_len, j->payloads[0], fl)
+		                 : rv_insert(j->c, j->ids[0], j->vecs, j->vec_len, fl);
 	} else {
 		/* Room for the whole batch in one step: one block, which the core
 		 * can back with huge pages, instead of repeated doubling (searches
 		 * on SIFT-100k ran about 40% slower without this). A failure here
 		 * is not an error: the insert grows as it goes. */
 		(void)rv_reserve(j->c, rv_count(j->c) + j->n);
-		rc = rv_insert_batch(j->c, j->n, (const char *const *)j->ids, j->vecs, j->dim, fl);
+		rc = j->payloads ? rv_insert_batch_payload(j->c, j->n, (const char *const *)j->ids, j->vecs, j->dim,
+		                                           (const char *const *)j->payloads, fl)
+		                 : rv_insert_batch(j->c, j->n, (const char *const *)j->ids, j->vecs, j->dim, fl);
 	}
 	if (rc != RV_OK)
 		job_fail(j, rc);
 }
 
+/* Append the payload of `id` (JSON text and its NUL) to j->out_pl,
+ * growing it. Returns RV_OK, RV_ENOMEM, or the core's code (RV_ENOTFOUND
+ * when the record was deleted meanwhile). */
+static int append_payload(job *j, const char *id)
+{
+	for (int attempt = 0; attempt < 8; attempt++) {
+		size_t room = j->out_pl_cap - j->out_pl_len, needed = 0;
+		int rc = rv_get_payload(j->c, id, j->out_pl + j->out_pl_len, room, &needed);
+		if (rc == RV_OK) {
+			j->out_pl_len += needed;
+			return RV_OK;
+		}
+		if (rc != RV_ERANGE)
+			return rc;
+		/* too small: grow to what it needs (it may change again meanwhile) */
+		size_t cap = j->out_pl_cap * 2;
+		if (cap < j->out_pl_len + needed + 64)
+			cap = j->out_pl_len + needed + 64;
+		char *p = realloc(j->out_pl, cap);
+		if (!p)
+			return RV_ENOMEM;
+		j->out_pl = p;
+		j->out_pl_cap = cap;
+	}
+	return RV_ENOMEM; /* not reached unless payloads grow without end */
+}
+
 /* Append the ids of hits[0..n) to j->out_ids (growing it), their
- * distances and, with RVN_VECTORS, their vectors at j->out_n. A hit whose id
- * was deleted between the search and the vector copy is dropped. Returns
- * the hits kept, or -1 when out of memory. */
+ * distances and scores and, with RVN_VECTORS, their vectors at j->out_n,
+ * and with RVN_PAYLOAD their payloads. A hit whose id was deleted between
+ * the search and the vector or payload copy is dropped. Returns the hits
+ * kept, or -1 when out of memory. */
 static int collect_hits(job *j, const rv_hit *hits, int n)
 {
 	int kept = 0;
 	for (int i = 0; i < n; i++) {
 		if (!hits[i].id)
 			continue;
-		if (j->flags & RVN_VECTORS) {
-			int rc = rv_get(j->c, hits[i].id, j->out_vecs + j->out_n * j->dim, j->dim);
+		size_t pl_mark = j->out_pl_len;
+		if (j->flags & RVN_PAYLOAD) {
+			int rc = append_payload(j, hits[i].id);
+			if (rc == RV_ENOMEM)
+				return -1;
 			if (rc != RV_OK)
 				continue;
+		}
+		if (j->flags & RVN_VECTORS) {
+			int rc = rv_get(j->c, hits[i].id, j->out_vecs + j->out_n * j->dim, j->dim);
+			if (rc != RV_OK) {
+				j->out_pl_len = pl_mark;
+				continue;
+			}
 		}
 		if (j->out_ids_len + hits[i].id_len + 1 > j->out_ids_cap) {
 			size_t cap = j->out_ids_cap * 2 + hits[i].id_len + 1;
@@ -156,6 +232,9 @@ static int collect_hits(job *j, const rv_hit *hits, int n)
 		memcpy(j->out_ids + j->out_ids_len, hits[i].id, hits[i].id_len);
 		j->out_ids_len += hits[i].id_len;
 		j->out_ids[j->out_ids_len++] = '\0';
+		if (j->flags & RVN_PAYLOAD)
+			j->out_pl_at[j->out_n] = pl_mark;
+		j->out_score[j->out_n] = hits[i].score;
 		j->out_dist[j->out_n++] = hits[i].distance;
 		kept++;
 	}
@@ -168,9 +247,16 @@ static bool alloc_outputs(job *j, size_t total)
 	j->out_ids_cap = total * 16 + 64;
 	j->out_ids = malloc(j->out_ids_cap);
 	j->out_dist = malloc((total ? total : 1) * sizeof(float));
+	j->out_score = malloc((total ? total : 1) * sizeof(float));
 	if (j->flags & RVN_VECTORS)
 		j->out_vecs = malloc((total ? total : 1) * j->dim * sizeof(float));
-	return j->out_ids && j->out_dist && (!(j->flags & RVN_VECTORS) || j->out_vecs);
+	if (j->flags & RVN_PAYLOAD) {
+		j->out_pl_cap = total * 64 + 256;
+		j->out_pl = malloc(j->out_pl_cap);
+		j->out_pl_at = malloc((total ? total : 1) * sizeof(size_t));
+	}
+	return j->out_ids && j->out_dist && j->out_score && (!(j->flags & RVN_VECTORS) || j->out_vecs) &&
+	       (!(j->flags & RVN_PAYLOAD) || (j->out_pl && j->out_pl_at));
 }
 
 /* The joined ids end with a separator; drop it. */
@@ -180,9 +266,21 @@ static void finish_ids(job *j)
 		j->out_ids_len--;
 }
 
+/* The core's search parameters of a job. */
+static rv_search_params params_of(const job *j)
+{
+	rv_search_params p = {.ef = j->ef,
+	                      .flags = ((j->flags & RVN_EXACT) ? RV_SEARCH_EXACT : 0) |
+	                               ((j->flags & RVN_MMR) ? RV_SEARCH_MMR : 0),
+	                      .filter = j->filter,
+	                      .mmr_lambda = j->mmr_lambda,
+	                      .mmr_candidates = j->mmr_candidates};
+	return p;
+}
+
 static void exec_search(job *j)
 {
-	rv_search_params p = {.ef = j->ef, .flags = (j->flags & RVN_EXACT) ? RV_SEARCH_EXACT : 0};
+	rv_search_params p = params_of(j);
 	rv_hit *hits = malloc(j->k * sizeof *hits);
 	size_t idbuf_size = RV_IDBUF_SIZE(j->k);
 	char *idbuf = malloc(idbuf_size);
@@ -205,7 +303,7 @@ out:
 
 static void exec_search_batch(job *j)
 {
-	rv_search_params p = {.ef = j->ef, .flags = (j->flags & RVN_EXACT) ? RV_SEARCH_EXACT : 0};
+	rv_search_params p = params_of(j);
 	size_t slice = RV_IDBUF_SIZE(j->k);
 	size_t chunk = IDBUF_CHUNK_BYTES / slice;
 	if (chunk < 1)
@@ -244,6 +342,55 @@ out:
 	free(hits);
 	free(counts);
 	free(idbuf);
+}
+
+/* searchText and searchHybrid: one ranked list, like exec_search. */
+static void exec_search_text(job *j)
+{
+	rv_hit *hits = malloc(j->k * sizeof *hits);
+	size_t idbuf_size = RV_IDBUF_SIZE(j->k);
+	char *idbuf = malloc(idbuf_size);
+	if (!hits || !idbuf || !alloc_outputs(j, j->k)) {
+		job_oom(j, "search results");
+		goto out;
+	}
+	int n;
+	if (j->kind == JOB_SEARCH_TEXT) {
+		n = rv_search_text(j->c, j->text, j->k, j->filter, hits, idbuf, idbuf_size);
+	} else {
+		j->hybrid.vector = params_of(j);
+		n = rv_search_hybrid(j->c, j->vecs, j->vec_len, j->text, j->k, &j->hybrid, hits, idbuf, idbuf_size);
+	}
+	if (n < 0) {
+		job_fail(j, n);
+		goto out;
+	}
+	if (collect_hits(j, hits, n) < 0)
+		job_oom(j, "search results");
+	finish_ids(j);
+out:
+	free(hits);
+	free(idbuf);
+}
+
+/* getPayload: the JSON text into out_pl (grown on RV_ERANGE); found[0]
+ * says whether the record exists. */
+static void exec_get_payload(job *j)
+{
+	j->found = calloc(1, 1);
+	j->out_pl_cap = 256;
+	j->out_pl = malloc(j->out_pl_cap);
+	if (!j->found || !j->out_pl) {
+		job_oom(j, "a payload");
+		return;
+	}
+	int rc = append_payload(j, j->ids[0]);
+	if (rc == RV_OK)
+		j->found[0] = 1;
+	else if (rc == RV_ENOMEM)
+		job_oom(j, "a payload");
+	else if (rc != RV_ENOTFOUND)
+		job_fail(j, rc);
 }
 
 static void exec_get(job *j)
@@ -364,6 +511,29 @@ static void execute(napi_env env, void *data)
 			job_fail(j, rc);
 		break;
 	}
+	case JOB_SEARCH_TEXT:
+	case JOB_SEARCH_HYBRID: exec_search_text(j); break;
+	case JOB_SET_PAYLOAD: {
+		int rc = rv_set_payload(j->c, j->ids[0], j->text);
+		if (rc != RV_OK)
+			job_fail(j, rc);
+		break;
+	}
+	case JOB_GET_PAYLOAD: exec_get_payload(j); break;
+	case JOB_CREATE_INDEX: {
+		int rc = rv_create_index(j->c, j->text, j->index_kind);
+		if (rc != RV_OK)
+			job_fail(j, rc);
+		break;
+	}
+	case JOB_COUNT: {
+		long long n = rv_count_matching(j->c, j->filter);
+		if (n < 0)
+			job_fail(j, (int)n);
+		else
+			j->matched = n;
+		break;
+	}
 	}
 }
 
@@ -398,15 +568,31 @@ static napi_value result_of(napi_env env, job *j)
 	case JOB_OPTIMIZE:
 	case JOB_CHECKPOINT:
 	case JOB_COMPACT:
+	case JOB_SET_PAYLOAD:
+	case JOB_CREATE_INDEX:
 		RVN_CALL(env, napi_get_undefined(env, &out), NULL);
+		return out;
+	case JOB_COUNT:
+		RVN_CALL(env, napi_create_double(env, (double)j->matched, &out), NULL);
+		return out;
+	case JOB_GET_PAYLOAD:
+		/* the JSON text, or null when the record does not exist */
+		if (!j->found[0]) {
+			RVN_CALL(env, napi_get_null(env, &out), NULL);
+			return out;
+		}
+		RVN_CALL(env, napi_create_string_utf8(env, j->out_pl, NAPI_AUTO_LENGTH, &out), NULL);
 		return out;
 	case JOB_DELETE:
 		RVN_CALL(env, napi_create_double(env, (double)j->deleted, &out), NULL);
 		return out;
 	case JOB_SEARCH:
-	case JOB_SEARCH_BATCH: {
-		/* [ids joined by NUL, distances, vectors or undefined, counts or undefined] */
-		RVN_CALL(env, napi_create_array_with_length(env, 4, &out), NULL);
+	case JOB_SEARCH_BATCH:
+	case JOB_SEARCH_TEXT:
+	case JOB_SEARCH_HYBRID: {
+		/* [ids joined by NUL, distances, vectors or undefined, counts or
+		 *  undefined, scores, payload JSON texts or undefined] */
+		RVN_CALL(env, napi_create_array_with_length(env, 6, &out), NULL);
 		RVN_CALL(env, napi_create_string_utf8(env, j->out_ids ? j->out_ids : "", j->out_ids_len, &v), NULL);
 		RVN_CALL(env, napi_set_element(env, out, 0, v), NULL);
 		if (!(v = f32_array(env, j->out_dist, j->out_n)))
@@ -424,6 +610,19 @@ static napi_value result_of(napi_env env, job *j)
 			memcpy(data, j->counts, j->n * sizeof(int32_t));
 			RVN_CALL(env, napi_create_typedarray(env, napi_int32_array, j->n, ab, 0, &v), NULL);
 			RVN_CALL(env, napi_set_element(env, out, 3, v), NULL);
+		}
+		if (!(v = f32_array(env, j->out_score, j->out_n)))
+			return NULL;
+		RVN_CALL(env, napi_set_element(env, out, 4, v), NULL);
+		if (j->flags & RVN_PAYLOAD) {
+			RVN_CALL(env, napi_create_array_with_length(env, j->out_n, &v), NULL);
+			for (size_t i = 0; i < j->out_n; i++) {
+				napi_value s;
+				RVN_CALL(env, napi_create_string_utf8(env, j->out_pl + j->out_pl_at[i], NAPI_AUTO_LENGTH, &s),
+				         NULL);
+				RVN_CALL(env, napi_set_element(env, v, (uint32_t)i, s), NULL);
+			}
+			RVN_CALL(env, napi_set_element(env, out, 5, v), NULL);
 		}
 		return out;
 	}
@@ -600,19 +799,123 @@ static bool job_vectors(napi_env env, job *j, napi_value v, bool owned)
 	return true;
 }
 
-/* insert(idsJoined, n, vectors: Float32Array, flags) -> Promise<undefined>
- * n ids and n*dim floats; flags RVN_UPSERT, RVN_OWNED. */
+/* Read the payloads argument of insert into j->payloads: undefined or null
+ * (none), a JSON string or null (one id), or an array of n JSON strings
+ * or nulls. */
+static bool job_payloads(napi_env env, job *j, napi_value v)
+{
+	napi_valuetype t;
+	if (napi_typeof(env, v, &t) != napi_ok)
+		return false;
+	if (t == napi_undefined || t == napi_null)
+		return true;
+	bool is_array = false;
+	if (napi_is_array(env, v, &is_array) != napi_ok)
+		return false;
+	uint32_t len = 1;
+	if (is_array && napi_get_array_length(env, v, &len) != napi_ok)
+		return false;
+	if ((!is_array && (t != napi_string || j->n != 1)) || (is_array && len != j->n)) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "payloads must be an array of %zu JSON strings or nulls%s", j->n,
+		         j->n == 1 ? ", or one JSON string" : "");
+		rvn_throw_type(env, "ERR_INVALID_ARG_TYPE", msg);
+		return false;
+	}
+	j->payloads = calloc(j->n, sizeof *j->payloads);
+	if (!j->payloads) {
+		rvn_throw_rv(env, RV_ENOMEM, "out of memory copying payloads");
+		return false;
+	}
+	for (uint32_t i = 0; i < j->n; i++) {
+		napi_value e = v;
+		if (is_array && napi_get_element(env, v, i, &e) != napi_ok)
+			return false;
+		char what[48];
+		if (is_array)
+			snprintf(what, sizeof what, "payload %u", i);
+		else
+			snprintf(what, sizeof what, "payload");
+		size_t n;
+		if (!rvn_get_text_opt(env, e, what, &j->payloads[i], &n))
+			return false;
+	}
+	return true;
+}
+
+/* Parse the filter JSON text `v` (undefined or null: none) into j->filter.
+ * False after throwing (not a string); true otherwise, with *bad the core's
+ * code and err its message (naming the offending part) for a bad filter. */
+static bool job_filter(napi_env env, job *j, napi_value v, int *bad, char *err, size_t errsize)
+{
+	char *s;
+	size_t len;
+	*bad = RV_OK;
+	if (!rvn_get_text_opt(env, v, "filter", &s, &len))
+		return false;
+	if (!s)
+		return true;
+	err[0] = '\0';
+	int rc = rv_filter_parse(s, len, &j->filter, err, errsize);
+	free(s);
+	if (rc != RV_OK) {
+		*bad = rc;
+		if (!err[0])
+			snprintf(err, errsize, "%s", rv_errmsg(NULL));
+	}
+	return true;
+}
+
+/* Read the filter and MMR arguments of a search (filter JSON, lambda,
+ * candidates); see job_filter for *bad. */
+static bool job_search_extras(napi_env env, job *j, napi_value filter, napi_value lambda, napi_value cands,
+                              int *bad, char *err, size_t errsize)
+{
+	double l = 0;
+	uint64_t mc;
+	if (!rvn_get_double_opt(env, lambda, "mmr lambda", &l) ||
+	    !rvn_get_uint_opt(cands, env, "mmr candidates", 0, 4294967295.0, 0, &mc))
+		return false;
+	j->mmr_lambda = (float)l;
+	j->mmr_candidates = (uint32_t)mc;
+	return job_filter(env, j, filter, bad, err, errsize);
+}
+
+/* Drop a job that was never queued, and return a Promise rejected with
+ * (code, msg). */
+static napi_value job_reject(napi_env env, job *j, int code, const char *msg)
+{
+	if (j->buf_ref)
+		napi_delete_reference(env, j->buf_ref);
+	job_free(j);
+	return rejected(env, code, msg);
+}
+
+/* Drop a job that was never queued after an exception was thrown. */
+static napi_value job_drop(napi_env env, job *j)
+{
+	if (j->buf_ref)
+		napi_delete_reference(env, j->buf_ref);
+	job_free(j);
+	return NULL;
+}
+
+/* insert(idsJoined, n, vectors: Float32Array, flags, payloads?) -> Promise<undefined>
+ * n ids and n*dim floats; flags RVN_UPSERT, RVN_OWNED; payloads: see
+ * job_payloads. */
 napi_value rvn_insert(napi_env env, napi_callback_info info)
 {
-	size_t argc = 4;
-	napi_value argv[4], self;
+	size_t argc = 5;
+	napi_value argv[5], self;
 	rvn_coll *rc = rvn_this(env, info, &argc, argv, &self, true);
 	if (!rc)
 		return NULL;
 	if (argc < 4) {
-		rvn_throw_type(env, "ERR_MISSING_ARGS", "insert(idsJoined, n, vectors, flags)");
+		rvn_throw_type(env, "ERR_MISSING_ARGS", "insert(idsJoined, n, vectors, flags, payloads)");
 		return NULL;
 	}
+	if (argc < 5)
+		napi_get_undefined(env, &argv[4]);
 	uint64_t flags;
 	if (!rvn_get_uint(env, argv[3], "flags", 0, 3, &flags))
 		return NULL;
@@ -620,12 +923,9 @@ napi_value rvn_insert(napi_env env, napi_callback_info info)
 	if (!j)
 		return NULL;
 	j->flags = (unsigned)flags;
-	if (!job_ids(env, j, argv[0], argv[1]) || !job_vectors(env, j, argv[2], flags & RVN_OWNED)) {
-		if (j->buf_ref)
-			napi_delete_reference(env, j->buf_ref);
-		job_free(j);
-		return NULL;
-	}
+	if (!job_ids(env, j, argv[0], argv[1]) || !job_vectors(env, j, argv[2], flags & RVN_OWNED) ||
+	    !job_payloads(env, j, argv[4]))
+		return job_drop(env, j);
 	if (j->n > 1 && j->vec_len != j->n * (size_t)rc->dim) {
 		char msg[160];
 		snprintf(msg, sizeof msg, "vectors hold %zu floats; %zu vectors of dimension %u need %zu", j->vec_len,
@@ -644,7 +944,7 @@ static bool search_params(napi_env env, rvn_coll *rc, napi_value *argv, job *j)
 	uint64_t k, ef, flags;
 	if (!rvn_get_uint(env, argv[0], "k", 1, RV_K_MAX, &k) ||
 	    !rvn_get_uint_opt(argv[1], env, "ef", 0, RV_EF_MAX, 0, &ef) ||
-	    !rvn_get_uint_opt(argv[2], env, "flags", 0, 7, 0, &flags))
+	    !rvn_get_uint_opt(argv[2], env, "flags", 0, RVN_SEARCH_FLAGS, 0, &flags))
 		return false;
 	/* Room for min(k, count now) hits: a search returns at most the count at
 	 * call time, and a collection far smaller than k then costs no more. */
@@ -733,39 +1033,46 @@ static napi_value queue_search(napi_env env, napi_value self, job *j)
 	return promise;
 }
 
-/* search(query: Float32Array, k, ef, flags) -> Promise<[ids, distances, vectors?]>
- * ef 0: the collection's default; flags RVN_EXACT, RVN_VECTORS, RVN_NOLANE. */
+/* search(query: Float32Array, k, ef, flags, filter?, mmrLambda?, mmrCandidates?)
+ *   -> Promise<[ids, distances, vectors?, undefined, scores, payloads?]>
+ * ef 0: the collection's default; flags RVN_EXACT, RVN_VECTORS, RVN_NOLANE,
+ * RVN_MMR, RVN_PAYLOAD; filter: JSON text. */
 napi_value rvn_search(napi_env env, napi_callback_info info)
 {
-	size_t argc = 4;
-	napi_value argv[4], self;
+	size_t argc = 7;
+	napi_value argv[7], self;
 	rvn_coll *rc = rvn_this(env, info, &argc, argv, &self, true);
 	if (!rc)
 		return NULL;
 	if (argc < 2) {
-		rvn_throw_type(env, "ERR_MISSING_ARGS", "search(query, k, ef, flags)");
+		rvn_throw_type(env, "ERR_MISSING_ARGS", "search(query, k, ef, flags, filter, mmrLambda, mmrCandidates)");
 		return NULL;
 	}
-	for (size_t i = argc; i < 4; i++)
+	for (size_t i = argc; i < 7; i++)
 		napi_get_undefined(env, &argv[i]);
 	job *j = job_new(env, rc, JOB_SEARCH);
 	if (!j)
 		return NULL;
-	if (!search_params(env, rc, argv + 1, j) || !job_vectors(env, j, argv[0], false)) {
-		job_free(j);
-		return NULL;
-	}
+	int bad;
+	char err[512];
+	if (!search_params(env, rc, argv + 1, j) || !job_vectors(env, j, argv[0], false) ||
+	    !job_search_extras(env, j, argv[4], argv[5], argv[6], &bad, err, sizeof err))
+		return job_drop(env, j);
+	if (bad != RV_OK)
+		return job_reject(env, j, bad, err);
 	if (j->flags & RVN_NOLANE)
 		return queue_job(env, self, j, "ruvector.search");
 	return queue_search(env, self, j);
 }
 
-/* searchBatch(queries: Float32Array, nq, k, ef, flags) ->
- *   Promise<[ids, distances, vectors?, counts: Int32Array]> */
+/* searchBatch(queries: Float32Array, nq, k, ef, flags, owned, filter?, mmrLambda?,
+ *             mmrCandidates?) ->
+ *   Promise<[ids, distances, vectors?, counts: Int32Array, scores, payloads?]>
+ * The filter and MMR settings apply to every query. */
 napi_value rvn_search_batch(napi_env env, napi_callback_info info)
 {
-	size_t argc = 6;
-	napi_value argv[6], self;
+	size_t argc = 9;
+	napi_value argv[9], self;
 	rvn_coll *rc = rvn_this(env, info, &argc, argv, &self, true);
 	if (!rc)
 		return NULL;
@@ -773,7 +1080,7 @@ napi_value rvn_search_batch(napi_env env, napi_callback_info info)
 		rvn_throw_type(env, "ERR_MISSING_ARGS", "searchBatch(queries, nq, k, ef, flags, owned)");
 		return NULL;
 	}
-	for (size_t i = argc; i < 6; i++)
+	for (size_t i = argc; i < 9; i++)
 		napi_get_undefined(env, &argv[i]);
 	uint64_t nq, owned;
 	if (!rvn_get_uint(env, argv[1], "nq", 1, RV_MAX_VECTORS, &nq) ||
@@ -783,12 +1090,13 @@ napi_value rvn_search_batch(napi_env env, napi_callback_info info)
 	if (!j)
 		return NULL;
 	j->n = (size_t)nq;
-	if (!search_params(env, rc, argv + 2, j) || !job_vectors(env, j, argv[0], owned)) {
-		if (j->buf_ref)
-			napi_delete_reference(env, j->buf_ref);
-		job_free(j);
-		return NULL;
-	}
+	int bad;
+	char err[512];
+	if (!search_params(env, rc, argv + 2, j) || !job_vectors(env, j, argv[0], owned) ||
+	    !job_search_extras(env, j, argv[6], argv[7], argv[8], &bad, err, sizeof err))
+		return job_drop(env, j);
+	if (bad != RV_OK)
+		return job_reject(env, j, bad, err);
 	if (j->vec_len != j->n * (size_t)rc->dim) {
 		char msg[160];
 		snprintf(msg, sizeof msg, "queries hold %zu floats; %zu queries of dimension %u need %zu", j->vec_len,
@@ -882,4 +1190,187 @@ napi_value rvn_checkpoint(napi_env env, napi_callback_info info)
 napi_value rvn_compact(napi_env env, napi_callback_info info)
 {
 	return simple_job(env, info, JOB_COMPACT, "ruvector.compact");
+}
+
+/* searchText(text, k, flags, filter?) ->
+ *   Promise<[ids, distances (NaN), vectors?, undefined, scores (BM25), payloads?]>
+ * flags RVN_VECTORS, RVN_PAYLOAD. */
+napi_value rvn_search_text(napi_env env, napi_callback_info info)
+{
+	size_t argc = 4;
+	napi_value argv[4], self;
+	rvn_coll *rc = rvn_this(env, info, &argc, argv, &self, true);
+	if (!rc)
+		return NULL;
+	if (argc < 2) {
+		rvn_throw_type(env, "ERR_MISSING_ARGS", "searchText(text, k, flags, filter)");
+		return NULL;
+	}
+	for (size_t i = argc; i < 4; i++)
+		napi_get_undefined(env, &argv[i]);
+	job *j = job_new(env, rc, JOB_SEARCH_TEXT);
+	if (!j)
+		return NULL;
+	napi_value undef;
+	napi_get_undefined(env, &undef);
+	napi_value sp[3] = {argv[1], undef, argv[2]};
+	size_t len;
+	int bad;
+	char err[512];
+	if (!search_params(env, rc, sp, j) || !rvn_get_string(env, argv[0], "text", &j->text, &len) ||
+	    !job_filter(env, j, argv[3], &bad, err, sizeof err))
+		return job_drop(env, j);
+	if (strlen(j->text) != len)
+		return job_reject(env, j, RV_EINVAL, "text contains a NUL character");
+	if (bad != RV_OK)
+		return job_reject(env, j, bad, err);
+	return queue_job(env, self, j, "ruvector.searchText");
+}
+
+/* searchHybrid(query: Float32Array, text, k, ef, flags, filter?, fusion?,
+ *              vectorWeight?, textWeight?, rrfK?, depth?) ->
+ *   Promise<[ids, distances (NaN: text side only), vectors?, undefined,
+ *            scores (fused), payloads?]>
+ * fusion 0: RRF, 1: weighted; undefined numbers keep rv_hybrid_params_init's
+ * defaults. flags RVN_EXACT (the vector side), RVN_VECTORS, RVN_PAYLOAD. */
+napi_value rvn_search_hybrid(napi_env env, napi_callback_info info)
+{
+	size_t argc = 11;
+	napi_value argv[11], self;
+	rvn_coll *rc = rvn_this(env, info, &argc, argv, &self, true);
+	if (!rc)
+		return NULL;
+	if (argc < 3) {
+		rvn_throw_type(env, "ERR_MISSING_ARGS",
+		               "searchHybrid(query, text, k, ef, flags, filter, fusion, vectorWeight, textWeight, rrfK, depth)");
+		return NULL;
+	}
+	for (size_t i = argc; i < 11; i++)
+		napi_get_undefined(env, &argv[i]);
+	job *j = job_new(env, rc, JOB_SEARCH_HYBRID);
+	if (!j)
+		return NULL;
+	rv_hybrid_params_init(&j->hybrid);
+	double vw = j->hybrid.vector_weight, tw = j->hybrid.text_weight, rk = j->hybrid.rrf_k;
+	uint64_t fusion, depth;
+	size_t len;
+	int bad;
+	char err[512];
+	if (!search_params(env, rc, argv + 2, j) || !job_vectors(env, j, argv[0], false) ||
+	    !rvn_get_string(env, argv[1], "text", &j->text, &len) ||
+	    !rvn_get_uint_opt(argv[6], env, "fusion", 0, 1, (uint64_t)j->hybrid.fusion, &fusion) ||
+	    !rvn_get_double_opt(env, argv[7], "vectorWeight", &vw) || !rvn_get_double_opt(env, argv[8], "textWeight", &tw) ||
+	    !rvn_get_double_opt(env, argv[9], "rrfK", &rk) ||
+	    !rvn_get_uint_opt(argv[10], env, "depth", 0, 4294967295.0, j->hybrid.depth, &depth) ||
+	    !job_filter(env, j, argv[5], &bad, err, sizeof err))
+		return job_drop(env, j);
+	if (strlen(j->text) != len)
+		return job_reject(env, j, RV_EINVAL, "text contains a NUL character");
+	if (bad != RV_OK)
+		return job_reject(env, j, bad, err);
+	j->flags &= ~(unsigned)(RVN_MMR | RVN_NOLANE);
+	j->hybrid.fusion = fusion ? RV_FUSION_WEIGHTED : RV_FUSION_RRF;
+	j->hybrid.vector_weight = (float)vw;
+	j->hybrid.text_weight = (float)tw;
+	j->hybrid.rrf_k = (float)rk;
+	j->hybrid.depth = (uint32_t)depth;
+	return queue_job(env, self, j, "ruvector.searchHybrid");
+}
+
+/* setPayload(id, payload: JSON string | null) -> Promise<undefined>;
+ * null removes it. Rejects RV_ENOTFOUND for an unknown id. */
+napi_value rvn_set_payload(napi_env env, napi_callback_info info)
+{
+	size_t argc = 2;
+	napi_value argv[2], self, one;
+	rvn_coll *rc = rvn_this(env, info, &argc, argv, &self, true);
+	if (!rc)
+		return NULL;
+	if (argc < 2) {
+		rvn_throw_type(env, "ERR_MISSING_ARGS", "setPayload(id, payload)");
+		return NULL;
+	}
+	RVN_CALL(env, napi_create_uint32(env, 1, &one), NULL);
+	job *j = job_new(env, rc, JOB_SET_PAYLOAD);
+	if (!j)
+		return NULL;
+	size_t len;
+	if (!job_ids(env, j, argv[0], one) || !rvn_get_text_opt(env, argv[1], "payload", &j->text, &len))
+		return job_drop(env, j);
+	return queue_job(env, self, j, "ruvector.setPayload");
+}
+
+/* getPayload(id) -> Promise<JSON string ("{}" without a payload) | null (no such id)> */
+napi_value rvn_get_payload(napi_env env, napi_callback_info info)
+{
+	size_t argc = 1;
+	napi_value argv[1], self, one;
+	rvn_coll *rc = rvn_this(env, info, &argc, argv, &self, true);
+	if (!rc)
+		return NULL;
+	if (argc < 1) {
+		rvn_throw_type(env, "ERR_MISSING_ARGS", "getPayload(id)");
+		return NULL;
+	}
+	RVN_CALL(env, napi_create_uint32(env, 1, &one), NULL);
+	job *j = job_new(env, rc, JOB_GET_PAYLOAD);
+	if (!j)
+		return NULL;
+	if (!job_ids(env, j, argv[0], one))
+		return job_drop(env, j);
+	return queue_job(env, self, j, "ruvector.getPayload");
+}
+
+/* createIndex(key, kind: 1 keyword | 2 numeric | 3 text) -> Promise<undefined>
+ * Indexes the existing records too, so it runs off the JS thread. */
+napi_value rvn_create_index(napi_env env, napi_callback_info info)
+{
+	size_t argc = 2;
+	napi_value argv[2], self;
+	rvn_coll *rc = rvn_this(env, info, &argc, argv, &self, true);
+	if (!rc)
+		return NULL;
+	if (argc < 2) {
+		rvn_throw_type(env, "ERR_MISSING_ARGS", "createIndex(key, kind)");
+		return NULL;
+	}
+	uint64_t kind;
+	if (!rvn_get_uint(env, argv[1], "kind", RV_INDEX_KEYWORD, RV_INDEX_TEXT, &kind))
+		return NULL;
+	job *j = job_new(env, rc, JOB_CREATE_INDEX);
+	if (!j)
+		return NULL;
+	j->index_kind = (rv_index_kind)kind;
+	size_t len;
+	if (!rvn_get_string(env, argv[0], "key", &j->text, &len))
+		return job_drop(env, j);
+	if (strlen(j->text) != len)
+		return job_reject(env, j, RV_EINVAL, "key contains a NUL character");
+	return queue_job(env, self, j, "ruvector.createIndex");
+}
+
+/* countMatching(filter: JSON string) -> Promise<number> */
+napi_value rvn_count_matching(napi_env env, napi_callback_info info)
+{
+	size_t argc = 1;
+	napi_value argv[1], self;
+	rvn_coll *rc = rvn_this(env, info, &argc, argv, &self, true);
+	if (!rc)
+		return NULL;
+	if (argc < 1) {
+		rvn_throw_type(env, "ERR_MISSING_ARGS", "countMatching(filter)");
+		return NULL;
+	}
+	job *j = job_new(env, rc, JOB_COUNT);
+	if (!j)
+		return NULL;
+	int bad;
+	char err[512];
+	if (!job_filter(env, j, argv[0], &bad, err, sizeof err))
+		return job_drop(env, j);
+	if (bad != RV_OK)
+		return job_reject(env, j, bad, err);
+	if (!j->filter)
+		return job_reject(env, j, RV_EINVAL, "countMatching needs a filter");
+	return queue_job(env, self, j, "ruvector.countMatching");
 }

@@ -362,3 +362,39 @@ test('closing a database while writes are in flight: they finish first', async (
   assert.equal(c2.len(), 200);
   await again.close();
 });
+
+test('a restart: payloads and payload indexes (keyword, numeric, text) written by another process survive', async () => {
+  const writer = path.join(__dirname, 'children', 'payload-writer.js');
+  const { payloadOf, vectorOf } = require(writer);
+  for (const how of ['close', 'exit']) {
+    const dir = fresh();
+    const r = spawnSync(process.execPath, [writer, 'write', dir, how], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'done\n');
+    const c = await Collection.open({ path: dir });
+    assert.equal(c.len(), 39, how);
+    for (const i of [0, 1, 29, 30, 39]) assert.deepEqual(await c.getPayload(String(i)), payloadOf(i), `${how} ${i}`);
+    assert.deepEqual(await c.getPayload('5'), { label: 'special', num: 500, body: 'a special zebra' });
+    assert.deepEqual(await c.getPayload('6'), {});
+    assert.equal(await c.getPayload('7'), null);
+    // filters over the recovered payloads and indexes
+    const live = [...Array(40).keys()].filter((i) => i !== 5 && i !== 6 && i !== 7);
+    assert.equal(await c.countMatching({ label: 'L1' }), live.filter((i) => i % 4 === 1).length, how);
+    assert.equal(await c.countMatching({ num: { $gte: 10, $lt: 20 } }), live.filter((i) => i >= 10 && i < 20).length);
+    assert.equal(await c.countMatching({ tags: { $contains: 't2' } }), live.filter((i) => i % 3 === 2).length);
+    const hits = await c.search(vectorOf(12), 5, { filter: { label: 'L0' }, withPayload: true });
+    assert.equal(hits[0].id, '12');
+    assert.ok(hits.length === 5 && hits.every((h) => h.payload.label === 'L0'));
+    // the text index survived (searchText refuses a collection without one)
+    const text = await c.searchText('zebra', 3);
+    assert.deepEqual(text.map((h) => h.id), ['5'], how);
+    const odd = await c.searchText('odd', 50);
+    assert.deepEqual(odd.map((h) => Number(h.id)).sort((a, b) => a - b), live.filter((i) => i % 2 === 1), how);
+    const hybrid = await c.searchHybrid(vectorOf(12), 'special zebra', 2);
+    assert.deepEqual(hybrid.map((h) => h.id).sort(), ['12', '5']);
+    // and keeps working for later writes
+    await c.insert('new', [0, 0, 0, 1], { payload: { label: 'L1', body: 'zebra crossing' } });
+    assert.deepEqual((await c.searchText('zebra crossing', 3)).map((h) => h.id), ['new', '5']);
+    await c.close();
+  }
+});
