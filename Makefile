@@ -110,7 +110,7 @@ NODE_PREFIX = $(shell node -p "require('path').resolve(process.execPath, '..', '
 .PHONY: node-test
 node-test:
 	cd node && npm_config_nodedir="$${npm_config_nodedir:-$(NODE_PREFIX)}" npm install --no-audit --no-fund && \
-		node --expose-gc --test test/
+		node --expose-gc --test test/*.test.js
 
 # 10,000 kill -9 cycles (tests/test_crash.c runs 300 in every `make test`).
 stress: $(BUILD)/tests/test_crash

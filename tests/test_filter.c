@@ -49,16 +49,20 @@ static rv_collection *make_coll(uint32_t dim, uint32_t exact_threshold)
 static void fill(rv_collection *c, size_t n, uint32_t dim, int nlabels, const float *v, rec *recs, uint64_t seed)
 {
 	test_rng r = {seed};
-	char (*ids)[16] = malloc(n * 16);
-	const char **idp = malloc(n * sizeof *idp);
-	char **pl = malloc(n * sizeof *pl);
+	char (*ids)[24] = malloc(n * 24);
+	const char **idp = calloc(n, sizeof *idp);
+	char **pl = calloc(n, sizeof *pl);
+	if (!ids || !idp || !pl) {
+		fprintf(stderr, "out of memory in test\n");
+		exit(2);
+	}
 	for (size_t i = 0; i < n; i++) {
 		recs[i].label = (int)(rng_next(&r) % (uint64_t)nlabels);
 		recs[i].num = (double)(rng_next(&r) % 1000) / 10.0;
 		recs[i].flag = (int)(rng_next(&r) % 3);
 		recs[i].tag_a = (int)(rng_next(&r) % 5);
 		recs[i].tag_b = (int)(rng_next(&r) % 5);
-		snprintf(ids[i], 16, "%zu", i);
+		snprintf(ids[i], 24, "%zu", i);
 		idp[i] = ids[i];
 		pl[i] = malloc(200);
 		payload_of(&recs[i], pl[i], 200);
@@ -562,7 +566,7 @@ TEST(text_search_and_fusion)
 	CHECK_RC(rv_create_index(c, "other", RV_INDEX_TEXT), RV_EINVAL);
 	const char *docs[4] = {"the quick brown fox", "a quick quick dog", "Über Straße", "nothing here"};
 	for (int i = 0; i < 4; i++) {
-		char id[4], pl[128];
+		char id[16], pl[128];
 		snprintf(id, sizeof id, "d%d", i);
 		snprintf(pl, sizeof pl, "{\"body\":\"%s\",\"i\":%d}", docs[i], i);
 		float v[2] = {(float)i, 0};

@@ -47,7 +47,13 @@ if (!gyp) {
 
 const cwd = sanitize ? path.join(root, buildDir) : root;
 const stampFile = path.join(cwd, 'build', 'ruvector-build-stamp.json');
-const stamp = JSON.stringify({ node: process.version, abi: process.versions.modules, nodedir, sanitize, arch: process.arch });
+// The core's source list is part of the stamp: binding.gyp lists the files
+// when it is configured, so a file added to the core needs a reconfigure
+// (a plain `build` would link an addon missing its functions).
+const { coreSources } = require('./sources.js');
+const core = fs.existsSync(path.join(root, 'core', 'src')) ? 'core' : '..';
+const stamp = JSON.stringify({ node: process.version, abi: process.versions.modules, nodedir, sanitize, arch: process.arch,
+  sources: coreSources(core) });
 let incremental = false;
 try {
   incremental = fs.readFileSync(stampFile, 'utf8') === stamp &&

@@ -19,7 +19,7 @@ log=$(mktemp)
 status=0
 LD_PRELOAD="$libasan" RUVECTOR_ADDON="$addon" \
 ASAN_OPTIONS="detect_leaks=1:exitcode=0:log_path=$log.asan:abort_on_error=1:allocator_may_return_null=1" \
-	node --expose-gc --test test/ >"$log" 2>&1 || status=$?
+	node --expose-gc --test test/*.test.js >"$log" 2>&1 || status=$?
 tail -n 12 "$log"
 if [ "$status" -ne 0 ]; then
 	echo "asan.sh: the test suite failed under ASan (status $status); log: $log" >&2
