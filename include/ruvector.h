@@ -623,8 +623,8 @@ typedef struct rv_hybrid_params {
 	rv_fusion fusion;          /**< default #RV_FUSION_RRF */
 	float vector_weight;       /**< w_v; default 1 (RRF) -- for weighted, 0.5 is usual */
 	float text_weight;         /**< w_t; default 1 */
-	float rrf_k;               /**< default 60 */
-	uint32_t depth;            /**< candidates taken from each ranking; 0: max(2k, 50) */
+	float rrf_k;               /**< RRF's constant; default 60, and 0 also means 60 */
+	uint32_t depth;            /**< candidates taken from each ranking; 0: max(2k, 50); at least k */
 	rv_search_params vector;   /**< ef, filter... for the vector side; the filter applies to both sides */
 } rv_hybrid_params;
 
