@@ -224,7 +224,7 @@ assert set(cs) == {"docs", "other"}, cs
 for c in cs.values():
     for k in ["count", "dim", "metric", "generation", "segment_bytes", "log_bytes", "format_version"]:
         assert k in c, (k, c)
-    assert c["format_version"] == 1 and c["generation"] >= 1, c
+    assert c["format_version"] == 2 and c["generation"] >= 1, c
 assert cs["docs"]["count"] == 1002 and cs["docs"]["dim"] == 16 and cs["docs"]["metric"] == "l2"
 assert cs["docs"]["generation"] == 3 and cs["docs"]["segment_bytes"] > 0
 assert cs["other"]["metric"] == "cosine" and cs["other"]["segment_bytes"] == 0

@@ -184,7 +184,7 @@ TEST(log_only_and_reopen_twice)
 	fill(c, 0, 500, 1); /* one frame each; below the close-time checkpoint threshold */
 	rv_storage_stats st;
 	rv_collection_storage(c, &st);
-	CHECK(st.generation == 1 && st.wal_bytes > 500 * D * 4 && st.format_version == 1);
+	CHECK(st.generation == 1 && st.wal_bytes > 500 * D * 4 && st.format_version == 2);
 	CHECK_OK(rv_db_close(db));
 	for (int round = 0; round < 2; round++) {
 		db = open_db(path, 0);
@@ -390,6 +390,66 @@ TEST(vectors_live_in_the_segment)
 	CHECK_MSG(rv_db_check(path, problem, sizeof problem) == RV_OK, "%s", problem);
 }
 
+/* A read-only open takes no lock; a writer checkpointing meanwhile retires
+ * the generation the open read. Every open must still succeed and see a
+ * state the writer acknowledged. */
+#include <pthread.h>
+
+typedef struct race {
+	const char *path;
+	_Atomic int stop;
+	_Atomic size_t acked;
+} race;
+
+static void *race_writer(void *arg)
+{
+	race *r = arg;
+	rv_db *db = open_db(r->path, 0);
+	rv_collection *c = NULL;
+	CHECK_OK(rv_db_open_collection(db, "c", &c));
+	size_t n = 20000;
+	while (!atomic_load(&r->stop) && n < 30000) {
+		fill(c, n, n + 20, 20);
+		n += 20;
+		atomic_store(&r->acked, n);
+		CHECK_OK(rv_checkpoint(c));
+	}
+	CHECK_OK(rv_db_close(db));
+	return NULL;
+}
+
+TEST(readonly_open_during_checkpoints)
+{
+	const char *path = tmp_path("race");
+	rv_db *db = open_db(path, RV_DB_CREATE);
+	rv_options o = opts(RV_METRIC_L2);
+	rv_collection *c = NULL;
+	CHECK_OK(rv_db_create_collection(db, "c", &o, &c));
+	fill(c, 0, 20000, 250); /* a segment that takes a moment to load */
+	CHECK_OK(rv_checkpoint(c));
+	CHECK_OK(rv_db_close(db));
+	race r = {.path = path};
+	atomic_store(&r.acked, 20000);
+	pthread_t th;
+	pthread_create(&th, NULL, race_writer, &r);
+	int opens = 0;
+	for (; opens < 150; opens++) {
+		size_t before = atomic_load(&r.acked);
+		rv_db *ro = open_db(path, RV_DB_READONLY);
+		if (!ro)
+			break;
+		rv_collection *rc = NULL;
+		int got = rv_db_open_collection(ro, "c", &rc);
+		CHECK_MSG(got == RV_OK, "read-only open %d: %s", opens, rv_db_errmsg(ro));
+		if (got == RV_OK)
+			CHECK_MSG(rv_count(rc) >= before && rv_count(rc) % 20 == 0, "open %d saw %zu (acked %zu)", opens,
+			          rv_count(rc), before);
+		rv_db_close(ro);
+	}
+	atomic_store(&r.stop, 1);
+	pthread_join(th, NULL);
+}
+
 int main(void)
 {
 	rv_vec_chunk_bytes = 1024; /* 16 rows of 16 floats a chunk */
@@ -401,6 +461,7 @@ int main(void)
 	RUN(backup_is_a_working_copy);
 	RUN(databases_and_names);
 	RUN(vectors_live_in_the_segment);
+	RUN(readonly_open_during_checkpoints);
 	rm_rf(root);
 	return harness_exit();
 }

@@ -110,6 +110,8 @@ int rv_persist_create(rv_collection *c, const char *dir, const rv_db_options *db
  * manifest by rv_persist_read_options first). */
 int rv_persist_load(rv_collection *c, const char *dir, const rv_db_options *dbo);
 int rv_persist_read_options(const void *handle, const char *dir, rv_options *o);
+/* The generation the manifest names now. */
+int rv_persist_generation(const void *handle, const char *dir, uint64_t *gen);
 /* Checkpoint; with compact, also renumber the live vectors densely first. */
 int rv_persist_checkpoint(rv_collection *c, bool compact);
 /* Detach and close the files (checkpointing first if the log is big). */

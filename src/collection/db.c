@@ -373,16 +373,31 @@ int rv_db_open_collection(rv_db *db, const char *name, rv_collection **out)
 		rc = rv_error(db, RV_ENOTFOUND, "no collection \"%s\" in %s", name, db->path);
 		goto out;
 	}
-	if ((rc = rv_persist_read_options(db, dir, &o)) != RV_OK)
-		goto out;
-	if ((rc = rv_coll_new(&o, &c)) != RV_OK) {
-		rc = pass_on(db, rc, NULL);
-		goto out;
-	}
-	c->db = db;
-	c->readonly = db->lock == NULL;
-	snprintf(c->name, sizeof c->name, "%s", name);
-	if ((rc = rv_persist_load(c, dir, &db->opts)) != RV_OK) {
+	/* A read-only open takes no lock, so the writer may checkpoint under
+	 * it: the generation it read is then retired and its files removed
+	 * half way through the load. When a load fails and the manifest has
+	 * moved on meanwhile, load the new generation instead. */
+	for (int attempt = 0;; attempt++) {
+		uint64_t gen_before = 0, gen_after = 0;
+		if ((rc = rv_persist_read_options(db, dir, &o)) != RV_OK ||
+		    (rc = rv_persist_generation(db, dir, &gen_before)) != RV_OK)
+			goto out;
+		if ((rc = rv_coll_new(&o, &c)) != RV_OK) {
+			rc = pass_on(db, rc, NULL);
+			goto out;
+		}
+		c->db = db;
+		c->readonly = db->lock == NULL;
+		snprintf(c->name, sizeof c->name, "%s", name);
+		rc = rv_persist_load(c, dir, &db->opts);
+		if (rc == RV_OK)
+			break;
+		if (c->readonly && attempt < 8 && rv_persist_generation(db, dir, &gen_after) == RV_OK &&
+		    gen_after != gen_before) {
+			rv_coll_destroy(c);
+			c = NULL;
+			continue;
+		}
 		rc = pass_on(db, rc, c);
 		goto out;
 	}

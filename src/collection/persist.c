@@ -197,6 +197,13 @@ static int write_manifest(const void *h, const char *dir, const rv_options *o, u
 	return rv_record_write(h, dir, "MANIFEST", MANIFEST_MAGIC, m, sizeof m, renamed);
 }
 
+int rv_persist_generation(const void *h, const char *dir, uint64_t *gen)
+{
+	rv_options o;
+	bool has_seg;
+	return read_manifest(h, dir, &o, gen, &has_seg);
+}
+
 int rv_persist_read_options(const void *h, const char *dir, rv_options *o)
 {
 	uint64_t gen;
