@@ -679,7 +679,7 @@ typedef enum rv_durability {
 	RV_SYNC_OFF = 2
 } rv_durability;
 
-#define RV_DB_CREATE 0x1u   /**< create the database if it does not exist */
+#define RV_DB_CREATE 0x1u   /**< create the database if it does not exist (a new or empty directory) */
 #define RV_DB_READONLY 0x2u /**< open for reading only; no lock taken */
 
 typedef struct rv_db_options {

@@ -117,6 +117,7 @@ contains "$TMP/err" "starts with '.'" "the '..' is refused"
 expect 1 "collection name with a control character" "$CLI" create "$DB" "$(printf 'a\tb')" --dim 4
 contains "$TMP/err" "control character" "the control character is named"
 mkdir "$TMP/plain"
+echo "someone else's" > "$TMP/plain/notes.txt"
 expect 1 "create in a directory that is not a database" "$CLI" create "$TMP/plain" docs --dim 4
 contains "$TMP/err" "not a ruvector database" "the non-database is named"
 
@@ -253,9 +254,9 @@ cp -r "$DB" "$TMP/newer"
 "$PY" -c "
 import sys
 with open(sys.argv[1], 'r+b') as f:
-    f.seek(8); f.write(bytes([2, 0, 0, 0]))" "$TMP/newer/RUVECTOR"
+    f.seek(8); f.write(bytes([3, 0, 0, 0]))" "$TMP/newer/RUVECTOR"
 expect 1 "a newer format version" "$CLI" count "$TMP/newer" docs
-contains "$TMP/err" "format version 2" "the newer version is named"
+contains "$TMP/err" "format version 3" "the newer version is named"
 expect 1 "check a newer format version" "$CLI" check "$TMP/newer"
 
 # a second writer while an import runs; readers go on
@@ -377,6 +378,12 @@ assert len(fl) == 1 and fl[0]["filter_labels"] == 10 and fl[0]["selectivity"] ==
 assert fl[0]["recall"] >= 0.9 and fl[0]["short"] == 0 and fl[0]["wrong_label"] == 0, fl
 EOF
 then ok "bench --filter-labels reports filtered recall against its own filtered truth"; else bad "bench --filter-labels output"; cat "$TMP/out"; fi
+
+mkdir "$TMP/emptydir"
+expect 0 "create in an existing empty directory" "$CLI" create "$TMP/emptydir" c --dim 4
+mkdir "$TMP/fulldir"; echo x > "$TMP/fulldir/notes.txt"
+expect 1 "create in a non-empty directory that is not a database" "$CLI" create "$TMP/fulldir" c --dim 4
+contains "$TMP/err" 'not empty' "the error says the directory is not empty"
 
 echo "$checks checks, $fails failed"
 [ "$fails" = 0 ]

@@ -114,6 +114,14 @@ static int unlink_entry(void *ctx, const char *name, bool is_dir)
 	return 0;
 }
 
+static int count_entry(void *ctx, const char *name, bool is_dir)
+{
+	(void)name;
+	(void)is_dir;
+	++*(int *)ctx;
+	return 0;
+}
+
 int rv_db_open(const char *path, const rv_db_options *opts, rv_db **out)
 {
 	const rv_vfs *vfs = rv_vfs_current();
@@ -177,8 +185,17 @@ int rv_db_open(const char *path, const rv_db_options *opts, rv_db **out)
 		rc = rv_error(NULL, RV_EFORMAT, "%s: not a ruvector database (a file, not a directory)", path);
 		goto fail;
 	} else if (vfs->stat(marker, NULL, NULL) == -ENOENT) {
-		rc = rv_error(NULL, RV_EFORMAT, "%s: not a ruvector database (no RUVECTOR file)", path);
-		goto fail;
+		/* RV_DB_CREATE makes an existing empty directory (mktemp -d, a
+		 * mount point) a database; a directory holding anything else is
+		 * not ours to take over */
+		int entries = 0;
+		if (!(o.flags & RV_DB_CREATE) || vfs->list(path, count_entry, &entries) != 0 || entries) {
+			rc = rv_error(NULL, RV_EFORMAT, "%s: not a ruvector database (no RUVECTOR file%s)", path,
+			              (o.flags & RV_DB_CREATE) ? ", and the directory is not empty" : "");
+			goto fail;
+		}
+		if ((rc = write_marker(NULL, path)) != RV_OK)
+			goto fail;
 	}
 	void *payload;
 	size_t plen;
