@@ -239,7 +239,8 @@ CSV_FIELDS = ["workload", "dataset", "metric", "engine", "rep", "ef", "param", "
 # Engine-specific fields kept through the merge (FAISS IVFPQ/SQ8, ruvector's
 # quantization modes, ruvector 0.3.2's storage file).
 EXTRA_FIELDS = ("nlist", "pq_m", "code_bytes", "train_s", "file_bytes_per_vector", "storage_dir", "quant",
-                "code_bytes_per_vector", "bytes_per_vector_mapped", "blas")
+                "code_bytes_per_vector", "bytes_per_vector_mapped", "blas", "scan_qps", "filter_labels",
+                "selectivity")
 OVERHEAD_NATIVE = {"ruvector-node": "ruvector", "ruvector-node-nolane": "ruvector", "ruvector-node-vectordb": "ruvector",
                    "hnswlib-node": "hnswlib"}
 
@@ -257,11 +258,16 @@ def in_ratios(e):
     return e != "ruvector-filter"
 
 
+# (dataset, engine) -> QPS of ruvector's brute-force filtered scan (load_raw)
+scan_qps = {}
+
+
 def load_raw(path):
     """Split the runner's lines into meta, data set info, process statuses and
     result rows of the three workloads."""
     meta, datasets, runs = {}, OrderedDict(), []
     rows = {"sweep": [], "overhead": [], "agent-memory": []}
+    scan_qps.clear()
     with open(path) as f:
         for n, line in enumerate(f, 1):
             line = line.strip()
@@ -282,6 +288,14 @@ def load_raw(path):
                 runs.append(d)
             elif d.get("workload") == "agent-memory" and "qps" in d:
                 rows["agent-memory"].append(d)
+            elif d.get("engine") == "ruvector-filter" and "qps" in d:
+                # the filtered workload: its curve is the "filtered" lines; the
+                # brute-force filtered scan ("filtered_exact") becomes a note;
+                # its unfiltered lines repeat plain ruvector's and are dropped
+                if d.get("mode") == "filtered_exact":
+                    scan_qps[(d.get("dataset"), d.get("engine"))] = d["qps"]
+                elif d.get("mode") == "filtered":
+                    rows["sweep"].append(d)
             elif "ef" in d and "qps" in d and d.get("phase", "build") == "build" and d.get("mode") != "exact":
                 # (ruvector's --exact and --delete-fraction lines are not part of the sweep)
                 rows["overhead" if d.get("workload") == "overhead" else "sweep"].append(d)
@@ -331,6 +345,8 @@ def merge(rows):
         for x in EXTRA_FIELDS:
             if x in best:
                 p[x] = best[x]
+        if (ds, eng) in scan_qps:
+            p["scan_qps"] = scan_qps[(ds, eng)]
         curves[(ds, eng)].append(p)
     return curves
 
@@ -362,6 +378,9 @@ def engine_notes(s):
                  % (s.get("code_bytes_per_vector", 0), s.get("bytes_per_vector_mapped", 0)))
     if "file_bytes_per_vector" in s:
         n.append("redb file %.0f B/vec" % s["file_bytes_per_vector"])
+    if "scan_qps" in s:
+        n.append("%s labels (selectivity %s): brute-force filtered scan %.0f QPS"
+                 % (s.get("filter_labels", "?"), s.get("selectivity", "?"), s["scan_qps"]))
     return "; ".join(n)
 
 
