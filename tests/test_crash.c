@@ -119,7 +119,7 @@ static void child(int fd, int cycle)
 	char mine[4096][48];
 	int versions[4096], nmine = 0;
 	float v[BATCH * D];
-	char id[40], names[BATCH][48];
+	char id[40], names[BATCH][56];
 	const char *ids[BATCH];
 	for (int n = 0;; n++) {
 		int pick = (int)(rng_next(&r) % 10);
