@@ -59,8 +59,8 @@ static void allowed(int rc, const char *what)
 static int insert(rv_collection *c, model *m, const char *prefix, int count, bool batch)
 {
 	char names[64][16];
-	const char *ids[64];
-	float vs[64 * D];
+	const char *ids[64] = {0};
+	float vs[64 * D] = {0};
 	for (int i = 0; i < count; i++) {
 		snprintf(names[i], 16, "%s%d", prefix, i);
 		ids[i] = names[i];
