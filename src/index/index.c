@@ -428,21 +428,24 @@ size_t rv_index_memory(rv_index *x)
 	 * page cache, not this process's) */
 	size_t per_slot = x->m0 * sizeof(uint32_t) + sizeof(void *) + 2 +
 	                  (x->metric == RV_METRIC_COSINE ? sizeof(float) : 0);
+	/* capacity and the vector store change under rw held exclusively
+	 * (growth), the free and pending lists under slot_lock */
 	rv_rwlock_rdlock(&x->rw);
 	size_t vec_bytes = x->vs.heap_bytes + x->vs.chunk_cap * sizeof(float *);
-	rv_rwlock_unlock(&x->rw);
+	size_t capacity = x->capacity;
 	rv_mutex_lock(&x->slot_lock);
 	if (x->quant)
 		per_slot += x->quant->code_bytes;
-	size_t bytes = sizeof *x + x->capacity * per_slot + x->upper_bytes + vec_bytes +
+	size_t bytes = sizeof *x + capacity * per_slot + x->upper_bytes + vec_bytes +
 	               x->free_cap * sizeof(uint32_t) + x->pending_cap * sizeof(uint32_t);
 	rv_mutex_unlock(&x->slot_lock);
-	rv_mutex_lock(&x->pool.lock);
-	size_t per_scratch = x->capacity + sizeof(rv_scratch) + (size_t)x->m0 * 8 + x->row_bytes;
-	bytes += x->pool.total * per_scratch;
-	rv_mutex_unlock(&x->pool.lock);
 	if (x->quant)
 		bytes += rv_quant_param_bytes(x->quant);
+	rv_rwlock_unlock(&x->rw);
+	rv_mutex_lock(&x->pool.lock);
+	size_t per_scratch = capacity + sizeof(rv_scratch) + (size_t)x->m0 * 8 + x->row_bytes;
+	bytes += x->pool.total * per_scratch;
+	rv_mutex_unlock(&x->pool.lock);
 	return bytes;
 }
 
