@@ -709,9 +709,9 @@ def caveats(meta, engines_seen):
            "Node engines await (ruvector) or call (usearch, hnswlib-node: synchronous, blocking the "
            "event loop) one query at a time; an awaited call pays a Promise round trip that a "
            "synchronous one does not."]
-    if meta.get("quant_modes"):
-        out.append("Quantization / filter modes measured (detected from `ruvector bench --help`): %s."
-                   % meta["quant_modes"])
+    modes = [e for e in ("ruvector-int8", "ruvector-pq", "ruvector-binary", "ruvector-filter") if e in engines_seen]
+    if meta.get("quant_modes") or modes:
+        out.append("Quantization / filter modes measured: %s." % (meta.get("quant_modes") or " ".join(modes)))
     else:
         out.append("ruvector's quantization modes and filtered search are not in this run: the CLI did "
                    "not offer them yet (the runner detects `--quant` and `--filter-labels` in `ruvector "
