@@ -237,20 +237,32 @@ static int parse_filter_arg(const char *cmd, const char *json, rv_filter **f)
 	return EXIT_OK;
 }
 
+/* The payload of an id as JSON text (free it), or NULL with the reason in
+ * rv_errmsg(c) (or out of memory). */
+static char *payload_json(rv_collection *c, const char *id)
+{
+	size_t need = 512;
+	for (int tries = 0; tries < 3; tries++) {
+		char *buf = malloc(need);
+		if (!buf)
+			return NULL;
+		int rc = rv_get_payload(c, id, buf, need, &need);
+		if (rc == RV_OK)
+			return buf;
+		free(buf);
+		if (rc != RV_ERANGE)
+			return NULL;
+	}
+	return NULL;
+}
+
 /* Print " <payload JSON>" for an id. */
 static void print_payload(rv_collection *c, const char *id)
 {
-	char small[512];
-	size_t need = 0;
-	int rc = rv_get_payload(c, id, small, sizeof small, &need);
-	if (rc == RV_OK) {
-		printf(" %s", small);
-	} else if (rc == RV_ERANGE) {
-		char *big = malloc(need);
-		if (big && rv_get_payload(c, id, big, need, NULL) == RV_OK)
-			printf(" %s", big);
-		free(big);
-	}
+	char *json = payload_json(c, id);
+	if (json)
+		printf(" %s", json);
+	free(json);
 }
 
 int cmd_search(int argc, char **argv)
@@ -408,22 +420,14 @@ int cmd_payload(int argc, char **argv)
 		else
 			status = EXIT_OK;
 	} else {
-		char small[4096];
-		size_t need = 0;
-		int rc = rv_get_payload(c, pos[2], small, sizeof small, &need);
-		if (rc == RV_ERANGE) {
-			char *big = malloc(need);
-			rc = big ? rv_get_payload(c, pos[2], big, need, NULL) : RV_ENOMEM;
-			if (rc == RV_OK)
-				puts(big);
-			free(big);
-		} else if (rc == RV_OK) {
-			puts(small);
-		}
-		if (rc != RV_OK)
-			cli_fail(cmd, "%s", rv_errmsg(c));
-		else
+		char *json = payload_json(c, pos[2]);
+		if (!json) {
+			cli_fail(cmd, "%s", rv_errmsg(c)[0] ? rv_errmsg(c) : "out of memory");
+		} else {
+			puts(json);
 			status = EXIT_OK;
+		}
+		free(json);
 	}
 	return db_close(cmd, db, status);
 }

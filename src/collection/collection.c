@@ -588,35 +588,13 @@ static int insert_batch(rv_collection *c, size_t n, const char *const *ids, cons
 
 int rv_insert(rv_collection *c, const char *id, const float *vec, size_t dim, unsigned flags)
 {
-	size_t len;
-	int rc = check_id(c, id, &len, NULL, 0);
-	if (rc == RV_OK)
-		rc = check_vector(c, vec, dim, NULL, 0);
-	if (rc != RV_OK)
-		return rc;
-	return insert_batch(c, 1, &id, vec, (flags & RV_UPSERT) ? MODE_UPSERT : MODE_INSERT, NULL);
+	return rv_insert_payload(c, id, vec, dim, NULL, flags);
 }
 
 int rv_insert_batch(rv_collection *c, size_t n, const char *const *ids, const float *vecs, size_t dim,
                     unsigned flags)
 {
-	if (n == 0)
-		return RV_OK;
-	if (!ids || !vecs)
-		return rv_error(c, RV_EINVAL, "%s is NULL", ids ? "vectors" : "ids");
-	if (dim != c->opts.dim)
-		return rv_error(c, RV_EDIM, "vectors have %zu dimensions; the collection has %u", dim, c->opts.dim);
-	if (n > RV_MAX_VECTORS)
-		return rv_error(c, RV_EINVAL, "batch of %zu is larger than %u", n, RV_MAX_VECTORS);
-	for (size_t i = 0; i < n; i++) {
-		size_t len;
-		int rc = check_id(c, ids[i], &len, "entry", i);
-		if (rc == RV_OK)
-			rc = check_vector(c, vecs + i * dim, dim, "entry", i);
-		if (rc != RV_OK)
-			return rc;
-	}
-	return insert_batch(c, n, ids, vecs, (flags & RV_UPSERT) ? MODE_UPSERT : MODE_INSERT, NULL);
+	return rv_insert_batch_payload(c, n, ids, vecs, dim, NULL, flags);
 }
 
 int rv_update(rv_collection *c, const char *id, const float *vec, size_t dim)
@@ -628,6 +606,19 @@ int rv_update(rv_collection *c, const char *id, const float *vec, size_t dim)
 	if (rc != RV_OK)
 		return rc;
 	return insert_batch(c, 1, &id, vec, MODE_UPDATE, NULL);
+}
+
+/* Parse one payload text (NULL: none) into *blob (NULL for none). */
+static int parse_payload(rv_collection *c, const char *payload, uint8_t **blob)
+{
+	*blob = NULL;
+	if (!payload)
+		return RV_OK;
+	char why[200];
+	int rc = rv_payload_from_json(payload, strlen(payload), blob, why, sizeof why);
+	if (rc == RV_ENOMEM)
+		return rv_error(c, rc, "out of memory parsing the payload");
+	return rc == RV_OK ? RV_OK : rv_error(c, rc, "%s", why);
 }
 
 /* Parse n payload texts (payloads may be NULL; entries may be NULL) into
@@ -663,15 +654,11 @@ int rv_insert_payload(rv_collection *c, const char *id, const float *vec, size_t
 	int rc = check_id(c, id, &len, NULL, 0);
 	if (rc == RV_OK)
 		rc = check_vector(c, vec, dim, NULL, 0);
+	uint8_t *blob = NULL;
+	if (rc == RV_OK)
+		rc = parse_payload(c, payload, &blob);
 	if (rc != RV_OK)
 		return rc;
-	uint8_t *blob = NULL;
-	if (payload) {
-		char why[200];
-		rc = rv_payload_from_json(payload, strlen(payload), &blob, why, sizeof why);
-		if (rc != RV_OK)
-			return rc == RV_ENOMEM ? rv_error(c, rc, "out of memory parsing the payload") : rv_error(c, rc, "%s", why);
-	}
 	const uint8_t *const blobs[1] = {blob};
 	rc = insert_batch(c, 1, &id, vec, (flags & RV_UPSERT) ? MODE_UPSERT : MODE_INSERT, blob ? blobs : NULL);
 	rv_free(blob);
@@ -683,8 +670,6 @@ int rv_insert_batch_payload(rv_collection *c, size_t n, const char *const *ids, 
 {
 	if (n == 0)
 		return RV_OK;
-	if (!payloads)
-		return rv_insert_batch(c, n, ids, vecs, dim, flags);
 	if (!ids || !vecs)
 		return rv_error(c, RV_EINVAL, "%s is NULL", ids ? "vectors" : "ids");
 	if (dim != c->opts.dim)
@@ -736,13 +721,9 @@ int rv_set_payload(rv_collection *c, const char *id, const char *payload)
 		return rc;
 	if (c->readonly)
 		return refuse_readonly(c);
-	uint8_t *blob = NULL;
-	if (payload) {
-		char why[200];
-		rc = rv_payload_from_json(payload, strlen(payload), &blob, why, sizeof why);
-		if (rc != RV_OK)
-			return rc == RV_ENOMEM ? rv_error(c, rc, "out of memory parsing the payload") : rv_error(c, rc, "%s", why);
-	}
+	uint8_t *blob;
+	if ((rc = parse_payload(c, payload, &blob)) != RV_OK)
+		return rc;
 	rv_mutex_lock(&c->wlock);
 	if (rv_idmap_find(&c->ids, id, len) == RV_IDMAP_NONE) {
 		rv_mutex_unlock(&c->wlock);
