@@ -1,7 +1,7 @@
 # ruvector build.
 #
 #   make                              library (static + shared) and the CLI, in build/
-#   make test                         build and run every test
+#   make test                         build and run every test (and check-cycles)
 #   make SANITIZE=address,undefined test
 #   make SANITIZE=thread test         the same under a sanitizer, in build/san-*/
 #   make wasm-test                    core + tests under emscripten and node (SIMD and plain)
@@ -52,7 +52,7 @@ LIB_A  := $(BUILD)/libruvector.a
 LIB_SO := $(BUILD)/libruvector.so
 CLI    := $(BUILD)/ruvector
 
-.PHONY: all lib cli test test-c test-cli deps clean wasm-test cross-test bench demo stress
+.PHONY: all lib cli test test-c test-cli check-cycles deps clean wasm-test cross-test bench demo stress
 all: lib cli
 lib: $(LIB_A) $(LIB_SO)
 cli: $(CLI)
@@ -87,16 +87,23 @@ test-cli: $(CLI)
 deps:
 	@sh scripts/install-deps.sh build test
 
+# No two files call each other, directly or around a loop, and no include
+# cycles (scripts/check-cycles.py: from the sources, in a second).
+# node/src joins once its addon.c <-> args.c <-> db.c <-> work.c cycle is gone.
+CYCLE_DIRS ?= src
+check-cycles:
+	@python3 scripts/check-cycles.py $(CYCLE_DIRS)
+
 # `make test` is the whole suite: the packages it needs, the C tests, the
 # CLI, and the core built for WebAssembly (SIMD and not) and arm64 (NEON)
 # with the kernel and collection tests run there. Under a sanitizer only the
 # native tests run (the ports are other compilers).
 ifeq ($(SANITIZE),)
 test: deps
-	$(MAKE) test-c test-cli node-test
+	$(MAKE) check-cycles test-c test-cli node-test
 	$(MAKE) wasm-test cross-test
 else
-test: test-c test-cli
+test: check-cycles test-c test-cli
 endif
 
 # The Node.js package (node/, issues #6 and #7): `npm install` builds the

@@ -445,7 +445,7 @@ static void build_seg_db(const char *path, reference *ref)
 }
 
 /* What a log's first frames, up to byte `end`, hold: parsed with the
- * frame layout of wal.c and persist.c (INSERT: u32 n, u8 mode, 3 zero,
+ * frame layout of wal.c and collection/persist.h (INSERT: u32 n, u8 mode, 3 zero,
  * n x D floats, n x (u8 length, id); DELETE: u32 n, 4 zero, ids) and
  * applied as replay does (inserts as upserts). Compared with c: "" when
  * c holds exactly that, else what differs. */

@@ -1,7 +1,5 @@
 /*
- * collection.h: the collection layer's internal header, shared by
- * collection.c (the public API), persist.c (logging, checkpoints, loading)
- * and db.c (the database directory).
+ * collection.h: the collection layer's internal header.
  *
  * A collection is an index plus an id map. A persistent one also has a
  * `persist` part: its directory, current log and generation. Every write
@@ -9,6 +7,17 @@
  * validate and log under `wlock`, apply under `wlock`, then (after
  * releasing it) wait for the log to be durable. Replay at open calls the
  * apply step directly.
+ *
+ * The files, lowest first; each calls only files listed before it (and
+ * idmap.c, payload.c, filter.c, pindex.c, which call none of these), so no
+ * two call each other (scripts/check-cycles.py checks it):
+ *   options.c      option defaults and bounds
+ *   state.c        the collection object, validation, the apply step
+ *   manifest.c, log.c, replay.c, checkpoint.c, load.c, backup.c,
+ *   verify.c       persistence, by phase (persist.h: the on-disk format)
+ *   query.c        searches
+ *   collection.c   the public API for writes and upkeep
+ *   db.c           databases, and closing a collection
  */
 #ifndef RV_COLLECTION_H
 #define RV_COLLECTION_H
@@ -46,14 +55,19 @@ typedef enum write_mode {
 	MODE_UPDATE = 2  /* the ids must exist */
 } write_mode;
 
-/* ---- collection.c ---- */
+/* ---- options.c ---- */
 int rv_options_check(const rv_options *o);
+
+/* ---- state.c ---- */
 /* A new, empty collection object (no persistence attached). */
 int rv_coll_new(const rv_options *o, rv_collection **out);
 /* Free the object (in-memory parts only). */
 void rv_coll_destroy(rv_collection *c);
-/* Validation used by replay as well as the API. */
+/* Validation used by replay as well as the API: an id of len bytes (a NUL
+ * within them is an error), a NUL-terminated id (its length into *len), a
+ * vector. what/index name the entry in the message (what NULL: none). */
 int rv_coll_check_id(const rv_collection *c, const char *id, size_t len, const char *what, size_t index);
+int rv_coll_check_id_str(const rv_collection *c, const char *id, size_t *len, const char *what, size_t index);
 int rv_coll_check_vector(const rv_collection *c, const float *v, size_t dim, const char *what, size_t index);
 /* Apply, with wlock held and everything validated (ids distinct unless
  * upserting; existence matching the mode). RV_OK, or an error with the
@@ -68,7 +82,20 @@ int rv_coll_apply_index(rv_collection *c, const char *key, size_t keylen, rv_ind
 /* After slots were renumbered (index rw held exclusively): payloads and
  * their indexes follow. `prepared` from rv_payloads_renumber_prepare(). */
 void rv_coll_renumber_payloads(rv_collection *c, void *prepared, const uint32_t *old_to_new, size_t n);
+/* Upkeep, wlock held: repair when the queue of deletions is long enough;
+ * renumber slots for locality (skipped when memory is short); train the
+ * quantizer on the stored vectors (RV_OK or a code, the reason in why). */
+void rv_coll_maybe_repair(rv_collection *c);
+void rv_coll_reorder(rv_collection *c);
+int rv_coll_train_quantizer(rv_collection *c, char *why, size_t why_size);
+/* Free n owned payload blobs and the array (b may be NULL). */
+void rv_coll_free_blobs(uint8_t **b, size_t n);
 
+/* ---- query.c ---- */
+/* The k best for a validated query under p (filter, exact, MMR); index
+ * rw held shared. Returns the count or a negative code. */
+int rv_coll_search_plan(rv_collection *c, rv_scratch *s, const float *q, size_t k, const rv_search_params *p,
+                        rv_cand *out);
 /* Exact ties by id (an rv_tie_fn over &c->ids). */
 int rv_coll_tie_by_id(void *ctx, uint32_t a, uint32_t b);
 /* Write n results as hits (ids into idbuf); index rw held shared. scores
@@ -76,13 +103,7 @@ int rv_coll_tie_by_id(void *ctx, uint32_t a, uint32_t b);
 int rv_coll_fill_hits(rv_collection *c, const rv_cand *res, int n, const float *scores, rv_hit *hits, char *idbuf,
                       size_t idbuf_size);
 
-/* ---- query.c ---- */
-/* The k best for a validated query under p (filter, exact, MMR); index
- * rw held shared. Returns the count or a negative code. */
-int rv_coll_search_plan(rv_collection *c, rv_scratch *s, const float *q, size_t k, const rv_search_params *p,
-                        rv_cand *out);
-
-/* ---- persist.c ---- */
+/* ---- persistence (persist.h lists the files) ---- */
 /* What a writer holds between logging and committing. */
 typedef struct rv_ticket {
 	struct rv_wal *wal;
@@ -121,9 +142,5 @@ void rv_persist_stats(rv_collection *c, rv_storage_stats *out);
 int rv_persist_backup(rv_collection *c, const char *dest_dir);
 /* Verify a collection's files (no collection object needed). */
 int rv_persist_verify(const void *handle, const char *dir, char *problem, size_t size);
-
-/* ---- db.c ---- */
-/* A collection closed by rv_collection_free() leaves its database. */
-void rv_db_forget(rv_db *db, rv_collection *c);
 
 #endif

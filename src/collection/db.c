@@ -6,7 +6,7 @@
  *                 marks the directory as a database and names its format
  *   DB/LOCK       empty; the process that opens the database for writing
  *                 holds an exclusive, non-blocking flock on it
- *   DB/<name>/    one directory per collection (persist.c)
+ *   DB/<name>/    one directory per collection (persist.h)
  *
  * Opening for writing takes the lock or fails with RV_EBUSY at once, so two
  * writer processes can never interleave their logs. Read-only opens take
@@ -37,14 +37,6 @@ struct rv_db {
 	rv_collection **open;
 	size_t n_open, cap;
 };
-
-void rv_db_options_init(rv_db_options *o)
-{
-	memset(o, 0, sizeof *o);
-	o->durability = RV_SYNC_FULL;
-	o->sync_interval_ms = 100;
-	o->checkpoint_bytes = (uint64_t)64 << 20;
-}
 
 const char *rv_db_errmsg(const rv_db *db) { return rv_error_message(db); }
 
@@ -244,7 +236,7 @@ static int remember(rv_db *db, rv_collection *c)
 	return rc;
 }
 
-void rv_db_forget(rv_db *db, rv_collection *c)
+static void forget(rv_db *db, rv_collection *c)
 {
 	rv_mutex_lock(&db->mu);
 	for (size_t i = 0; i < db->n_open; i++) {
@@ -254,6 +246,20 @@ void rv_db_forget(rv_db *db, rv_collection *c)
 		}
 	}
 	rv_mutex_unlock(&db->mu);
+}
+
+/* Closing any collection, in memory or not. Here rather than in
+ * collection.c because one opened through a database leaves it, and the
+ * database is the layer above the collection. */
+void rv_collection_free(rv_collection *c)
+{
+	if (!c)
+		return;
+	if (c->persist)
+		(void)rv_persist_close(c); /* errors: already reported to the writers that met them */
+	if (c->db)
+		forget(c->db, c);
+	rv_coll_destroy(c);
 }
 
 static rv_collection *find_open(rv_db *db, const char *name)
@@ -281,7 +287,7 @@ int rv_db_close(rv_db *db)
 		int r = c->persist ? rv_persist_close(c) : RV_OK;
 		if (r != RV_OK && rc == RV_OK)
 			rc = pass_on(db, r, c);
-		rv_db_forget(db, c);
+		forget(db, c);
 		rv_coll_destroy(c);
 	}
 	if (db->lock)

@@ -1,6 +1,12 @@
 /*
- * query.c: how a search is carried out: the plan for filtered searches,
- * MMR re-ranking, BM25 text search and hybrid fusion.
+ * query.c: the searches of the public API (rv_search, rv_search_batch,
+ * rv_search_text, rv_search_hybrid, rv_filter_match, rv_count_matching)
+ * and how each is carried out: the plan for filtered searches, MMR
+ * re-ranking, BM25 text search and hybrid fusion.
+ *
+ * Reads. A search holds the index's rw lock shared from the walk until the
+ * ids are copied into the caller's buffer; slots are only freed under the
+ * exclusive lock, so every slot it found still names the id it had.
  *
  * Filtered search. The plan is chosen by the filter's estimated number of
  * matches m among the `live` records, with T = max(2048, live / 16):
@@ -410,4 +416,142 @@ out:
 	rv_free(res);
 	rv_free(scores);
 	return n;
+}
+
+/* ---- vector search ---- */
+
+static int check_search(rv_collection *c, const float *q, size_t dim, size_t k, const rv_search_params *p,
+                        const rv_hit *hits, const char *what, size_t index)
+{
+	if (!hits)
+		return rv_error(c, RV_EINVAL, "hits is NULL");
+	if (k == 0 || k > RV_K_MAX)
+		return rv_error(c, RV_EINVAL, "k is %zu; it must be 1..%u", k, RV_K_MAX);
+	if (p && p->ef > RV_EF_MAX)
+		return rv_error(c, RV_EINVAL, "ef is %u; it must be 0..%u", p->ef, RV_EF_MAX);
+	if (p && (p->flags & ~(RV_SEARCH_EXACT | RV_SEARCH_MMR)))
+		return rv_error(c, RV_EINVAL, "unknown search flags 0x%x", p->flags & ~(RV_SEARCH_EXACT | RV_SEARCH_MMR));
+	if (p && (p->flags & RV_SEARCH_MMR)) {
+		if (!(p->mmr_lambda >= 0 && p->mmr_lambda <= 1))
+			return rv_error(c, RV_EINVAL, "mmr_lambda is %g; it must be in [0, 1]", (double)p->mmr_lambda);
+		if (p->mmr_candidates > RV_K_MAX)
+			return rv_error(c, RV_EINVAL, "mmr_candidates is %u; it must be 0..%u", p->mmr_candidates, RV_K_MAX);
+	}
+	return rv_coll_check_vector(c, q, dim, what, index);
+}
+
+/* Exact ties rank by id: shorter first, then bytewise, which is numeric
+ * order for decimal ids (ruvector.h). */
+int rv_coll_tie_by_id(void *ctx, uint32_t a, uint32_t b)
+{
+	rv_idmap *m = ctx;
+	size_t la = 0, lb = 0;
+	rv_rwlock_rdlock(&m->lock);
+	const char *ka = rv_idmap_key_locked(m, a, &la), *kb = rv_idmap_key_locked(m, b, &lb);
+	int r = !ka || !kb ? 0 : la != lb ? (la < lb ? -1 : 1) : memcmp(ka, kb, la);
+	rv_rwlock_unlock(&m->lock);
+	return r;
+}
+
+int rv_coll_fill_hits(rv_collection *c, const rv_cand *res, int n, const float *scores, rv_hit *hits, char *idbuf,
+                      size_t idbuf_size)
+{
+	size_t used = 0;
+	int rc = n;
+	rv_rwlock_rdlock(&c->ids.lock);
+	for (int i = 0; i < n; i++) {
+		size_t len = 0;
+		const char *key = rv_idmap_key_locked(&c->ids, res[i].slot, &len);
+		hits[i].distance = res[i].dist;
+		hits[i].score = scores ? scores[i] : -res[i].dist;
+		hits[i].id_len = (uint32_t)len;
+		hits[i].id = NULL;
+		if (idbuf && key) {
+			if (used + len + 1 > idbuf_size) {
+				rc = RV_ERANGE;
+				break;
+			}
+			memcpy(idbuf + used, key, len);
+			idbuf[used + len] = '\0';
+			hits[i].id = idbuf + used;
+			used += len + 1;
+		}
+	}
+	rv_rwlock_unlock(&c->ids.lock);
+	return rc;
+}
+
+/* One validated query. */
+static int search_one(rv_collection *c, const float *q, size_t k, const rv_search_params *p, rv_hit *hits,
+                      char *idbuf, size_t idbuf_size)
+{
+	rv_index *x = c->index;
+	rv_cand local[64];
+	rv_cand *res = k <= 64 ? local : rv_malloc(k * sizeof *res);
+	if (!res)
+		return rv_error(c, RV_ENOMEM, "out of memory for %zu results", k);
+	rv_rwlock_rdlock(&x->rw);
+	rv_scratch *s = rv_scratch_get(x);
+	int n = s ? rv_coll_search_plan(c, s, q, k, p, res) : RV_ENOMEM;
+	if (s)
+		rv_scratch_put(x, s);
+	int rc = n >= 0 ? rv_coll_fill_hits(c, res, n, NULL, hits, idbuf, idbuf_size) : n;
+	rv_rwlock_unlock(&x->rw);
+	if (res != local)
+		rv_free(res);
+	if (rc == RV_ENOMEM)
+		return rv_error(c, rc, "out of memory in search");
+	if (rc == RV_ERANGE)
+		return rv_error(c, rc, "id buffer of %zu bytes is too small; RV_IDBUF_SIZE(k) always suffices", idbuf_size);
+	return rc;
+}
+
+int rv_search(rv_collection *c, const float *q, size_t dim, size_t k, const rv_search_params *p, rv_hit *hits,
+              char *idbuf, size_t idbuf_size)
+{
+	int rc = check_search(c, q, dim, k, p, hits, NULL, 0);
+	if (rc != RV_OK)
+		return rc;
+	return search_one(c, q, k, p, hits, idbuf, idbuf_size);
+}
+
+typedef struct batch_job {
+	rv_collection *c;
+	const float *qs;
+	size_t k;
+	const rv_search_params *p;
+	rv_hit *hits;
+	int *counts;
+	char *idbuf;
+} batch_job;
+
+static int search_job(void *arg, size_t i, unsigned worker)
+{
+	(void)worker;
+	batch_job *j = arg;
+	size_t slice = RV_IDBUF_SIZE(j->k);
+	int n = search_one(j->c, j->qs + i * j->c->opts.dim, j->k, j->p, j->hits + i * j->k,
+	                   j->idbuf ? j->idbuf + i * slice : NULL, slice);
+	if (n < 0)
+		return n;
+	j->counts[i] = n;
+	return RV_OK;
+}
+
+int rv_search_batch(rv_collection *c, size_t nq, const float *qs, size_t dim, size_t k,
+                    const rv_search_params *p, rv_hit *hits, int *counts, char *idbuf, size_t idbuf_size)
+{
+	if (!qs || !counts)
+		return rv_error(c, RV_EINVAL, "%s is NULL", qs ? "counts" : "queries");
+	for (size_t i = 0; i < nq; i++) {
+		int rc = check_search(c, qs + i * dim, dim, k, p, hits, "query", i);
+		if (rc != RV_OK)
+			return rc;
+	}
+	size_t need;
+	if (idbuf && (!rv_mul_size(nq, RV_IDBUF_SIZE(k), &need) || idbuf_size < need))
+		return rv_error(c, RV_ERANGE, "id buffer of %zu bytes is too small for %zu queries", idbuf_size, nq);
+	batch_job j = {c, qs, k, p, hits, counts, idbuf};
+	int rc = rv_parallel_for(nq, c->threads, 4, search_job, &j);
+	return rc < 0 ? rc : RV_OK;
 }

@@ -220,7 +220,7 @@ typedef struct rv_index {
 	rv_scratch_pool pool;
 } rv_index;
 
-/* A checkpointed index as the storage layer hands it over (persist.c). The
+/* A checkpointed index as the storage layer hands it over (collection/load.c). The
  * big arrays may be mapped from a segment (map_len > 0: the index unmaps
  * them when it frees or outgrows them) or heap blocks from
  * rv_aligned_alloc (map_len 0: the index takes ownership). The small ones

@@ -2,7 +2,7 @@
  * quant.c: what the three quantizers share: configuration checks, code
  * sizes, dispatch, and the serialised form of their trained parameters.
  *
- * PARAMETERS (a segment section, collection/persist.c), little-endian:
+ * PARAMETERS (a segment section, collection/persist.h), little-endian:
  *   0  u32 kind   4 u32 dim   8 u32 m (pq) or padded dim (binary)   12 u32 0
  *   16 ... int8:   dim float mins, dim float scales
  *          pq:     m x 256 x (dim/m) float centroids

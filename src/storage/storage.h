@@ -7,7 +7,7 @@
  *     durable with group commit                               wal.c
  *   - segment files: immutable, sectioned, every 64 KiB block checksummed,
  *     sections mapped copy-on-write                           segment.c
- * The collection layer (collection/persist.c) decides what goes in them.
+ * The collection layer (collection/persist.h) decides what goes in them.
  * Each source file opens with the exact format it writes.
  *
  * Every file starts with the same kind of fixed header: an 8-byte magic,
@@ -33,7 +33,7 @@
 #include "ruvector.h"
 
 /* Format versions: 1, the first; 2 added payloads (log frames 3-5, segment
- * sections 13-15; collection/persist.c). A reader opens every version up
+ * sections 13-15; collection/persist.h). A reader opens every version up
  * to its own, so a binary that predates payloads refuses a version-2 file
  * (RV_EVERSION) instead of stopping its replay at the first frame it does
  * not know and losing what follows. */

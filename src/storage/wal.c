@@ -3,7 +3,7 @@
  *
  * Every change to a persistent collection is appended here as one frame
  * before the call that made it returns; a checkpoint later folds the log
- * into a segment and a new, empty log replaces it (collection/persist.c).
+ * into a segment and a new, empty log replaces it (collection/checkpoint.c).
  *
  * FILE FORMAT
  *
