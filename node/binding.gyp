@@ -16,9 +16,15 @@
       "sources": [
         "src/addon.c",
         "src/args.c",
-        "src/work.c",
-        "src/lane.c",
+        "src/base.c",
+        "src/coll.c",
         "src/db.c",
+        "src/job.c",
+        "src/lane.c",
+        "src/payload.c",
+        "src/search.c",
+        "src/work.c",
+        "src/write.c",
         "<!@(node scripts/sources.js <(core))"
       ],
       "include_dirs": ["<(core)/include"],

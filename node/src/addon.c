@@ -1,273 +1,30 @@
 /*
- * addon.c: module setup, the native Collection class, its synchronous
- * methods, errors and the finalizer.
+ * addon.c: module setup, the native Collection class and its synchronous
+ * methods. The layers of the binding are drawn in base.h; this file is the
+ * top one: it names every method and calls down, nothing calls it.
  *
  * Synchronous methods are the ones that cannot wait for anything: len() and
  * the option getters read atomics or immutable fields. stats() takes the
  * index's read lock for a moment (it can wait for a graph repair or a
- * renumbering in progress; documented in lib/). Everything else is in
- * work.c and runs off the JS thread.
+ * renumbering in progress; documented in lib/); storage() takes a mutex and
+ * stats a file. Everything else runs off the JS thread (work.h, db.c).
  *
  * Context awareness: the module keeps no per-process JS state (only an
  * atomic count of live collections, for leak tests), so it can be loaded in
  * worker threads; each environment gets its own class and type tag check.
  */
 #include <math.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "addon.h"
-
-/* Distinguishes our wrapped objects from any other napi_wrap'd object, so a
- * method called with a foreign `this` throws instead of misreading memory. */
-static const napi_type_tag coll_tag = {0x7275766563746f72ull, 0x636f6c6c2e763031ull};
-
-/* Native collections alive in this process, over all environments. */
-static atomic_long live_collections;
-
-/* ---- errors ---- */
-
-const char *rvn_code_name(int rc)
-{
-	switch (rc) {
-	case RV_EINVAL: return "RV_EINVAL";
-	case RV_ENOMEM: return "RV_ENOMEM";
-	case RV_EDIM: return "RV_EDIM";
-	case RV_ENONFINITE: return "RV_ENONFINITE";
-	case RV_ENOTFOUND: return "RV_ENOTFOUND";
-	case RV_EEXIST: return "RV_EEXIST";
-	case RV_EID: return "RV_EID";
-	case RV_EZERO: return "RV_EZERO";
-	case RV_ERANGE: return "RV_ERANGE";
-	case RV_EIO: return "RV_EIO";
-	case RV_EFORMAT: return "RV_EFORMAT";
-	case RV_ECORRUPT: return "RV_ECORRUPT";
-	case RV_EVERSION: return "RV_EVERSION";
-	case RV_ETHREAD: return "RV_ETHREAD";
-	case RV_EUNSUPPORTED: return "RV_EUNSUPPORTED";
-	case RV_EBUSY: return "RV_EBUSY";
-	case RV_EREADONLY: return "RV_EREADONLY";
-	case RV_ENOSPC: return "RV_ENOSPC";
-	default: return "RV_EUNKNOWN";
-	}
-}
-
-napi_value rvn_make_error(napi_env env, int rc, const char *msg)
-{
-	napi_value code, text, err, num;
-	if (!msg || !*msg)
-		msg = rv_strerror(rc);
-	if (napi_create_string_utf8(env, rvn_code_name(rc), NAPI_AUTO_LENGTH, &code) != napi_ok ||
-	    napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &text) != napi_ok ||
-	    napi_create_error(env, code, text, &err) != napi_ok)
-		return NULL;
-	if (napi_create_int32(env, rc, &num) == napi_ok)
-		napi_set_named_property(env, err, "errno", num);
-	return err;
-}
-
-void rvn_throw_rv(napi_env env, int rc, const char *msg)
-{
-	napi_value err = rvn_make_error(env, rc, msg);
-	if (err)
-		napi_throw(env, err);
-}
-
-void rvn_throw_type(napi_env env, const char *code, const char *msg) { napi_throw_type_error(env, code, msg); }
-void rvn_throw_range(napi_env env, const char *code, const char *msg) { napi_throw_range_error(env, code, msg); }
-void rvn_throw_closed(napi_env env) { napi_throw_error(env, RVN_ECLOSED_NAME, "the collection is closed"); }
-
-/* ---- lifetime ---- */
-
-void rvn_count_collection(void) { atomic_fetch_add(&live_collections, 1); }
-void rvn_count_collection_freed(void) { atomic_fetch_sub(&live_collections, 1); }
-
-void rvn_coll_free_now(rvn_coll *rc)
-{
-	if (rc->c) {
-		rv_collection_free(rc->c);
-		rc->c = NULL;
-		atomic_fetch_sub(&live_collections, 1);
-	}
-}
-
-/* Free a handle whose last job has finished: an in-memory one at once; a
- * persistent one on a worker thread (closing its log may checkpoint). The
- * free job needs the JS object, which every job held until now. */
-static void retire(napi_env env, rvn_coll *rc, napi_value self)
-{
-	if (!rc->owner || !rc->c) {
-		rvn_coll_free_now(rc);
-		if (rc->owner)
-			rvn_coll_detach(env, rc);
-		return;
-	}
-	if (!rc->freeing && !rvn_queue_free(env, self, rc)) {
-		/* Could not queue (out of memory, shutting down): free here. */
-		rvn_coll_free_now(rc);
-		rvn_coll_detach(env, rc);
-	}
-}
-
-void rvn_release(napi_env env, rvn_coll *rc, napi_value self)
-{
-	rc->pending--;
-	if (rc->pending != 0)
-		return;
-	if (rc->finalized) {
-		/* Only at environment shutdown: jobs hold references otherwise. */
-		rvn_coll_free_now(rc);
-		rvn_coll_detach(env, rc);
-		free(rc);
-		return;
-	}
-	if (rc->closed)
-		retire(env, rc, self);
-}
-
-/* The JS object was collected, or the environment is shutting down. Jobs in
- * flight hold references, so pending > 0 happens only at shutdown: then a
- * worker thread may still be inside the C core, and the handle is left to
- * the job's completion (which may never come: a leak at exit, not a crash).
- * A persistent collection dropped without close() is freed here, on the JS
- * thread: close it to keep that off the event loop. */
-static void coll_finalize(napi_env env, void *data, void *hint)
-{
-	(void)hint;
-	rvn_coll *rc = data;
-	rc->finalized = true;
-	if (rc->pending == 0 && !rc->freeing) {
-		rvn_coll_free_now(rc);
-		rvn_coll_detach(env, rc);
-		free(rc);
-	}
-}
-
-rvn_coll *rvn_this(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv, napi_value *self,
-                   bool need_open)
-{
-	napi_value this_arg;
-	size_t zero = 0;
-	if (napi_get_cb_info(env, info, argc ? argc : &zero, argv, &this_arg, NULL) != napi_ok)
-		return NULL;
-	bool ok = false;
-	napi_valuetype t;
-	if (napi_typeof(env, this_arg, &t) != napi_ok)
-		return NULL;
-	if (t == napi_object && napi_check_object_type_tag(env, this_arg, &coll_tag, &ok) != napi_ok)
-		return NULL;
-	if (!ok) {
-		rvn_throw_type(env, "ERR_INVALID_THIS", "the receiver is not a native ruvector Collection");
-		return NULL;
-	}
-	void *p = NULL;
-	if (napi_unwrap(env, this_arg, &p) != napi_ok || !p) {
-		rvn_throw_type(env, "ERR_INVALID_THIS", "the receiver is not a native ruvector Collection");
-		return NULL;
-	}
-	rvn_coll *rc = p;
-	if (need_open && (rc->closed || !rc->c)) {
-		rvn_throw_closed(env);
-		return NULL;
-	}
-	if (self)
-		*self = this_arg;
-	return rc;
-}
+#include "args.h"
+#include "coll.h"
+#include "db.h"
+#include "work.h"
 
 /* ---- constructor ---- */
-
-/* Read an optional numeric option from `obj` into *dst within bounds. */
-static bool opt_uint(napi_env env, napi_value obj, const char *name, double lo, double hi, uint32_t *dst)
-{
-	bool has = false;
-	napi_value v;
-	if (napi_has_named_property(env, obj, name, &has) != napi_ok)
-		return false;
-	if (!has)
-		return true;
-	if (napi_get_named_property(env, obj, name, &v) != napi_ok)
-		return false;
-	uint64_t out;
-	if (!rvn_get_uint_opt(v, env, name, lo, hi, *dst, &out))
-		return false;
-	*dst = (uint32_t)out;
-	return true;
-}
-
-/* Read the core's options from a JS object ({dim, metric, m, ...}) into
- * *opts (filled with the defaults first, dim 0). */
-bool rvn_read_options(napi_env env, napi_value o, rv_options *opts_out)
-{
-	napi_valuetype t;
-	rv_options opts;
-	rv_options_init(&opts);
-	opts.dim = 0;
-	/* Bounds here only guard the conversions to uint32; the core checks
-	 * the real ranges and names the field in its message. */
-	if (!opt_uint(env, o, "dim", 0, 4294967295.0, &opts.dim) || !opt_uint(env, o, "m", 0, 4294967295.0, &opts.m) ||
-	    !opt_uint(env, o, "efConstruction", 0, 4294967295.0, &opts.ef_construction) ||
-	    !opt_uint(env, o, "efSearch", 0, 4294967295.0, &opts.ef_search) ||
-	    !opt_uint(env, o, "exactThreshold", 0, 4294967295.0, &opts.exact_threshold) ||
-	    !opt_uint(env, o, "threads", 0, 4294967295.0, &opts.threads) ||
-	    !opt_uint(env, o, "repairBatch", 0, 4294967295.0, &opts.repair_batch))
-		return false;
-
-	bool has;
-	napi_value v;
-	if (napi_has_named_property(env, o, "seed", &has) != napi_ok)
-		return false;
-	if (has) {
-		uint64_t seed;
-		if (napi_get_named_property(env, o, "seed", &v) != napi_ok ||
-		    !rvn_get_uint_opt(v, env, "seed", 0, 9007199254740991.0, opts.seed, &seed))
-			return false;
-		opts.seed = seed;
-	}
-	if (napi_has_named_property(env, o, "pruneAlpha", &has) != napi_ok)
-		return false;
-	if (has) {
-		if (napi_get_named_property(env, o, "pruneAlpha", &v) != napi_ok || napi_typeof(env, v, &t) != napi_ok)
-			return false;
-		if (t != napi_undefined) {
-			double a;
-			if (t != napi_number || napi_get_value_double(env, v, &a) != napi_ok) {
-				rvn_throw_type(env, "ERR_INVALID_ARG_TYPE", "pruneAlpha must be a number");
-				return false;
-			}
-			opts.prune_alpha = (float)a;
-		}
-	}
-	if (napi_has_named_property(env, o, "metric", &has) != napi_ok)
-		return false;
-	if (has) {
-		if (napi_get_named_property(env, o, "metric", &v) != napi_ok || napi_typeof(env, v, &t) != napi_ok)
-			return false;
-		if (t == napi_string) {
-			char name[32];
-			size_t len;
-			if (napi_get_value_string_utf8(env, v, name, sizeof name, &len) != napi_ok)
-				return false;
-			if (rv_metric_parse(name, &opts.metric) != RV_OK) {
-				char msg[96];
-				snprintf(msg, sizeof msg, "unknown metric \"%s\"", name);
-				rvn_throw_rv(env, RV_EINVAL, msg);
-				return false;
-			}
-		} else if (t != napi_undefined) {
-			uint64_t m;
-			if (!rvn_get_uint_opt(v, env, "metric", 0, RV_METRIC_L1, RV_METRIC_L2, &m))
-				return false;
-			opts.metric = (rv_metric)m;
-		}
-	}
-
-	*opts_out = opts;
-	return true;
-}
 
 /* new Collection({dim, metric, m, efConstruction, efSearch, pruneAlpha,
  *                 exactThreshold, threads, repairBatch, seed})
@@ -294,19 +51,11 @@ static napi_value coll_new(napi_env env, napi_callback_info info)
 			rvn_throw_rv(env, RV_ENOMEM, "out of memory adopting a collection");
 			return NULL;
 		}
-		if (!rvn_adopt(env, argv[0], self, rc)) {
+		if (!rvn_adopt(env, argv[0], rc)) {
 			free(rc);
 			return NULL;
 		}
-		if (napi_wrap(env, self, rc, coll_finalize, NULL, NULL) != napi_ok) {
-			rvn_coll_free_now(rc);
-			rvn_coll_detach(env, rc);
-			free(rc);
-			return NULL;
-		}
-		if (napi_type_tag_object(env, self, &coll_tag) != napi_ok)
-			return NULL;
-		return self;
+		return rvn_coll_wrap(env, self, rc) ? self : NULL;
 	}
 	if (t != napi_object) {
 		rvn_throw_type(env, "ERR_INVALID_ARG_TYPE", "options must be an object");
@@ -328,15 +77,8 @@ static napi_value coll_new(napi_env env, napi_callback_info info)
 	}
 	rc->dim = opts.dim;
 	rc->metric = opts.metric;
-	atomic_fetch_add(&live_collections, 1);
-	if (napi_wrap(env, self, rc, coll_finalize, NULL, NULL) != napi_ok) {
-		rvn_coll_free_now(rc);
-		free(rc);
-		return NULL;
-	}
-	if (napi_type_tag_object(env, self, &coll_tag) != napi_ok)
-		return NULL; /* the wrap's finalizer frees rc */
-	return self;
+	rvn_count_collection();
+	return rvn_coll_wrap(env, self, rc) ? self : NULL;
 }
 
 /* ---- synchronous methods ---- */
@@ -421,88 +163,6 @@ static napi_value coll_stats(napi_env env, napi_callback_info info)
 	return out;
 }
 
-/* close(): refuse further calls now; free the C handle now, or when the
- * last job in flight completes. Idempotent. An in-memory collection returns
- * undefined; a persistent one returns a Promise that resolves once its
- * handle is freed (its log closed, perhaps after a checkpoint). */
-static napi_value coll_close(napi_env env, napi_callback_info info)
-{
-	napi_value self;
-	rvn_coll *rc = rvn_this(env, info, NULL, NULL, &self, false);
-	if (!rc)
-		return NULL;
-	rc->closed = true;
-	napi_value out;
-	if (!rc->owner && !rc->freeing) {
-		if (rc->pending == 0)
-			rvn_coll_free_now(rc);
-		RVN_CALL(env, napi_get_undefined(env, &out), NULL);
-		return out;
-	}
-	if (!rc->c && !rc->freeing) {
-		/* already freed (or closed with its database) */
-		napi_deferred d;
-		RVN_CALL(env, napi_create_promise(env, &d, &out), NULL);
-		napi_value undef;
-		napi_get_undefined(env, &undef);
-		napi_resolve_deferred(env, d, undef);
-		return out;
-	}
-	if (rc->close_waiter) {
-		/* a second close() while the first waits: chain to a new Promise
-		 * resolved at the same time (kept simple: one waiter, so make the
-		 * caller wait on the free job through the same deferred) */
-		rvn_throw_rv(env, RV_EBUSY, "close() is already in progress");
-		return NULL;
-	}
-	RVN_CALL(env, napi_create_promise(env, &rc->close_waiter, &out), NULL);
-	if (rc->pending == 0 && !rc->freeing)
-		retire(env, rc, self);
-	return out;
-}
-
-/* storage stats and checkpoint/compact live in db.c and work.c */
-
-static napi_value coll_persistent(napi_env env, napi_callback_info info)
-{
-	rvn_coll *rc = rvn_this(env, info, NULL, NULL, NULL, false);
-	if (!rc)
-		return NULL;
-	napi_value out;
-	RVN_CALL(env, napi_get_boolean(env, rc->owner != NULL, &out), NULL);
-	return out;
-}
-
-/* ---- per-environment state ---- */
-
-static void env_state_free(napi_env env, void *data, void *hint)
-{
-	(void)hint;
-	rvn_env_state *st = data;
-	if (st->coll_class)
-		napi_delete_reference(env, st->coll_class);
-	if (st->set_immediate)
-		napi_delete_reference(env, st->set_immediate);
-	if (st->poll_fn)
-		napi_delete_reference(env, st->poll_fn);
-	free(st); /* the lane itself is stopped by its env cleanup hook */
-}
-
-rvn_env_state *rvn_env(napi_env env)
-{
-	rvn_env_state *st = NULL;
-	if (napi_get_instance_data(env, (void **)&st) != napi_ok)
-		return NULL;
-	if (!st) {
-		st = calloc(1, sizeof *st);
-		if (!st || napi_set_instance_data(env, st, env_state_free, NULL) != napi_ok) {
-			free(st);
-			return NULL;
-		}
-	}
-	return st;
-}
-
 /* ---- module-level functions ---- */
 
 static napi_value mod_version(napi_env env, napi_callback_info info)
@@ -525,7 +185,7 @@ static napi_value mod_live(napi_env env, napi_callback_info info)
 {
 	(void)info;
 	napi_value out;
-	RVN_CALL(env, napi_create_double(env, (double)atomic_load(&live_collections), &out), NULL);
+	RVN_CALL(env, napi_create_double(env, (double)rvn_live_collections(), &out), NULL);
 	return out;
 }
 
@@ -560,6 +220,47 @@ static napi_value mod_is_detached(napi_env env, napi_callback_info info)
 		RVN_CALL(env, napi_is_detached_arraybuffer(env, ab, &detached), NULL);
 	}
 	RVN_CALL(env, napi_get_boolean(env, detached, &out), NULL);
+	return out;
+}
+
+static napi_value coll_persistent(napi_env env, napi_callback_info info)
+{
+	rvn_coll *rc = rvn_this(env, info, NULL, NULL, NULL, false);
+	if (!rc)
+		return NULL;
+	napi_value out;
+	RVN_CALL(env, napi_get_boolean(env, rc->owner != NULL, &out), NULL);
+	return out;
+}
+
+/* storage() on a Collection: {generation, segmentBytes, walBytes,
+ * formatVersion, durability, persistent} (synchronous: a mutex and a stat). */
+static napi_value coll_storage(napi_env env, napi_callback_info info)
+{
+	rvn_coll *rc = rvn_this(env, info, NULL, NULL, NULL, true);
+	if (!rc)
+		return NULL;
+	rv_storage_stats st;
+	rv_collection_storage(rc->c, &st);
+	static const char *const dur[] = {"full", "normal", "off"};
+	napi_value out, v;
+	RVN_CALL(env, napi_create_object(env, &out), NULL);
+	struct {
+		const char *name;
+		double x;
+	} nums[] = {{"generation", (double)st.generation},
+	            {"segmentBytes", (double)st.segment_bytes},
+	            {"walBytes", (double)st.wal_bytes},
+	            {"formatVersion", st.format_version}};
+	for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+		RVN_CALL(env, napi_create_double(env, nums[i].x, &v), NULL);
+		RVN_CALL(env, napi_set_named_property(env, out, nums[i].name, v), NULL);
+	}
+	const char *d = (unsigned)st.durability <= RV_SYNC_OFF ? dur[st.durability] : "?";
+	RVN_CALL(env, napi_create_string_utf8(env, rc->owner ? d : "none", NAPI_AUTO_LENGTH, &v), NULL);
+	RVN_CALL(env, napi_set_named_property(env, out, "durability", v), NULL);
+	RVN_CALL(env, napi_get_boolean(env, rc->owner != NULL, &v), NULL);
+	RVN_CALL(env, napi_set_named_property(env, out, "persistent", v), NULL);
 	return out;
 }
 
@@ -617,36 +318,34 @@ static napi_value coll_search_loop(napi_env env, napi_callback_info info)
 	return out;
 }
 
-#define METHOD(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default_method, NULL}
-
 NAPI_MODULE_INIT(/* napi_env env, napi_value exports */)
 {
 	napi_property_descriptor methods[] = {
-		METHOD("len", coll_len),
-		METHOD("dim", coll_dim),
-		METHOD("isClosed", coll_closed),
-		METHOD("options", coll_options),
-		METHOD("stats", coll_stats),
-		METHOD("close", coll_close),
-		METHOD("insert", rvn_insert),
-		METHOD("search", rvn_search),
-		METHOD("searchBatch", rvn_search_batch),
-		METHOD("get", rvn_get),
-		METHOD("delete", rvn_delete),
-		METHOD("vacuum", rvn_vacuum),
-		METHOD("optimize", rvn_optimize),
-		METHOD("check", rvn_check),
-		METHOD("_searchLoop", coll_search_loop),
-		METHOD("isPersistent", coll_persistent),
-		METHOD("checkpoint", rvn_checkpoint),
-		METHOD("compact", rvn_compact),
-		METHOD("storage", rvn_storage),
-		METHOD("searchText", rvn_search_text),
-		METHOD("searchHybrid", rvn_search_hybrid),
-		METHOD("setPayload", rvn_set_payload),
-		METHOD("getPayload", rvn_get_payload),
-		METHOD("createIndex", rvn_create_index),
-		METHOD("countMatching", rvn_count_matching),
+		RVN_METHOD("len", coll_len),
+		RVN_METHOD("dim", coll_dim),
+		RVN_METHOD("isClosed", coll_closed),
+		RVN_METHOD("options", coll_options),
+		RVN_METHOD("stats", coll_stats),
+		RVN_METHOD("close", rvn_coll_close),
+		RVN_METHOD("insert", rvn_insert),
+		RVN_METHOD("search", rvn_search),
+		RVN_METHOD("searchBatch", rvn_search_batch),
+		RVN_METHOD("get", rvn_get),
+		RVN_METHOD("delete", rvn_delete),
+		RVN_METHOD("vacuum", rvn_vacuum),
+		RVN_METHOD("optimize", rvn_optimize),
+		RVN_METHOD("check", rvn_check),
+		RVN_METHOD("_searchLoop", coll_search_loop),
+		RVN_METHOD("isPersistent", coll_persistent),
+		RVN_METHOD("checkpoint", rvn_checkpoint),
+		RVN_METHOD("compact", rvn_compact),
+		RVN_METHOD("storage", coll_storage),
+		RVN_METHOD("searchText", rvn_search_text),
+		RVN_METHOD("searchHybrid", rvn_search_hybrid),
+		RVN_METHOD("setPayload", rvn_set_payload),
+		RVN_METHOD("getPayload", rvn_get_payload),
+		RVN_METHOD("createIndex", rvn_create_index),
+		RVN_METHOD("countMatching", rvn_count_matching),
 	};
 	napi_value cls;
 	if (napi_define_class(env, "Collection", NAPI_AUTO_LENGTH, coll_new, NULL, sizeof methods / sizeof methods[0],
@@ -654,11 +353,11 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */)
 		return NULL;
 	napi_property_descriptor fns[] = {
 		{"Collection", NULL, NULL, NULL, NULL, cls, napi_enumerable, NULL},
-		METHOD("version", mod_version),
-		METHOD("isa", mod_isa),
-		METHOD("liveCollections", mod_live),
-		METHOD("strerror", mod_strerror),
-		METHOD("isDetached", mod_is_detached),
+		RVN_METHOD("version", mod_version),
+		RVN_METHOD("isa", mod_isa),
+		RVN_METHOD("liveCollections", mod_live),
+		RVN_METHOD("strerror", mod_strerror),
+		RVN_METHOD("isDetached", mod_is_detached),
 	};
 	if (napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns) != napi_ok)
 		return NULL;

@@ -12,13 +12,17 @@
  * contain (the C API takes NUL-terminated ids), so splitting is unambiguous:
  * a string with the wrong number of separators is refused, which also
  * catches an id that itself contains a NUL.
+ *
+ * Collection options ({dim, metric, m, ...}) are read here too, for both the
+ * Collection constructor and Database.createCollection: bounds here only
+ * guard the conversions, the core checks the real ranges.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "addon.h"
+#include "args.h"
 
 bool rvn_get_f32(napi_env env, napi_value v, const char *what, float **data, size_t *length)
 {
@@ -195,4 +199,93 @@ char **rvn_split_ids(napi_env env, char *joined, size_t len, size_t n)
 		return NULL;
 	}
 	return ids;
+}
+
+/* ---- collection options ---- */
+
+/* Read an optional numeric option from `obj` into *dst within bounds. */
+static bool opt_uint(napi_env env, napi_value obj, const char *name, double lo, double hi, uint32_t *dst)
+{
+	bool has = false;
+	napi_value v;
+	if (napi_has_named_property(env, obj, name, &has) != napi_ok)
+		return false;
+	if (!has)
+		return true;
+	if (napi_get_named_property(env, obj, name, &v) != napi_ok)
+		return false;
+	uint64_t out;
+	if (!rvn_get_uint_opt(v, env, name, lo, hi, *dst, &out))
+		return false;
+	*dst = (uint32_t)out;
+	return true;
+}
+
+bool rvn_read_options(napi_env env, napi_value o, rv_options *opts_out)
+{
+	napi_valuetype t;
+	rv_options opts;
+	rv_options_init(&opts);
+	opts.dim = 0;
+	/* Bounds here only guard the conversions to uint32; the core checks
+	 * the real ranges and names the field in its message. */
+	if (!opt_uint(env, o, "dim", 0, 4294967295.0, &opts.dim) || !opt_uint(env, o, "m", 0, 4294967295.0, &opts.m) ||
+	    !opt_uint(env, o, "efConstruction", 0, 4294967295.0, &opts.ef_construction) ||
+	    !opt_uint(env, o, "efSearch", 0, 4294967295.0, &opts.ef_search) ||
+	    !opt_uint(env, o, "exactThreshold", 0, 4294967295.0, &opts.exact_threshold) ||
+	    !opt_uint(env, o, "threads", 0, 4294967295.0, &opts.threads) ||
+	    !opt_uint(env, o, "repairBatch", 0, 4294967295.0, &opts.repair_batch))
+		return false;
+
+	bool has;
+	napi_value v;
+	if (napi_has_named_property(env, o, "seed", &has) != napi_ok)
+		return false;
+	if (has) {
+		uint64_t seed;
+		if (napi_get_named_property(env, o, "seed", &v) != napi_ok ||
+		    !rvn_get_uint_opt(v, env, "seed", 0, 9007199254740991.0, opts.seed, &seed))
+			return false;
+		opts.seed = seed;
+	}
+	if (napi_has_named_property(env, o, "pruneAlpha", &has) != napi_ok)
+		return false;
+	if (has) {
+		if (napi_get_named_property(env, o, "pruneAlpha", &v) != napi_ok || napi_typeof(env, v, &t) != napi_ok)
+			return false;
+		if (t != napi_undefined) {
+			double a;
+			if (t != napi_number || napi_get_value_double(env, v, &a) != napi_ok) {
+				rvn_throw_type(env, "ERR_INVALID_ARG_TYPE", "pruneAlpha must be a number");
+				return false;
+			}
+			opts.prune_alpha = (float)a;
+		}
+	}
+	if (napi_has_named_property(env, o, "metric", &has) != napi_ok)
+		return false;
+	if (has) {
+		if (napi_get_named_property(env, o, "metric", &v) != napi_ok || napi_typeof(env, v, &t) != napi_ok)
+			return false;
+		if (t == napi_string) {
+			char name[32];
+			size_t len;
+			if (napi_get_value_string_utf8(env, v, name, sizeof name, &len) != napi_ok)
+				return false;
+			if (rv_metric_parse(name, &opts.metric) != RV_OK) {
+				char msg[96];
+				snprintf(msg, sizeof msg, "unknown metric \"%s\"", name);
+				rvn_throw_rv(env, RV_EINVAL, msg);
+				return false;
+			}
+		} else if (t != napi_undefined) {
+			uint64_t m;
+			if (!rvn_get_uint_opt(v, env, "metric", 0, RV_METRIC_L1, RV_METRIC_L2, &m))
+				return false;
+			opts.metric = (rv_metric)m;
+		}
+	}
+
+	*opts_out = opts;
+	return true;
 }

@@ -10,19 +10,17 @@
  *   await db.backup(dest); await db.close();
  *   await checkDatabase(path)  -> {ok, code, problem}
  *
- * Every call that touches the disk runs as napi async work and returns a
- * Promise: opening replays a log, closing may checkpoint. The core's
- * messages are thread-local (rv_errmsg(NULL) for rv_db_open, rv_db_errmsg()
- * for the rest), so each job copies its message on the worker thread.
+ * Every call that touches the disk runs as an async job (job.h) and
+ * returns a Promise: opening replays a log, closing may checkpoint. The
+ * core's messages are thread-local (rv_errmsg(NULL) for rv_db_open,
+ * rv_db_errmsg() for the rest), so each job copies its message on the
+ * worker thread.
  *
  * Collections. create/openCollection resolve to a native Collection (the
- * same class as in-memory ones, addon.c) built around the core's handle:
- * the job passes the handle to the Collection constructor inside an
- * external that only this file makes (type-tagged, used once), so JS code
- * cannot forge one. The collection keeps a strong reference to the
- * Database's JS object and sits on its list of children (see addon.h for
- * the lifetime rules). Freeing a persistent collection closes its log and
- * may checkpoint; rvn_queue_free() runs that on a worker thread.
+ * same class as in-memory ones, addon.c) built around the core's handle by
+ * rvn_coll_adopt_new (coll.c). The collection keeps a strong reference to
+ * the Database's JS object and sits on its list of children (see coll.h for
+ * the lifetime rules).
  *
  * Ordering. The core's database calls take the database's own lock, but
  * two creates of one name, or a close during a create, make no sense at
@@ -34,30 +32,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addon.h"
+#include "args.h"
+#include "coll.h"
+#include "db.h"
+#include "job.h"
 
 static const napi_type_tag db_tag = {0x7275766563746f72ull, 0x64622e7630310000ull};
-static const napi_type_tag ticket_tag = {0x7275766563746f72ull, 0x7469636b65743031ull};
 
-/* What the Collection constructor adopts. */
-typedef struct ticket {
-	rv_collection *c;  /* the core's handle, opened through owner */
-	rvn_db *owner;
-	napi_value db_obj; /* valid during the synchronous constructor call */
-	bool used;
-} ticket;
-
-typedef enum dj_kind { DJ_OPEN, DJ_CLOSE, DJ_CREATE, DJ_OPEN_COLL, DJ_DROP, DJ_LIST, DJ_BACKUP, DJ_CHECK, DJ_FREE } dj_kind;
+typedef enum dj_kind { DJ_OPEN, DJ_CLOSE, DJ_CREATE, DJ_OPEN_COLL, DJ_DROP, DJ_LIST, DJ_BACKUP, DJ_CHECK } dj_kind;
 
 typedef struct djob {
-	napi_async_work work;
-	napi_deferred deferred;
-	napi_ref self_ref;   /* the Database (or, for DJ_FREE, the Collection) */
-	rvn_db *rd;          /* NULL for DJ_CHECK and DJ_FREE */
-	rvn_coll *rc;        /* DJ_FREE */
+	rvn_job base;        /* first; its self is the Database (none for DJ_CHECK) */
+	rvn_db *rd;          /* NULL for DJ_CHECK */
 	dj_kind kind;
-	int err;
-	char msg[512];
 	/* inputs */
 	char *path;          /* DJ_OPEN, DJ_BACKUP, DJ_CHECK */
 	char *name;          /* collection name */
@@ -68,6 +55,7 @@ typedef struct djob {
 	rv_collection *coll_out;
 	char *names;         /* DJ_LIST: NUL-separated */
 	int n_names;
+	int check_rc;        /* DJ_CHECK: rv_db_check's result */
 	char problem[512];   /* DJ_CHECK */
 } djob;
 
@@ -81,8 +69,8 @@ static void djob_free(djob *j)
 
 static void fail_db(djob *j, int err)
 {
-	j->err = err;
-	snprintf(j->msg, sizeof j->msg, "%s", j->rd && j->rd->db ? rv_db_errmsg(j->rd->db) : rv_errmsg(NULL));
+	j->base.err = err;
+	snprintf(j->base.msg, sizeof j->base.msg, "%s", j->rd && j->rd->db ? rv_db_errmsg(j->rd->db) : rv_errmsg(NULL));
 }
 
 /* ---- worker thread ---- */
@@ -98,8 +86,8 @@ static void list_names(djob *j)
 	for (int attempt = 0; attempt < 4; attempt++) {
 		j->names = malloc(need ? need : 1);
 		if (!j->names) {
-			j->err = RV_ENOMEM;
-			snprintf(j->msg, sizeof j->msg, "out of memory listing collections");
+			j->base.err = RV_ENOMEM;
+			snprintf(j->base.msg, sizeof j->base.msg, "out of memory listing collections");
 			return;
 		}
 		n = need ? rv_db_list_collections(j->rd->db, j->names, need, &need) : 0;
@@ -114,29 +102,28 @@ static void list_names(djob *j)
 			return;
 		}
 	}
-	j->err = RV_EBUSY;
-	snprintf(j->msg, sizeof j->msg, "the collections kept changing while being listed");
+	j->base.err = RV_EBUSY;
+	snprintf(j->base.msg, sizeof j->base.msg, "the collections kept changing while being listed");
 }
 
-static void execute(napi_env env, void *data)
+static void execute(rvn_job *base)
 {
-	(void)env;
-	djob *j = data;
+	djob *j = (djob *)base;
 	int rc = RV_OK;
 	switch (j->kind) {
 	case DJ_OPEN:
 		rc = rv_db_open(j->path, &j->dbo, &j->db_out);
 		if (rc != RV_OK) {
-			j->err = rc;
-			snprintf(j->msg, sizeof j->msg, "%s", rv_errmsg(NULL));
+			base->err = rc;
+			snprintf(base->msg, sizeof base->msg, "%s", rv_errmsg(NULL));
 		}
 		break;
 	case DJ_CLOSE:
 		/* the handle is freed whatever this returns */
 		rc = rv_db_close(j->rd->db);
 		if (rc != RV_OK) {
-			j->err = rc;
-			snprintf(j->msg, sizeof j->msg, "%s", rv_strerror(rc));
+			base->err = rc;
+			snprintf(base->msg, sizeof base->msg, "%s", rv_strerror(rc));
 		}
 		break;
 	case DJ_CREATE:
@@ -160,15 +147,12 @@ static void execute(napi_env env, void *data)
 		break;
 	case DJ_CHECK:
 		/* a finding is a result, not a failure */
-		j->err = rv_db_check(j->path, j->problem, sizeof j->problem);
-		break;
-	case DJ_FREE:
-		rv_collection_free(j->rc->c);
+		j->check_rc = rv_db_check(j->path, j->problem, sizeof j->problem);
 		break;
 	}
 }
 
-/* ---- JS thread ---- */
+/* ---- the receiver ---- */
 
 static rvn_db *db_this(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv, napi_value *self)
 {
@@ -202,223 +186,117 @@ static bool db_ready(napi_env env, rvn_db *rd)
 	return true;
 }
 
-/* Build the Collection object that adopts `c` (resolves the create/open
- * Promise). NULL with an exception pending when that fails. */
-static napi_value adopt_new(napi_env env, napi_value db_obj, rvn_db *rd, rv_collection *c)
-{
-	rvn_env_state *st = rvn_env(env);
-	napi_value cls, ext, obj;
-	ticket t = {c, rd, db_obj, false};
-	if (!st || !st->coll_class || napi_get_reference_value(env, st->coll_class, &cls) != napi_ok)
-		return NULL;
-	if (napi_create_external(env, &t, NULL, NULL, &ext) != napi_ok ||
-	    napi_type_tag_object(env, ext, &ticket_tag) != napi_ok)
-		return NULL;
-	if (napi_new_instance(env, cls, 1, &ext, &obj) != napi_ok)
-		return NULL;
-	return t.used ? obj : NULL;
-}
+/* ---- completion (JS thread) ---- */
 
-bool rvn_adopt(napi_env env, napi_value ext, napi_value self, rvn_coll *rc)
+/* State that changes whatever the outcome. */
+static void finish(napi_env env, rvn_job *base, napi_value self)
 {
-	bool ok = false;
-	void *p = NULL;
-	if (napi_check_object_type_tag(env, ext, &ticket_tag, &ok) != napi_ok)
-		return false;
-	if (!ok || napi_get_value_external(env, ext, &p) != napi_ok || !p || ((ticket *)p)->used) {
-		rvn_throw_type(env, "ERR_INVALID_ARG_TYPE", "options must be an object");
-		return false;
-	}
+	(void)env;
 	(void)self;
-	ticket *t = p;
-	if (napi_create_reference(env, t->db_obj, 1, &rc->owner_ref) != napi_ok)
-		return false;
-	rv_options o;
-	rv_collection_options(t->c, &o);
-	rc->c = t->c;
-	rc->dim = o.dim;
-	rc->metric = o.metric;
-	rc->owner = t->owner;
-	rc->next = t->owner->children;
-	if (rc->next)
-		rc->next->prev = rc;
-	t->owner->children = rc;
-	t->used = true;
-	rvn_count_collection();
-	return true;
-}
-
-void rvn_coll_detach(napi_env env, rvn_coll *rc)
-{
-	rvn_db *rd = rc->owner;
-	if (!rd)
-		return;
-	if (rc->prev)
-		rc->prev->next = rc->next;
-	else
-		rd->children = rc->next;
-	if (rc->next)
-		rc->next->prev = rc->prev;
-	rc->prev = rc->next = NULL;
-	rc->owner = NULL;
-	if (rc->owner_ref) {
-		napi_delete_reference(env, rc->owner_ref);
-		rc->owner_ref = NULL;
-	}
-}
-
-static void settle_waiter(napi_env env, rvn_coll *rc, napi_value err)
-{
-	if (!rc->close_waiter)
-		return;
-	if (err) {
-		napi_reject_deferred(env, rc->close_waiter, err);
-	} else {
-		napi_value undef;
-		napi_get_undefined(env, &undef);
-		napi_resolve_deferred(env, rc->close_waiter, undef);
-	}
-	rc->close_waiter = NULL;
-}
-
-/* Complete a DJ_FREE job: the persistent collection's handle is gone. */
-static void complete_free(napi_env env, djob *j)
-{
-	rvn_coll *rc = j->rc;
-	rc->c = NULL;
-	rc->freeing = false;
-	rvn_count_collection_freed();
-	rvn_coll_detach(env, rc);
-	settle_waiter(env, rc, NULL);
-}
-
-static void complete(napi_env env, napi_status status, void *data)
-{
-	djob *j = data;
-	napi_value value = NULL, self = NULL;
-	bool ok = false;
-	if (j->self_ref)
-		napi_get_reference_value(env, j->self_ref, &self);
-	rvn_db *rd = j->rd;
-	if (rd)
-		rd->pending--;
-	if (j->kind == DJ_FREE) {
-		complete_free(env, j);
-		goto done;
-	}
-	if (status == napi_cancelled && j->err == RV_OK) {
-		j->err = RV_EINVAL;
-		snprintf(j->msg, sizeof j->msg, "the operation was cancelled");
-	}
+	djob *j = (djob *)base;
 	if (j->kind == DJ_OPEN) {
-		rd->opening = false;
-		if (j->err == RV_OK) {
-			rd->db = j->db_out;
-			rd->readonly = (j->dbo.flags & RV_DB_READONLY) != 0;
+		j->rd->opening = false;
+		if (base->err == RV_OK) {
+			j->rd->db = j->db_out;
+			j->rd->readonly = (j->dbo.flags & RV_DB_READONLY) != 0;
 		}
 	}
 	if (j->kind == DJ_CLOSE)
-		rd->db = NULL; /* freed whatever the result */
-	if (j->kind == DJ_CHECK) {
-		/* {ok, code, problem} */
-		napi_value v;
-		if (napi_create_object(env, &value) == napi_ok && napi_get_boolean(env, j->err == RV_OK, &v) == napi_ok &&
-		    napi_set_named_property(env, value, "ok", v) == napi_ok &&
-		    napi_create_string_utf8(env, j->err == RV_OK ? "" : rvn_code_name(j->err), NAPI_AUTO_LENGTH, &v) ==
-		        napi_ok &&
-		    napi_set_named_property(env, value, "code", v) == napi_ok &&
-		    napi_create_string_utf8(env, j->problem, NAPI_AUTO_LENGTH, &v) == napi_ok &&
-		    napi_set_named_property(env, value, "problem", v) == napi_ok)
-			ok = true;
-	} else if (j->err != RV_OK) {
-		value = rvn_make_error(env, j->err, j->msg);
-	} else {
-		switch (j->kind) {
-		case DJ_CREATE:
-		case DJ_OPEN_COLL:
-			value = adopt_new(env, self, rd, j->coll_out);
-			if (!value) {
-				/* the handle would leak in the database until close: free it */
-				rv_collection_free(j->coll_out);
-				bool pending = false;
-				if (napi_is_exception_pending(env, &pending) == napi_ok && pending)
-					napi_get_and_clear_last_exception(env, &value);
-				else
-					value = rvn_make_error(env, RV_ENOMEM, "cannot make the collection object");
-			} else {
-				ok = true;
-			}
-			break;
-		case DJ_LIST: {
-			if (napi_create_array_with_length(env, (size_t)j->n_names, &value) != napi_ok)
-				break;
-			const char *p = j->names;
-			ok = true;
-			for (int i = 0; i < j->n_names; i++, p += strlen(p) + 1) {
-				napi_value s;
-				if (napi_create_string_utf8(env, p, NAPI_AUTO_LENGTH, &s) != napi_ok ||
-				    napi_set_element(env, value, (uint32_t)i, s) != napi_ok) {
-					ok = false;
-					break;
-				}
-			}
-			break;
-		}
-		default:
-			ok = napi_get_undefined(env, &value) == napi_ok;
-			break;
-		}
+		j->rd->db = NULL; /* freed whatever the result */
+}
+
+/* {ok, code, problem} of checkDatabase() */
+static napi_value check_result(napi_env env, djob *j)
+{
+	napi_value out, v;
+	RVN_CALL(env, napi_create_object(env, &out), NULL);
+	RVN_CALL(env, napi_get_boolean(env, j->check_rc == RV_OK, &v), NULL);
+	RVN_CALL(env, napi_set_named_property(env, out, "ok", v), NULL);
+	RVN_CALL(env,
+	         napi_create_string_utf8(env, j->check_rc == RV_OK ? "" : rvn_code_name(j->check_rc), NAPI_AUTO_LENGTH,
+	                                 &v),
+	         NULL);
+	RVN_CALL(env, napi_set_named_property(env, out, "code", v), NULL);
+	RVN_CALL(env, napi_create_string_utf8(env, j->problem, NAPI_AUTO_LENGTH, &v), NULL);
+	RVN_CALL(env, napi_set_named_property(env, out, "problem", v), NULL);
+	return out;
+}
+
+static napi_value list_result(napi_env env, djob *j)
+{
+	napi_value out;
+	RVN_CALL(env, napi_create_array_with_length(env, (size_t)j->n_names, &out), NULL);
+	const char *p = j->names;
+	for (int i = 0; i < j->n_names; i++, p += strlen(p) + 1) {
+		napi_value s;
+		RVN_CALL(env, napi_create_string_utf8(env, p, NAPI_AUTO_LENGTH, &s), NULL);
+		RVN_CALL(env, napi_set_element(env, out, (uint32_t)i, s), NULL);
 	}
-	if (!value)
-		napi_get_undefined(env, &value);
-	if (ok)
-		napi_resolve_deferred(env, j->deferred, value);
-	else
-		napi_reject_deferred(env, j->deferred, value);
-done:
-	napi_delete_async_work(env, j->work);
-	if (j->self_ref)
-		napi_delete_reference(env, j->self_ref);
-	if (rd && rd->finalized && rd->pending == 0) {
+	return out;
+}
+
+static bool result(napi_env env, rvn_job *base, napi_value self, napi_value *out)
+{
+	djob *j = (djob *)base;
+	switch (j->kind) {
+	case DJ_CHECK:
+		*out = check_result(env, j);
+		return *out != NULL;
+	case DJ_LIST:
+		*out = list_result(env, j);
+		return *out != NULL;
+	case DJ_CREATE:
+	case DJ_OPEN_COLL:
+		*out = rvn_coll_adopt_new(env, self, j->rd, j->coll_out);
+		if (*out)
+			return true;
+		/* the handle would leak in the database until close: free it */
+		rv_collection_free(j->coll_out);
+		bool pending = false;
+		if (napi_is_exception_pending(env, &pending) == napi_ok && pending)
+			napi_get_and_clear_last_exception(env, out);
+		else
+			*out = rvn_make_error(env, RV_ENOMEM, "cannot make the collection object");
+		return false;
+	default:
+		return napi_get_undefined(env, out) == napi_ok;
+	}
+}
+
+static void hold(rvn_job *base)
+{
+	djob *j = (djob *)base;
+	if (!j->rd)
+		return;
+	j->rd->pending++;
+	if (j->kind == DJ_OPEN)
+		j->rd->opening = true;
+}
+
+static void release(napi_env env, rvn_job *base, napi_value self)
+{
+	(void)env;
+	(void)self;
+	rvn_db *rd = ((djob *)base)->rd;
+	if (!rd)
+		return;
+	rd->pending--;
+	if (rd->finalized && rd->pending == 0) {
 		/* only at environment shutdown: jobs hold references otherwise */
 		if (rd->db)
 			rv_db_close(rd->db);
 		free(rd);
 	}
-	djob_free(j);
 }
 
-/* Queue `j` and return its Promise; frees j and returns NULL on failure. */
-static napi_value queue(napi_env env, napi_value self, djob *j, const char *name, napi_deferred *deferred_out)
+static void destroy(rvn_job *base) { djob_free((djob *)base); }
+
+static const rvn_job_ops db_ops = {
+	.execute = execute, .finish = finish, .result = result, .hold = hold, .release = release, .destroy = destroy};
+
+static napi_value queue(napi_env env, napi_value self, djob *j, const char *name)
 {
-	napi_value promise = NULL, resource;
-	if (self && napi_create_reference(env, self, 1, &j->self_ref) != napi_ok)
-		goto fail;
-	if (deferred_out) {
-		j->deferred = *deferred_out;
-	} else if (napi_create_promise(env, &j->deferred, &promise) != napi_ok) {
-		goto fail;
-	}
-	if (napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &resource) != napi_ok ||
-	    napi_create_async_work(env, NULL, resource, execute, complete, j, &j->work) != napi_ok)
-		goto fail_deferred;
-	if (napi_queue_async_work(env, j->work) != napi_ok) {
-		napi_delete_async_work(env, j->work);
-		goto fail_deferred;
-	}
-	if (j->rd)
-		j->rd->pending++;
-	if (!promise)
-		napi_get_undefined(env, &promise);
-	return promise;
-fail_deferred:
-	if (j->deferred && !deferred_out)
-		napi_reject_deferred(env, j->deferred, rvn_make_error(env, RV_ENOMEM, "cannot queue async work"));
-fail:
-	if (j->self_ref)
-		napi_delete_reference(env, j->self_ref);
-	djob_free(j);
-	return NULL;
+	return rvn_job_queue(env, self, &j->base, name, false);
 }
 
 static djob *djob_new(napi_env env, rvn_db *rd, dj_kind kind)
@@ -428,45 +306,10 @@ static djob *djob_new(napi_env env, rvn_db *rd, dj_kind kind)
 		rvn_throw_rv(env, RV_ENOMEM, "out of memory for a job");
 		return NULL;
 	}
+	j->base.ops = &db_ops;
 	j->rd = rd;
 	j->kind = kind;
 	return j;
-}
-
-bool rvn_queue_free(napi_env env, napi_value self, rvn_coll *rc)
-{
-	if (!self)
-		return false;
-	djob *j = calloc(1, sizeof *j);
-	if (!j)
-		return false;
-	j->kind = DJ_FREE;
-	j->rc = rc;
-	napi_value promise, resource;
-	if (napi_create_reference(env, self, 1, &j->self_ref) != napi_ok)
-		goto fail;
-	if (napi_create_promise(env, &j->deferred, &promise) != napi_ok)
-		goto fail;
-	/* nobody awaits this Promise: close()'s own one (close_waiter) is settled */
-	if (napi_create_string_utf8(env, "ruvector.closeCollection", NAPI_AUTO_LENGTH, &resource) != napi_ok ||
-	    napi_create_async_work(env, NULL, resource, execute, complete, j, &j->work) != napi_ok)
-		goto fail_resolve;
-	if (napi_queue_async_work(env, j->work) != napi_ok) {
-		napi_delete_async_work(env, j->work);
-		goto fail_resolve;
-	}
-	rc->freeing = true;
-	return true;
-fail_resolve: {
-	napi_value undef;
-	napi_get_undefined(env, &undef);
-	napi_resolve_deferred(env, j->deferred, undef);
-}
-fail:
-	if (j->self_ref)
-		napi_delete_reference(env, j->self_ref);
-	free(j);
-	return false;
 }
 
 /* ---- the Database class ---- */
@@ -483,10 +326,7 @@ static void db_finalize(napi_env env, void *data, void *hint)
 	 * holds a reference to us otherwise): rv_db_close() frees their
 	 * handles, so forget them. */
 	for (rvn_coll *c = rd->children; c; c = c->next) {
-		if (c->c) {
-			c->c = NULL;
-			rvn_count_collection_freed();
-		}
+		rvn_coll_forget(c);
 		c->owner = NULL;
 	}
 	if (rd->db)
@@ -559,10 +399,7 @@ static napi_value db_open(napi_env env, napi_callback_info info)
 	j->dbo.durability = (rv_durability)dur;
 	j->dbo.sync_interval_ms = (uint32_t)ms;
 	j->dbo.checkpoint_bytes = cp;
-	napi_value p = queue(env, self, j, "ruvector.openDatabase", NULL);
-	if (p)
-		rd->opening = true;
-	return p;
+	return queue(env, self, j, "ruvector.openDatabase");
 }
 
 /* close() -> Promise<undefined>. Children still open are closed with it;
@@ -595,18 +432,15 @@ static napi_value db_close(napi_env env, napi_callback_info info)
 	/* rv_db_close() frees the children still open: forget their handles. */
 	while (rd->children) {
 		rvn_coll *c = rd->children;
-		if (c->c) {
-			c->c = NULL;
-			rvn_count_collection_freed();
-		}
+		rvn_coll_forget(c);
 		c->closed = true;
-		settle_waiter(env, c, NULL);
+		rvn_coll_settle_waiter(env, c, NULL);
 		rvn_coll_detach(env, c);
 	}
 	djob *j = djob_new(env, rd, DJ_CLOSE);
 	if (!j)
 		return NULL;
-	return queue(env, self, j, "ruvector.closeDatabase", NULL);
+	return queue(env, self, j, "ruvector.closeDatabase");
 }
 
 /* A job on an open database taking a collection name at argv[0]. */
@@ -649,7 +483,7 @@ static napi_value name_job(napi_env env, napi_callback_info info, dj_kind kind, 
 			return NULL;
 		}
 	}
-	return queue(env, self, j, res, NULL);
+	return queue(env, self, j, res);
 }
 
 static napi_value db_create(napi_env env, napi_callback_info info)
@@ -701,53 +535,20 @@ static napi_value mod_check(napi_env env, napi_callback_info info)
 		djob_free(j);
 		return NULL;
 	}
-	return queue(env, NULL, j, "ruvector.checkDatabase", NULL);
+	return queue(env, NULL, j, "ruvector.checkDatabase");
 }
-
-/* storage() on a Collection: {generation, segmentBytes, walBytes,
- * formatVersion, durability, persistent} (synchronous: a mutex and a stat). */
-napi_value rvn_storage(napi_env env, napi_callback_info info)
-{
-	rvn_coll *rc = rvn_this(env, info, NULL, NULL, NULL, true);
-	if (!rc)
-		return NULL;
-	rv_storage_stats st;
-	rv_collection_storage(rc->c, &st);
-	static const char *const dur[] = {"full", "normal", "off"};
-	napi_value out, v;
-	RVN_CALL(env, napi_create_object(env, &out), NULL);
-	struct {
-		const char *name;
-		double x;
-	} nums[] = {{"generation", (double)st.generation},
-	            {"segmentBytes", (double)st.segment_bytes},
-	            {"walBytes", (double)st.wal_bytes},
-	            {"formatVersion", st.format_version}};
-	for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
-		RVN_CALL(env, napi_create_double(env, nums[i].x, &v), NULL);
-		RVN_CALL(env, napi_set_named_property(env, out, nums[i].name, v), NULL);
-	}
-	const char *d = (unsigned)st.durability <= RV_SYNC_OFF ? dur[st.durability] : "?";
-	RVN_CALL(env, napi_create_string_utf8(env, rc->owner ? d : "none", NAPI_AUTO_LENGTH, &v), NULL);
-	RVN_CALL(env, napi_set_named_property(env, out, "durability", v), NULL);
-	RVN_CALL(env, napi_get_boolean(env, rc->owner != NULL, &v), NULL);
-	RVN_CALL(env, napi_set_named_property(env, out, "persistent", v), NULL);
-	return out;
-}
-
-#define METHOD(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_default_method, NULL}
 
 bool rvn_db_init(napi_env env, napi_value exports)
 {
 	napi_property_descriptor methods[] = {
-		METHOD("open", db_open),
-		METHOD("close", db_close),
-		METHOD("createCollection", db_create),
-		METHOD("openCollection", db_open_coll),
-		METHOD("dropCollection", db_drop),
-		METHOD("listCollections", db_list),
-		METHOD("backup", db_backup),
-		METHOD("isOpen", db_is_open),
+		RVN_METHOD("open", db_open),
+		RVN_METHOD("close", db_close),
+		RVN_METHOD("createCollection", db_create),
+		RVN_METHOD("openCollection", db_open_coll),
+		RVN_METHOD("dropCollection", db_drop),
+		RVN_METHOD("listCollections", db_list),
+		RVN_METHOD("backup", db_backup),
+		RVN_METHOD("isOpen", db_is_open),
 	};
 	napi_value cls;
 	if (napi_define_class(env, "Database", NAPI_AUTO_LENGTH, db_new, NULL, sizeof methods / sizeof methods[0],
@@ -755,7 +556,7 @@ bool rvn_db_init(napi_env env, napi_value exports)
 		return false;
 	napi_property_descriptor fns[] = {
 		{"Database", NULL, NULL, NULL, NULL, cls, napi_enumerable, NULL},
-		METHOD("checkDatabase", mod_check),
+		RVN_METHOD("checkDatabase", mod_check),
 	};
 	return napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns) == napi_ok;
 }
