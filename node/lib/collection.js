@@ -19,7 +19,7 @@
 // sees every write whose Promise had resolved when the search was called.
 //
 // Persistence. A Collection opened through a Database (lib/database.js), or
-// with Collection.open({path, name, ...}), lives in a database directory:
+// with Collection.open({path, name, ...}) (defined there), lives in a database directory:
 // every write is logged before its Promise resolves (as durable as the
 // database's setting), and checkpoint()/compact()/storage() reach the core's
 // storage calls. Closing it closes its log (and may checkpoint, off the JS
@@ -135,7 +135,7 @@ class Collection {
   #closed = false;
   #closing = null;
   #database = null;   // the Database this came from, if any
-  #ownsDatabase = false; // Collection.open(): close the database too
+  #onClose = null;    // the Database's hook, run after close (it forgets us)
 
   /**
    * @param {object} options dimensions (or dim), metric ('l2' default,
@@ -153,6 +153,7 @@ class Collection {
       this.#metric = o.metric;
       this.#numericIds = Boolean(options.numericIds);
       this.#database = options.database || null;
+      this.#onClose = typeof options.onClose === 'function' ? options.onClose : null;
       return;
     }
     if (options.path !== undefined || options.storagePath !== undefined) {
@@ -174,38 +175,9 @@ class Collection {
     this.#numericIds = Boolean(options.numericIds);
   }
 
-  /**
-   * Open a persistent collection: the collection `name` ('default') of the
-   * database directory `path`, created (with the other options, as for new
-   * Collection()) when it does not exist and `create` is not false.
-   * Database options: readOnly, durability ('full' | 'normal' | 'off'),
-   * syncIntervalMs, checkpointBytes (see Database.open). Closing the
-   * collection closes the database.
-   */
-  static async open(options = {}) {
-    if (options === null || typeof options !== 'object') throw typeError('options must be an object');
-    const { Database } = require('./database');
-    const path = options.path ?? options.storagePath;
-    const name = options.name ?? 'default';
-    const db = await Database.open(path, {
-      create: options.create ?? !options.readOnly,
-      readOnly: options.readOnly,
-      durability: options.durability,
-      syncIntervalMs: options.syncIntervalMs,
-      checkpointBytes: options.checkpointBytes,
-    });
-    let c;
-    try {
-      c = options.create === false || options.readOnly || (options.dimensions ?? options.dim ?? options.dimension) === undefined
-        ? await db.openCollection(name, options)
-        : await db.collection(name, options);
-    } catch (e) {
-      await db.close().catch(() => {});
-      throw e;
-    }
-    c.#ownsDatabase = true;
-    return c;
-  }
+  // Collection.open({path, name, ...}), which opens a Database, is defined
+  // in lib/database.js: this file is below database.js and never requires
+  // it, nor calls it (a Database hands its collections an onClose hook).
 
   /** Vector dimension. */
   get dimensions() { return this.#dim; }
@@ -566,10 +538,7 @@ class Collection {
     this.#closing = (async () => {
       await this.#writes;
       await this.#native.close();
-      if (this.#database) {
-        this.#database._forget(this);
-        if (this.#ownsDatabase && !this.#database.closed) await this.#database.close();
-      }
+      if (this.#onClose) await this.#onClose(this);
     })();
     return this.#closing;
   }

@@ -23,12 +23,15 @@
 // RV_EBUSY at once. readOnly opens take no lock and see the state as of
 // their open.
 const binding = require('./native');
-const { Collection, ADOPT } = require('./collection');
+const { Collection, ADOPT, normalizeMetric } = require('./collection');
 const { rvError, typeError, rangeError, closedError } = require('./errors');
 
 const DURABILITY = { full: 0, normal: 1, off: 2 };
 const CREATE = 0x1;
 const READONLY = 0x2;
+
+// Collections opened by Collection.open(), which own their database.
+const owning = new WeakSet();
 
 function durabilityCode(d) {
   if (d === undefined || d === null) return 0;
@@ -58,7 +61,6 @@ function coreOptions(options) {
   if (typeof dim !== 'number' || !Number.isInteger(dim) || dim <= 0) {
     throw rangeError('dimensions must be a positive integer', 'RV_EINVAL');
   }
-  const { normalizeMetric } = require('./collection');
   const o = { dim, metric: normalizeMetric(options.metric ?? options.distanceMetric) ?? 'l2' };
   for (const k of ['m', 'efConstruction', 'efSearch', 'pruneAlpha', 'exactThreshold', 'threads', 'repairBatch', 'seed']) {
     if (options[k] !== undefined && options[k] !== null) o[k] = options[k];
@@ -131,13 +133,18 @@ class Database {
   }
 
   #wrap(native, options) {
-    const c = new Collection({ [ADOPT]: native, numericIds: options && options.numericIds, database: this });
+    const c = new Collection({ [ADOPT]: native, numericIds: options && options.numericIds, database: this,
+      onClose: (child) => this.#childClosed(child) });
     this.#open.add(c);
     return c;
   }
 
-  /** @internal Collection.close() of a child tells us. */
-  _forget(c) { this.#open.delete(c); }
+  // A child's close() finished: forget it; close this database too when the
+  // child was opened by Collection.open().
+  async #childClosed(c) {
+    this.#open.delete(c);
+    if (owning.has(c) && !this.closed) await this.close();
+  }
 
   /**
    * Create the collection `name` (1..64 letters, digits, '_', '-', '.'; not
@@ -174,8 +181,7 @@ class Database {
         native = await this.#native.createCollection(name, coreOptions(options));
       }
       const c = this.#wrap(native, options);
-      const { normalizeMetric } = require('./collection');
-      const metric = normalizeMetric(options.metric ?? options.distanceMetric);
+          const metric = normalizeMetric(options.metric ?? options.distanceMetric);
       if ((wanted !== undefined && wanted !== c.dimensions) || (metric !== undefined && metric !== c.metric)) {
         await c.close();
         throw rvError('RV_EINVAL', `collection "${name}" in ${this.#path} has dimension ${c.dimensions} and ` +
@@ -219,5 +225,42 @@ class Database {
     return this.#closing;
   }
 }
+
+/**
+ * Collection.open(options): open a persistent collection: the collection
+ * `name` ('default') of the database directory `path`, created (with the
+ * other options, as for new Collection()) when it does not exist and
+ * `create` is not false. Database options: readOnly, durability ('full' |
+ * 'normal' | 'off'), syncIntervalMs, checkpointBytes (see Database.open).
+ * Closing the collection closes the database.
+ *
+ * A static of Collection, defined here because it opens a Database:
+ * collection.js sits below this file and does not require it.
+ */
+async function openCollection(options = {}) {
+  if (options === null || typeof options !== 'object') throw typeError('options must be an object');
+  const path = options.path ?? options.storagePath;
+  const name = options.name ?? 'default';
+  const db = await Database.open(path, {
+    create: options.create ?? !options.readOnly,
+    readOnly: options.readOnly,
+    durability: options.durability,
+    syncIntervalMs: options.syncIntervalMs,
+    checkpointBytes: options.checkpointBytes,
+  });
+  let c;
+  try {
+    c = options.create === false || options.readOnly || (options.dimensions ?? options.dim ?? options.dimension) === undefined
+      ? await db.openCollection(name, options)
+      : await db.collection(name, options);
+  } catch (e) {
+    await db.close().catch(() => {});
+    throw e;
+  }
+  owning.add(c);
+  return c;
+}
+// As a class's static method is: writable, configurable, not enumerable.
+Object.defineProperty(Collection, 'open', { value: openCollection, writable: true, configurable: true });
 
 module.exports = { Database, coreOptions, durabilityCode };
