@@ -8,9 +8,9 @@
 //
 //   - WAL journal mode and synchronous=FULL: every committed statement is on
 //     disk when it returns (survives kill -9 and power loss);
-//   - agentdb's exact schema: schema.sql and frontier-schema.sql (copied
-//     from agentdb@1.6.1, schemas/), then the tables agentdb's controllers
-//     create in code (LearningSystem, ReasoningBank, SyncCoordinator), all
+//   - agentdb's exact schema (schema.js: schema.sql and frontier-schema.sql
+//     copied from agentdb@1.6.1, then the tables agentdb's controllers
+//     create in code: LearningSystem, ReasoningBank, SyncCoordinator), all
 //     IF NOT EXISTS in agentdb's CLI order, so a database written by agentdb
 //     opens as it is and one written here opens in agentdb;
 //   - raw SQL works: prepare/exec/transaction/function/... are
@@ -35,6 +35,7 @@
 const fs = require('fs');
 const path = require('path');
 const { validatePragmaCommand } = require('./security');
+const { applySchema } = require('./schema');
 
 let Sqlite = null;
 let loadError = null;
@@ -43,113 +44,6 @@ try {
 } catch (e) {
   loadError = e;
 }
-
-const SCHEMA_DIR = path.join(__dirname, 'schemas');
-let schemaText = null;
-function schemas() {
-  if (!schemaText) {
-    schemaText = ['schema.sql', 'frontier-schema.sql'].map((f) => fs.readFileSync(path.join(SCHEMA_DIR, f), 'utf8'));
-  }
-  return schemaText;
-}
-
-// Tables agentdb 1.6.1 creates in code, verbatim (LearningSystem.
-// initializeSchema, ReasoningBank.initializeSchema, SyncCoordinator's
-// sync_state), in that order. After the two schema files, learning_sessions
-// and learning_experiences already exist (frontier versions) and stay.
-const LEARNING_TABLES = `
-      CREATE TABLE IF NOT EXISTS learning_sessions (
-        id TEXT PRIMARY KEY,
-        user_id TEXT NOT NULL,
-        session_type TEXT NOT NULL,
-        config TEXT NOT NULL,
-        start_time INTEGER NOT NULL,
-        end_time INTEGER,
-        status TEXT NOT NULL,
-        metadata TEXT
-      );
-
-      CREATE INDEX IF NOT EXISTS idx_learning_sessions_user ON learning_sessions(user_id);
-      CREATE INDEX IF NOT EXISTS idx_learning_sessions_status ON learning_sessions(status);
-
-      CREATE TABLE IF NOT EXISTS learning_experiences (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        session_id TEXT NOT NULL,
-        state TEXT NOT NULL,
-        action TEXT NOT NULL,
-        reward REAL NOT NULL,
-        next_state TEXT,
-        success INTEGER NOT NULL,
-        timestamp INTEGER NOT NULL,
-        metadata TEXT,
-        FOREIGN KEY (session_id) REFERENCES learning_sessions(id) ON DELETE CASCADE
-      );
-
-      CREATE INDEX IF NOT EXISTS idx_learning_experiences_session ON learning_experiences(session_id);
-      CREATE INDEX IF NOT EXISTS idx_learning_experiences_reward ON learning_experiences(reward);
-
-      CREATE TABLE IF NOT EXISTS learning_policies (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        session_id TEXT NOT NULL,
-        state_action_pairs TEXT NOT NULL,
-        q_values TEXT NOT NULL,
-        visit_counts TEXT NOT NULL,
-        avg_rewards TEXT NOT NULL,
-        version INTEGER NOT NULL,
-        created_at INTEGER DEFAULT (strftime('%s', 'now')),
-        FOREIGN KEY (session_id) REFERENCES learning_sessions(id) ON DELETE CASCADE
-      );
-
-      CREATE INDEX IF NOT EXISTS idx_learning_policies_session ON learning_policies(session_id);
-
-      CREATE TABLE IF NOT EXISTS learning_state_embeddings (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        session_id TEXT NOT NULL,
-        state TEXT NOT NULL,
-        embedding BLOB NOT NULL,
-        FOREIGN KEY (session_id) REFERENCES learning_sessions(id) ON DELETE CASCADE
-      );
-
-      CREATE INDEX IF NOT EXISTS idx_learning_state_embeddings_session ON learning_state_embeddings(session_id);
-    `;
-
-const REASONING_TABLES = [`
-      CREATE TABLE IF NOT EXISTS reasoning_patterns (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        ts INTEGER DEFAULT (strftime('%s', 'now')),
-        task_type TEXT NOT NULL,
-        approach TEXT NOT NULL,
-        success_rate REAL NOT NULL DEFAULT 0.0,
-        uses INTEGER DEFAULT 0,
-        avg_reward REAL DEFAULT 0.0,
-        tags TEXT,
-        metadata TEXT
-      );
-
-      CREATE INDEX IF NOT EXISTS idx_patterns_task_type ON reasoning_patterns(task_type);
-      CREATE INDEX IF NOT EXISTS idx_patterns_success_rate ON reasoning_patterns(success_rate);
-      CREATE INDEX IF NOT EXISTS idx_patterns_uses ON reasoning_patterns(uses);
-    `, `
-      CREATE TABLE IF NOT EXISTS pattern_embeddings (
-        pattern_id INTEGER PRIMARY KEY,
-        embedding BLOB NOT NULL,
-        FOREIGN KEY (pattern_id) REFERENCES reasoning_patterns(id) ON DELETE CASCADE
-      );
-    `];
-
-const SYNC_TABLE = `
-      CREATE TABLE IF NOT EXISTS sync_state (
-        id INTEGER PRIMARY KEY,
-        last_sync_at INTEGER,
-        last_episode_sync INTEGER,
-        last_skill_sync INTEGER,
-        last_edge_sync INTEGER,
-        total_items_synced INTEGER,
-        total_bytes_synced INTEGER,
-        sync_count INTEGER,
-        last_error TEXT
-      )
-    `;
 
 const UNKNOWN_BIND = 'Wrong API use : tried to bind a value of an unknown type (undefined).';
 
@@ -258,14 +152,6 @@ function agentDatabaseClass() {
     }
   };
   return AgentDatabase;
-}
-
-/** Apply agentdb's schema (both files, then the tables created in code). */
-function applySchema(db) {
-  for (const sql of schemas()) db.exec(sql);
-  db.exec(LEARNING_TABLES);
-  for (const sql of REASONING_TABLES) db.exec(sql);
-  db.exec(SYNC_TABLE);
 }
 
 /**
