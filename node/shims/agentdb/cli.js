@@ -3,4 +3,4 @@
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-require('../lib/agentdb/cli.js').main();
+require('../../lib/agentdb/cli').main();

@@ -1,2 +1,2 @@
 // agentdb/controllers/SkillLibrary -> ruvector's agentdb layer.
-export { SkillLibrary } from '../../agentdb.mjs';
+export { SkillLibrary } from '../../../agentdb.mjs';

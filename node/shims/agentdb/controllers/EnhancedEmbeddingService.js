@@ -1,2 +1,2 @@
 // agentdb/controllers/EnhancedEmbeddingService -> ruvector's agentdb layer.
-export { EnhancedEmbeddingService } from '../../agentdb.mjs';
+export { EnhancedEmbeddingService } from '../../../agentdb.mjs';

@@ -1,2 +1,2 @@
 // agentdb/controllers/HNSWIndex -> ruvector's agentdb layer.
-export { HNSWIndex } from '../../agentdb.mjs';
+export { HNSWIndex } from '../../../agentdb.mjs';

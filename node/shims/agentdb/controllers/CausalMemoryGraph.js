@@ -1,2 +1,2 @@
 // agentdb/controllers/CausalMemoryGraph -> ruvector's agentdb layer.
-export { CausalMemoryGraph } from '../../agentdb.mjs';
+export { CausalMemoryGraph } from '../../../agentdb.mjs';

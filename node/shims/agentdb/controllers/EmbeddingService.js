@@ -1,2 +1,2 @@
 // agentdb/controllers/EmbeddingService -> ruvector's agentdb layer.
-export { EmbeddingService } from '../../agentdb.mjs';
+export { EmbeddingService } from '../../../agentdb.mjs';

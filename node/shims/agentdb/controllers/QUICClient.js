@@ -1,2 +1,2 @@
 // agentdb/controllers/QUICClient -> ruvector's agentdb layer.
-export { QUICClient } from '../../agentdb.mjs';
+export { QUICClient } from '../../../agentdb.mjs';

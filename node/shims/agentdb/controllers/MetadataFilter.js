@@ -1,2 +1,2 @@
 // agentdb/controllers/MetadataFilter -> ruvector's agentdb layer.
-export { MetadataFilter } from '../../agentdb.mjs';
+export { MetadataFilter } from '../../../agentdb.mjs';

@@ -1,2 +1,2 @@
 // agentdb/controllers/ReflexionMemory -> ruvector's agentdb layer.
-export { ReflexionMemory } from '../../agentdb.mjs';
+export { ReflexionMemory } from '../../../agentdb.mjs';

@@ -1,2 +1,2 @@
 // agentdb/controllers/ExplainableRecall -> ruvector's agentdb layer.
-export { ExplainableRecall } from '../../agentdb.mjs';
+export { ExplainableRecall } from '../../../agentdb.mjs';

@@ -1,2 +1,2 @@
 // agentdb/controllers/WASMVectorSearch -> ruvector's agentdb layer.
-export { WASMVectorSearch } from '../../agentdb.mjs';
+export { WASMVectorSearch } from '../../../agentdb.mjs';

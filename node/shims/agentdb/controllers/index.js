@@ -2,4 +2,4 @@
 export {
   ReflexionMemory, SkillLibrary, EmbeddingService, WASMVectorSearch, HNSWIndex, EnhancedEmbeddingService,
   MMRDiversityRanker, ContextSynthesizer, MetadataFilter, QUICServer, QUICClient, SyncCoordinator,
-} from '../../agentdb.mjs';
+} from '../../../agentdb.mjs';

@@ -1,2 +1,2 @@
 // agentdb/controllers/NightlyLearner -> ruvector's agentdb layer.
-export { NightlyLearner } from '../../agentdb.mjs';
+export { NightlyLearner } from '../../../agentdb.mjs';

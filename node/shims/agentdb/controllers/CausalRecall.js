@@ -1,2 +1,2 @@
 // agentdb/controllers/CausalRecall -> ruvector's agentdb layer.
-export { CausalRecall } from '../../agentdb.mjs';
+export { CausalRecall } from '../../../agentdb.mjs';

@@ -1,2 +1,2 @@
 // agentdb/controllers/MMRDiversityRanker -> ruvector's agentdb layer.
-export { MMRDiversityRanker } from '../../agentdb.mjs';
+export { MMRDiversityRanker } from '../../../agentdb.mjs';

@@ -1,2 +1,2 @@
 // agentdb/controllers/QUICServer -> ruvector's agentdb layer.
-export { QUICServer } from '../../agentdb.mjs';
+export { QUICServer } from '../../../agentdb.mjs';

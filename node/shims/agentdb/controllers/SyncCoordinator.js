@@ -1,2 +1,2 @@
 // agentdb/controllers/SyncCoordinator -> ruvector's agentdb layer.
-export { SyncCoordinator } from '../../agentdb.mjs';
+export { SyncCoordinator } from '../../../agentdb.mjs';

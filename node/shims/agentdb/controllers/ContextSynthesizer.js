@@ -1,2 +1,2 @@
 // agentdb/controllers/ContextSynthesizer -> ruvector's agentdb layer.
-export { ContextSynthesizer } from '../../agentdb.mjs';
+export { ContextSynthesizer } from '../../../agentdb.mjs';
