@@ -27,7 +27,7 @@ function load() {
 
 const binding = load();
 
-// Flag values shared with src/addon.h.
+// Flag values shared with src/base.h.
 binding.UPSERT = 0x1;
 binding.OWNED = 0x2;
 binding.EXACT = 0x1;

@@ -1,7 +1,7 @@
 'use strict';
 // Turning user vectors into Float32Arrays for the addon.
 //
-// Copy policy (see src/work.c): the addon copies every vector it is given
+// Copy policy (see src/work.h): the addon copies every vector it is given
 // before queuing work, unless told the buffer is "owned": a Float32Array
 // this layer allocated itself and never hands to user code, so nothing can
 // modify or detach it while a worker thread reads it. Arrays of numbers and

@@ -22,7 +22,7 @@
  * CPUs, it must be idle (one job at a time; concurrent searches go to the
  * libuv pool as before, where they run in parallel), and RUVECTOR_LANE=0
  * turns it off. Everything else (errors, results, lifetime) is the same job
- * and the same complete() as in work.c.
+ * and the same complete() as in job.c.
  *
  * Ordering. The slot hand-off is a Dekker pair with sequentially consistent
  * atomics: the JS thread stores the job then reads the lane's state; the

@@ -8,7 +8,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-/* A job as the lane sees it: work.c embeds this at the start of its job. */
+/* A job as the lane sees it: job.c embeds this at the start of its job. */
 typedef struct rvn_lane_job {
 	struct rvn_lane_job *next; /* the finished-job stack */
 } rvn_lane_job;
