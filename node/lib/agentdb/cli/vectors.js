@@ -1,12 +1,13 @@
 'use strict';
 // agentdb CLI, vector family: `vector-search`, `export`, `import` and
-// `stats`, which open the database they are given themselves (no
-// AgentDBCLI session).
+// `stats`, which take the database's path as an argument (agentdb's other
+// commands read AGENTDB_PATH) and open their own AgentDBCLI session on it.
 const { MMRDiversityRanker } = require('../controllers/MMRDiversityRanker');
 const { indexesFor } = require('../vector-index');
 const fs = require('fs');
 const zlib = require('zlib');
 const { exit, log } = require('./common');
+const { AgentDBCLI } = require('./session');
 
 // Vector-search command - direct vector similarity search with MMR diversity ranking
 async function handleVectorSearchCommand(args) {
