@@ -477,6 +477,31 @@ int rv_db_drop_collection(rv_db *db, const char *name)
 	return rc;
 }
 
+int rv_db_repair(rv_db *db, const char *name, unsigned flags, rv_repair_report *out)
+{
+	if (!db || !out)
+		return rv_error(db, RV_EINVAL, "NULL argument");
+	memset(out, 0, sizeof *out);
+	int rc = check_name(db, name);
+	if (rc != RV_OK)
+		return rc;
+	if (flags & ~RV_REPAIR_APPLY)
+		return rv_error(db, RV_EINVAL, "unknown flags 0x%x", flags & ~RV_REPAIR_APPLY);
+	if (!db->lock)
+		return rv_error(db, RV_EREADONLY, "%s: opened read-only; a repair needs the write lock", db->path);
+	if (find_open(db, name))
+		return rv_error(db, RV_EBUSY, "collection \"%s\" is open; close it first", name);
+	char *dir = rv_path_join(db->path, name);
+	if (!dir)
+		return rv_error(db, RV_ENOMEM, "out of memory");
+	if (!has_manifest(dir))
+		rc = rv_error(db, RV_ENOTFOUND, "no collection \"%s\" in %s", name, db->path);
+	else
+		rc = rv_persist_repair(db, dir, (flags & RV_REPAIR_APPLY) != 0, out);
+	rv_free(dir);
+	return rc;
+}
+
 typedef struct list_ctx {
 	rv_db *db;
 	char *buf;
