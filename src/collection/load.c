@@ -457,12 +457,16 @@ int rv_persist_load(rv_collection *c, const char *dir, const rv_db_options *dbo)
 int rv_persist_close(rv_collection *c)
 {
 	rv_persist *p = c->persist;
-	int rc = RV_OK;
+	/* The checkpoint here only shortens the next open's replay: every
+	 * acknowledged write is in the log already. If it fails (a full disk),
+	 * the log stays in charge, as after any failed checkpoint, and closing
+	 * is no less a success: reporting its error would tell the caller that
+	 * writes which are durable had failed (issue #19: a delete on a full
+	 * disk exited 1). Only what closing the log itself reports (the last
+	 * sync under `normal`, a read-only error state) is the close's error. */
 	if (!c->readonly && rv_wal_failed(p->wal, NULL) == 0 && rv_wal_bytes(p->wal) > CLOSE_CHECKPOINT_BYTES)
-		rc = rv_persist_checkpoint(c, false);
-	int r2 = rv_wal_unref(p->wal);
-	if (rc == RV_OK)
-		rc = r2;
+		(void)rv_persist_checkpoint(c, false);
+	int rc = rv_wal_unref(p->wal);
 	c->persist = NULL;
 	persist_free(p);
 	return rc;
