@@ -202,6 +202,10 @@ bool rv_seg_has(const rv_segment *s, uint32_t kind, uint64_t *len);
 /* Verify every block of a section against its checksum (RV_ECORRUPT with
  * file and offset of the first bad block). */
 int rv_seg_verify(rv_segment *s, uint32_t kind);
+/* A copy of a section's block checksums (rv_free it): one CRC-32C per
+ * RV_SEG_BLOCK bytes of its data, *file_off where its data starts. A
+ * section that is absent gives n_blocks 0. */
+int rv_seg_block_crcs(rv_segment *s, uint32_t kind, uint32_t **crcs, uint32_t *n_blocks, uint64_t *file_off);
 /* Read a whole section into a new buffer (verified). */
 int rv_seg_read(rv_segment *s, uint32_t kind, void **data, uint64_t *len);
 /* Map a section copy-on-write (not verified: call rv_seg_verify for that).
