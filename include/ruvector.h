@@ -769,6 +769,17 @@ void rv_collection_storage(rv_collection *coll, rv_storage_stats *out);
  *  error that prevented checking (#RV_EIO, #RV_EFORMAT, ...). */
 int rv_db_check(const char *path, char *problem, size_t size);
 
+/** The number of vectors in collection @p name without loading it: reads
+ *  the ids of its last checkpoint and applies its log's frames to them,
+ *  without building the graph (what `ruvector count` uses; opening a
+ *  collection replays every logged insert into the graph). Applies the
+ *  same log rule as an open: a damaged log is #RV_ECORRUPT.
+ *  If the collection is open in @p db, its rv_count().
+ *  @return #RV_OK with *count; #RV_EINVAL, #RV_ENOTFOUND, #RV_ECORRUPT
+ *  (damaged files or a damaged collection, message names what), #RV_EIO,
+ *  #RV_ENOMEM. Works on a database opened read-only. */
+int rv_db_count(rv_db *db, const char *name, uint64_t *count);
+
 /** What a repair of a collection's log found and dropped (rv_db_repair). */
 typedef struct rv_repair_report {
 	int damaged;                 /**< 1: the log is damaged (there is something to repair) */

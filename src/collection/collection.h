@@ -168,6 +168,8 @@ void rv_persist_stats(rv_collection *c, rv_storage_stats *out);
 int rv_persist_backup(rv_collection *c, const char *dest_dir);
 /* Verify a collection's files (no collection object needed). */
 int rv_persist_verify(const void *handle, const char *dir, char *problem, size_t size);
+/* The live count of the collection in dir without loading it (rv_db_count). */
+int rv_persist_count(const void *handle, const char *dir, uint64_t *count);
 /* Report (and, when apply, cut) a damaged log tail of the collection in
  * dir (rv_db_repair); the caller holds the database's write lock. */
 int rv_persist_repair(const void *handle, const char *dir, bool apply, rv_repair_report *r);

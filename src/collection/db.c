@@ -268,10 +268,10 @@ int rv_db_open(const char *path, const rv_db_options *opts, rv_db **out)
 			         : rv_io_error(NULL, e, lockpath, "cannot lock");
 			goto fail;
 		}
-		if ((rc = catalog_sync(db)) != RV_OK) {
-			rc = pass_on(NULL, rc, db);
-			goto fail;
-		}
+		/* Best effort: a full disk must not stop a writer from opening
+		 * (to delete, say), and a damaged CATALOG is `check`'s to report
+		 * (it names the file and byte); the manifests stay authoritative. */
+		(void)catalog_sync(db);
 	}
 	rv_free(marker);
 	rv_free(lockpath);
@@ -429,10 +429,14 @@ int rv_db_create_collection(rv_db *db, const char *name, const rv_options *o, rv
 	}
 	if ((e = vfs->sync_dir(db->path)) != 0)
 		rc = rv_io_error(db, e, db->path, "cannot sync the database directory");
-	else if ((rc = catalog_change(db, name, true)) != RV_OK)
-		; /* its message stands */
 	else if (remember(db, c) != RV_OK)
 		rc = rv_error(db, RV_ENOMEM, "out of memory");
+	/* The manifest made the collection; the catalogue only guards it. If
+	 * writing the catalogue fails (a full disk), the create still stands
+	 * and the next writable open catalogues it (catalog_sync); failing the
+	 * create here would leave a catalogued name with no collection. */
+	if (rc == RV_OK)
+		(void)catalog_change(db, name, true);
 	if (rc != RV_OK) {
 		/* a failed create leaves no collection behind */
 		rv_persist_close(c);
@@ -563,6 +567,48 @@ int rv_db_drop_collection(rv_db *db, const char *name)
 			if ((e = vfs->rmdir(dir)) != 0)
 				rc = rv_io_error(db, e, dir, "cannot remove");
 			vfs->sync_dir(db->path);
+		}
+	}
+	rv_free(dir);
+	return rc;
+}
+
+int rv_db_count(rv_db *db, const char *name, uint64_t *count)
+{
+	if (!db || !count)
+		return rv_error(db, RV_EINVAL, "NULL argument");
+	*count = 0;
+	int rc = rv_coll_check_name(db, name);
+	if (rc != RV_OK)
+		return rc;
+	rv_collection *open = find_open(db, name);
+	if (open) {
+		*count = rv_count(open);
+		return RV_OK;
+	}
+	char *dir = rv_path_join(db->path, name);
+	if (!dir)
+		return rv_error(db, RV_ENOMEM, "out of memory");
+	if (!rv_coll_has_manifest(dir)) {
+		rv_namelist cat;
+		bool present, exists = false;
+		if ((rc = rv_catalog_read(db, db->path, &cat, &present)) == RV_OK)
+			rc = rv_catalog_state(db, db->path, &cat, name, &exists);
+		rv_names_free(&cat);
+		if (rc == RV_OK && !exists)
+			rc = rv_error(db, RV_ENOTFOUND, "no collection \"%s\" in %s", name, db->path);
+	} else {
+		/* as rv_db_open_collection: a read-only count may lose a race with
+		 * a checkpoint that retires the generation it read */
+		for (int attempt = 0;; attempt++) {
+			uint64_t before = 0, after = 0;
+			if ((rc = rv_persist_generation(db, dir, &before)) != RV_OK)
+				break;
+			rc = rv_persist_count(db, dir, count);
+			if (rc == RV_OK || db->lock || attempt >= 8)
+				break;
+			if (rv_persist_generation(db, dir, &after) != RV_OK || after == before)
+				break;
 		}
 	}
 	rv_free(dir);
