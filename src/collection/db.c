@@ -550,24 +550,38 @@ int rv_db_drop_collection(rv_db *db, const char *name)
 	} else if (!rv_coll_has_manifest(dir) && !listed) {
 		rc = rv_error(db, RV_ENOTFOUND, "no collection \"%s\" in %s", name, db->path);
 	} else if ((rc = catalog_change(db, name, false)) == RV_OK) {
-		/* out of the catalogue first, then the manifest: from then on the
-		 * collection no longer exists, whatever else a crash leaves behind
-		 * (a damaged one, listed without a manifest, is dropped too) */
-		char *m = rv_path_join(dir, "MANIFEST");
+		/* Out of the catalogue first; then the directory moves, in one
+		 * rename, to a name no collection can have (a leading '.'), and
+		 * only then are its files removed. A crash before the rename leaves
+		 * the collection whole (its manifest stands; the next writer
+		 * catalogues it again); after it, a hidden directory that nothing
+		 * lists. Removing the manifest first, as before, left a directory
+		 * of data without a manifest: a damaged collection by catalog.c's
+		 * rule. */
 		const rv_vfs *vfs = rv_vfs_current();
-		int e = m ? vfs->unlink(m) : -ENOMEM;
-		if (e == -ENOENT)
-			e = 0;
-		rv_free(m);
-		if (e != 0) {
-			rc = rv_io_error(db, e, dir, "cannot remove the manifest of");
-		} else {
-			vfs->sync_dir(dir);
-			vfs->list(dir, unlink_entry, dir);
-			if ((e = vfs->rmdir(dir)) != 0)
-				rc = rv_io_error(db, e, dir, "cannot remove");
-			vfs->sync_dir(db->path);
-		}
+		bool is_dir = false;
+		char grave[RV_NAME_MAX + 16];
+		snprintf(grave, sizeof grave, ".dropped-%s", name);
+		char *gpath = rv_path_join(db->path, grave);
+		int e = gpath ? vfs->stat(dir, &is_dir, NULL) : -ENOMEM;
+		if (e == 0 && is_dir) {
+			if (vfs->stat(gpath, NULL, NULL) == 0) { /* left by a drop that crashed */
+				vfs->list(gpath, unlink_entry, gpath);
+				vfs->rmdir(gpath);
+			}
+			if ((e = vfs->rename(dir, gpath)) != 0) {
+				rc = rv_io_error(db, e, dir, "cannot move away");
+			} else {
+				vfs->sync_dir(db->path);
+				vfs->list(gpath, unlink_entry, gpath);
+				if ((e = vfs->rmdir(gpath)) != 0)
+					rc = rv_io_error(db, e, gpath, "cannot remove");
+				vfs->sync_dir(db->path);
+			}
+		} else if (e == -ENOMEM) {
+			rc = rv_error(db, RV_ENOMEM, "out of memory");
+		} /* else nothing to remove (a damaged collection whose directory is gone or is a file: left as it is) */
+		rv_free(gpath);
 	}
 	rv_free(dir);
 	return rc;
