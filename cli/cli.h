@@ -25,6 +25,7 @@ int cmd_compact(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_repair(int argc, char **argv);
 /* vector commands: cmd_vectors.c */
 int cmd_import(int argc, char **argv);
 int cmd_count(int argc, char **argv);

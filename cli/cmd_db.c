@@ -7,6 +7,7 @@
  *   ruvector check DB
  *   ruvector backup DB DEST
  *   ruvector info DB [--json]
+ *   ruvector repair DB COLL [--yes]
  *
  * (import, count, search and delete are in cmd_vectors.c.) Each is a thin
  * shell over the "Databases" section of ruvector.h: the messages printed
@@ -397,6 +398,74 @@ int cmd_backup(int argc, char **argv)
 }
 
 /* ---- info ---- */
+
+static const char repair_usage[] =
+	"usage: ruvector repair DB COLL [--yes]\n"
+	"\n"
+	"Repairs a collection whose log is damaged (an open or `check` fails naming\n"
+	"the log and a byte offset). Nothing ever cuts a damaged log by itself,\n"
+	"because acknowledged writes may follow the damage. Without --yes this only\n"
+	"reports what cutting the log at the damage would drop: the frames (one per\n"
+	"write call), the vectors they insert and the ids they delete. With --yes it\n"
+	"cuts the log there; the collection then opens and passes `check`, holding\n"
+	"every write before the damage. Exits 0 when there is nothing to repair or\n"
+	"the repair was made, 1 when a repair is needed (without --yes) or failed.\n"
+	"A torn tail left by a crash is not damage and needs no repair.\n";
+
+int cmd_repair(int argc, char **argv)
+{
+	const char *cmd = "repair", *pos[2];
+	int npos = 0;
+	bool opts_done = false, yes = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (opts_done || !is_option(a)) {
+			if (!arg_positional(cmd, repair_usage, a, pos, &npos, 2))
+				return EXIT_USAGE;
+		} else if (!strcmp(a, "--"))
+			opts_done = true;
+		else if (is_help(a)) {
+			fputs(repair_usage, stdout);
+			return EXIT_OK;
+		} else if (!strcmp(a, "--yes"))
+			yes = true;
+		else
+			return cli_usage_error(cmd, repair_usage, "unknown option '%s'", a);
+	}
+	if (npos != 2)
+		return cli_usage_error(cmd, repair_usage, "give a database and a collection");
+	rv_db *db;
+	if (db_open(cmd, pos[0], 0, RV_SYNC_FULL, &db) != EXIT_OK)
+		return EXIT_FAIL;
+	rv_repair_report r;
+	if (rv_db_repair(db, pos[1], yes ? RV_REPAIR_APPLY : 0, &r) != RV_OK) {
+		cli_fail(cmd, "%s", rv_db_errmsg(db));
+		return db_close(cmd, db, EXIT_FAIL);
+	}
+	if (!r.damaged) {
+		printf("%s: the log is not damaged; nothing to repair\n", pos[1]);
+		return db_close(cmd, db, EXIT_OK);
+	}
+	printf("%s\n", r.what);
+	printf("%s %llu bytes from byte %llu: %llu frame%s (%llu intact) holding %llu vector%s inserted, "
+	       "%llu id%s deleted, %llu payload/index change%s",
+	       r.repaired ? "dropped" : "a repair drops", (unsigned long long)r.bytes, (unsigned long long)r.offset,
+	       (unsigned long long)r.frames, r.frames == 1 ? "" : "s", (unsigned long long)r.intact_frames,
+	       (unsigned long long)r.vectors, r.vectors == 1 ? "" : "s", (unsigned long long)r.deletes,
+	       r.deletes == 1 ? "" : "s", (unsigned long long)r.others, r.others == 1 ? "" : "s");
+	if (r.unknown_frames)
+		printf(", and %llu damaged frame%s whose records cannot be counted", (unsigned long long)r.unknown_frames,
+		       r.unknown_frames == 1 ? "" : "s");
+	if (r.undelimited_bytes)
+		printf(", and %llu bytes that cannot be read as frames", (unsigned long long)r.undelimited_bytes);
+	printf("\n");
+	if (!r.repaired) {
+		printf("these were acknowledged writes unless a crash interrupted them; run again with --yes to drop "
+		       "them (or restore a backup)\n");
+		return db_close(cmd, db, EXIT_FAIL);
+	}
+	return db_close(cmd, db, EXIT_OK);
+}
 
 static const char info_usage[] =
 	"usage: ruvector info DB [--json]\n"

@@ -201,12 +201,14 @@ int cmd_count(int argc, char **argv)
 	if (npos != 2)
 		return cli_usage_error(cmd, count_usage, "give a database and a collection name");
 	rv_db *db;
-	rv_collection *c;
+	uint64_t n;
 	if (db_open(cmd, pos[0], RV_DB_READONLY, RV_SYNC_FULL, &db) != EXIT_OK)
 		return EXIT_FAIL;
-	if (db_open_coll(cmd, db, pos[1], &c) != EXIT_OK)
+	if (rv_db_count(db, pos[1], &n) != RV_OK) {
+		cli_fail(cmd, "%s", rv_db_errmsg(db));
 		return db_close(cmd, db, EXIT_FAIL);
-	printf("%zu\n", rv_count(c));
+	}
+	printf("%llu\n", (unsigned long long)n);
 	return db_close(cmd, db, EXIT_OK);
 }
 

@@ -30,6 +30,7 @@ static const struct {
 	{"text-search", cmd_text_search, "BM25 search over the text index"},
 	{"compact", cmd_compact, "reclaim the space of deleted vectors"},
 	{"check", cmd_check, "verify every checksum and graph of a database"},
+	{"repair", cmd_repair, "discard a damaged log tail, saying what it drops (--yes)"},
 	{"backup", cmd_backup, "copy a database consistently while it is in use"},
 	{"info", cmd_info, "list collections: counts, sizes, format version"},
 };

@@ -768,6 +768,55 @@ void rv_collection_storage(rv_collection *coll, rv_storage_stats *out);
  *  @return #RV_OK when clean, #RV_ECORRUPT when a problem was found, or the
  *  error that prevented checking (#RV_EIO, #RV_EFORMAT, ...). */
 int rv_db_check(const char *path, char *problem, size_t size);
+
+/** The number of vectors in collection @p name without loading it: reads
+ *  the ids of its last checkpoint and applies its log's frames to them,
+ *  without building the graph (what `ruvector count` uses; opening a
+ *  collection replays every logged insert into the graph). Applies the
+ *  same log rule as an open: a damaged log is #RV_ECORRUPT.
+ *  If the collection is open in @p db, its rv_count().
+ *  @return #RV_OK with *count; #RV_EINVAL, #RV_ENOTFOUND, #RV_ECORRUPT
+ *  (damaged files or a damaged collection, message names what), #RV_EIO,
+ *  #RV_ENOMEM. Works on a database opened read-only. */
+int rv_db_count(rv_db *db, const char *name, uint64_t *count);
+
+/** What a repair of a collection's log found and dropped (rv_db_repair). */
+typedef struct rv_repair_report {
+	int damaged;                 /**< 1: the log is damaged (there is something to repair) */
+	int repaired;                /**< 1: the damaged tail was cut off (#RV_REPAIR_APPLY) */
+	uint64_t offset;             /**< byte of the log where the damage starts: the cut */
+	uint64_t bytes;              /**< bytes from there to the end of the log */
+	uint64_t frames;             /**< log frames the cut drops (writes: one call each) */
+	uint64_t intact_frames;      /**< of those, frames that pass their checksum */
+	uint64_t vectors;            /**< vectors those frames insert, upsert or update */
+	uint64_t deletes;            /**< ids they delete */
+	uint64_t others;             /**< payload and index changes they make */
+	uint64_t unknown_frames;     /**< damaged frames whose records cannot be counted */
+	uint64_t undelimited_bytes;  /**< bytes after them that cannot be read as frames */
+	char what[512];              /**< "log file: byte N: what is wrong", or "" */
+} rv_repair_report;
+
+/** rv_db_repair flag: cut the damaged tail (without it, only report). */
+#define RV_REPAIR_APPLY 1u
+
+/** Repair a collection whose log is damaged (an open fails with
+ *  #RV_ECORRUPT naming the log and a byte offset). A damaged log is never
+ *  cut by an open: acknowledged writes may lie after the damage. This
+ *  reports what cutting the log at the damage drops (frames, vectors, ids)
+ *  and, with #RV_REPAIR_APPLY, cuts it there, leaving a collection that
+ *  opens and passes rv_db_check() with every write before the damage.
+ *  A torn tail (a write a crash interrupted) is not damage: opening handles
+ *  it, and this reports nothing to do.
+ *  @param db    opened for writing (the repair needs the write lock).
+ *  @param name  the collection; it must not be open in @p db.
+ *  @param flags 0 (report only) or #RV_REPAIR_APPLY.
+ *  @param out   filled; out->damaged == 0 means the log needs no repair.
+ *  @return #RV_OK (see @p out); #RV_EINVAL, #RV_EREADONLY (db opened
+ *  read-only), #RV_EBUSY (collection open), #RV_ENOTFOUND,
+ *  #RV_ECORRUPT/#RV_EFORMAT (the manifest or the log header is damaged:
+ *  nothing this can repair), #RV_EIO, #RV_ENOSPC, #RV_ENOMEM. Damage
+ *  elsewhere (a segment) is not repaired: rv_db_check() reports it. */
+int rv_db_repair(rv_db *db, const char *name, unsigned flags, rv_repair_report *out);
 /** @} */
 
 /** @defgroup files Vector files

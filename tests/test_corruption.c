@@ -22,17 +22,19 @@
  *     Which of the two must catch it is the library's stated policy,
  *     asserted exactly:
  *       marker, manifest: the open (they are read whole);
- *       segment: the open, except a flip inside the vector data, which only
- *         check finds (vectors are mapped, not read, at open: segment.c);
- *       log: the open, for damage before the last frame (valid frames
- *         follow it: they must never be dropped silently); the open or
- *         check for damage in the last frame or a cut (a bad last frame
- *         reads as torn by a crash and is cut off at open, wal.c RECOVERY;
- *         check, run first, reports it).
+ *       segment: the open, except a flip inside the vector data, which
+ *         check finds, and the first search that reads its block (vectors
+ *         are mapped, not read, at open; each 64 KiB block is verified on
+ *         first touch: index/vectors.c), asserted with an exact search;
+ *       log: the open, for a flipped bit anywhere, the last frame
+ *         included (wal.c TORN OR DAMAGED: a whole frame with a bad checksum
+ *         is damage, never a torn write).
  *     One case is undetectable by design and is asserted as such: a log
- *     cut exactly at a frame boundary is a valid, shorter log (nothing
- *     records a log's length but the log). It must then open as exactly
- *     that prefix and check clean; the test counts and prints such cuts.
+ *     cut short reads as a torn write (T1: the file ends inside a frame, as
+ *     a crash during its write leaves it), and a cut exactly at a frame
+ *     boundary as a valid, shorter log: nothing records a log's length but
+ *     the log. It must then open as exactly the prefix of whole frames
+ *     before the cut, and check clean; the test counts such cuts.
  *   - no crash (run it under make SANITIZE=address,undefined test too);
  *   - no single allocation larger than max(2 x file size, 64 MiB): a
  *     counting allocator installed with rv_set_allocator() records the
@@ -517,19 +519,21 @@ typedef struct target {
 	uint64_t last_frame;       /* log: where the last frame starts */
 	size_t n_frame_ends;
 	/* tallies */
-	long trials, open_failed, check_only, prefix_cuts, failures;
+	long trials, open_failed, check_only, prefix_cuts, failures, search_found;
 	size_t max_alloc;
 	double seconds;
 } target;
 
 static bool has_offset(const char *msg) { return strstr(msg, "byte ") != NULL; }
 
-static bool is_frame_end(const target *t, uint64_t off)
+/* The end of the last whole frame at or before off. */
+static uint64_t frame_end_before(const target *t, uint64_t off)
 {
+	uint64_t best = 64;
 	for (size_t i = 0; i < t->n_frame_ends; i++)
-		if (t->frame_ends[i] == off)
-			return true;
-	return false;
+		if (t->frame_ends[i] <= off && t->frame_ends[i] > best)
+			best = t->frame_ends[i];
+	return best;
 }
 
 /* Run one trial on the damaged directory. `what` describes the damage;
@@ -564,21 +568,35 @@ static bool trial(target *t, const char *what, uint64_t at, size_t cut)
 			query_of(0, q);
 			rv_hit h[10];
 			char ib[RV_IDBUF_SIZE(10)];
+			/* a search that reads a damaged block of mapped vectors fails,
+			 * naming the segment and the offset (index/vectors.c, LAZY
+			 * VERIFICATION); nothing else may make it fail */
+			bool in_vectors = t->k == K_SEGMENT && cut == SIZE_MAX && at >= t->vec_from && at < t->vec_to;
 			int n = rv_search(c, q, D, 10, NULL, h, ib, sizeof ib);
-			CHECK_MSG(n >= 0, "%s %s: search after open: %s", kind_name[t->k], what, rv_strerror(n));
+			CHECK_MSG(n >= 0 || (in_vectors && n == RV_ECORRUPT), "%s %s: search after open: %s", kind_name[t->k],
+			          what, rv_strerror(n));
 			rv_search_params p = {.flags = RV_SEARCH_EXACT};
 			n = rv_search(c, q, D, 10, &p, h, ib, sizeof ib);
-			CHECK_MSG(n >= 0, "%s %s: exact search after open: %s", kind_name[t->k], what, rv_strerror(n));
+			if (in_vectors) {
+				/* the exact search reads every row: it must find the block */
+				const char *m = rv_errmsg(c);
+				CHECK_MSG(n == RV_ECORRUPT && strstr(m, t->base) && has_offset(m),
+				          "%s %s: an exact search over a damaged vector block: %s (%s)", kind_name[t->k], what,
+				          rv_strerror(n), m);
+				t->search_found++;
+			} else {
+				CHECK_MSG(n >= 0, "%s %s: exact search after open: %s", kind_name[t->k], what, rv_strerror(n));
+			}
 			rv_check_report rep;
 			(void)rv_check(c, &rep); /* a damaged vector may show here or not */
 			if (crc == RV_OK) {
 				/* nothing detected: it must be exactly the sound data, or
 				 * (log cut at a frame boundary) a clean prefix */
 				const char *d = differs(c, t->ref);
-				bool prefix_cut = t->k == K_LOG && cut != SIZE_MAX && is_frame_end(t, cut);
+				bool prefix_cut = t->k == K_LOG && cut != SIZE_MAX;
 				if (prefix_cut) {
 					t->prefix_cuts++;
-					d = differs_from_prefix(c, t->orig, cut);
+					d = differs_from_prefix(c, t->orig, frame_end_before(t, cut));
 					CHECK_MSG(!*d, "%s %s: a cut at a frame boundary: %s", kind_name[t->k], what, d);
 					CHECK_MSG(rv_check(c, &rep) == RV_OK, "%s %s: prefix graph: %s", kind_name[t->k], what,
 					          rep.first_problem);
@@ -619,10 +637,12 @@ static bool trial(target *t, const char *what, uint64_t at, size_t cut)
 		ok = open_failed || (check_found && cut == SIZE_MAX && at >= t->vec_from && at < t->vec_to);
 		break;
 	default: /* K_LOG */
-		if (cut == SIZE_MAX && at < t->last_frame)
-			ok = open_failed; /* valid frames follow: never dropped silently */
-		else
-			ok = open_failed || check_found || (cut != SIZE_MAX && is_frame_end(t, cut));
+		if (cut == SIZE_MAX)
+			ok = open_failed; /* damage, in the last frame too: never dropped silently */
+		else if (cut < 64)
+			ok = open_failed; /* a cut header: the header is checked whole */
+		else /* a cut is torn (T1): it opened as the prefix, asserted above, and check agrees */
+			ok = !check_found;
 		break;
 	}
 	if (!ok) {
@@ -768,6 +788,23 @@ static void attack(kind k, const char *dbdir, const char *rel, const reference *
 				for (int b = 0; b < 4; b++)
 					put_byte(t.file, 68 + (size_t)b, t.orig[68 + b]);
 		}
+		/* the last frame's length sent past the end (a high bit flipped,
+		 * or far): no frame follows, yet it is whole under its true length,
+		 * which its CRC confirms: damage, not a torn write (wal.c T1) */
+		uint64_t lf = t.last_frame + 4;
+		uint32_t true_len = get32(t.orig + lf);
+		uint32_t last_lens[2] = {true_len | 0x10000u, 0x7ffffff0u};
+		for (int i = 0; i < 2; i++) {
+			char what[64];
+			snprintf(what, sizeof what, "last frame's length set to %u", last_lens[i]);
+			for (int b = 0; b < 4; b++)
+				put_byte(t.file, lf + (size_t)b, (unsigned char)(last_lens[i] >> (8 * b)));
+			if (trial(&t, what, lf, SIZE_MAX))
+				restore(&snap, snap.dir, 0);
+			else
+				for (int b = 0; b < 4; b++)
+					put_byte(t.file, lf + (size_t)b, t.orig[lf + b]);
+		}
 	}
 
 	CHECK_MSG(same_as_snapshot(&snap), "%s: the pristine copy was not restored", file);
@@ -776,8 +813,11 @@ static void attack(kind k, const char *dbdir, const char *rel, const reference *
 	printf("  %-8s %-15s %7zu bytes: %5ld trials, %5ld failed to open, %3ld found by check only, "
 	       "%ld undetected; largest allocation %zu bytes; %.1f s\n",
 	       kind_name[k], t.base, t.len, t.trials, t.open_failed, t.check_only, t.failures, t.max_alloc, t.seconds);
+	if (k == K_SEGMENT)
+		printf("  segment: %ld flips in the vector data failed the first search that read their block\n",
+		       t.search_found);
 	if (k == K_LOG)
-		printf("  log: %ld of the cuts fell on a frame boundary and opened as that shorter log "
+		printf("  log: %ld cuts read as a torn write and opened as the shorter log before them "
 		       "(undetectable by design: nothing but the log records its length)\n",
 		       t.prefix_cuts);
 	fflush(stdout);

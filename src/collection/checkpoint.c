@@ -221,6 +221,16 @@ int rv_persist_checkpoint(rv_collection *c, bool compact)
 	}
 	/* slots to write: up to the last used one */
 	rv_rwlock_rdlock(&x->rw);
+	/* the new segment gets new checksums: no damaged block may pass into
+	 * it unseen (index/vectors.c, LAZY VERIFICATION) */
+	const char *vpath;
+	uint64_t voff;
+	if (rv_index_verify_vectors(x) && rv_index_vfault(x, &vpath, &voff)) {
+		rc = rv_error(c, RV_ECORRUPT, "%s: byte %llu: a block of vectors fails its checksum; not checkpointing "
+		              "damaged data (see `ruvector check`; restore a backup)", vpath, (unsigned long long)voff);
+		rv_rwlock_unlock(&x->rw);
+		goto out;
+	}
 	uint32_t n = atomic_load(&x->n_slots);
 	while (n > 0 && rv_flags(x, n - 1) == 0)
 		n--;

@@ -103,6 +103,32 @@ int rv_coll_tie_by_id(void *ctx, uint32_t a, uint32_t b);
 int rv_coll_fill_hits(rv_collection *c, const rv_cand *res, int n, const float *scores, rv_hit *hits, char *idbuf,
                       size_t idbuf_size);
 
+/* ---- catalog.c: which collections a database holds ---- */
+
+/* A set of names: rv_malloc'd NUL-terminated copies, sorted. */
+typedef struct rv_namelist {
+	char **v;
+	size_t n, cap;
+} rv_namelist;
+void rv_names_free(rv_namelist *l);
+bool rv_names_has(const rv_namelist *l, const char *name);
+int rv_names_add(rv_namelist *l, const char *name, size_t len); /* RV_ENOMEM */
+void rv_names_remove(rv_namelist *l, const char *name);
+/* RV_OK or RV_EINVAL (with a message on h) for a collection name. */
+int rv_coll_check_name(const void *h, const char *name);
+/* Does dir hold a MANIFEST? */
+bool rv_coll_has_manifest(const char *dir);
+/* Read DBPATH/CATALOG into *l (empty and *present false when absent). */
+int rv_catalog_read(const void *h, const char *dbpath, rv_namelist *l, bool *present);
+/* Replace DBPATH/CATALOG atomically with l. */
+int rv_catalog_write(const void *h, const char *dbpath, const rv_namelist *l);
+/* RV_ECORRUPT (message on h naming what is missing) when the collection
+ * is damaged; else RV_OK with *exists saying whether it is there. */
+int rv_catalog_state(const void *h, const char *dbpath, const rv_namelist *cat, const char *name, bool *exists);
+/* Every collection name, damaged ones included (catalogued, or a directory
+ * with a manifest or with data). */
+int rv_catalog_all(const void *h, const char *dbpath, rv_namelist *l);
+
 /* ---- persistence (persist.h lists the files) ---- */
 /* What a writer holds between logging and committing. */
 typedef struct rv_ticket {
@@ -142,5 +168,10 @@ void rv_persist_stats(rv_collection *c, rv_storage_stats *out);
 int rv_persist_backup(rv_collection *c, const char *dest_dir);
 /* Verify a collection's files (no collection object needed). */
 int rv_persist_verify(const void *handle, const char *dir, char *problem, size_t size);
+/* The live count of the collection in dir without loading it (rv_db_count). */
+int rv_persist_count(const void *handle, const char *dir, uint64_t *count);
+/* Report (and, when apply, cut) a damaged log tail of the collection in
+ * dir (rv_db_repair); the caller holds the database's write lock. */
+int rv_persist_repair(const void *handle, const char *dir, bool apply, rv_repair_report *r);
 
 #endif

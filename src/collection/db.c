@@ -7,6 +7,12 @@
  *   DB/LOCK       empty; the process that opens the database for writing
  *                 holds an exclusive, non-blocking flock on it
  *   DB/<name>/    one directory per collection (persist.h)
+ *   DB/CATALOG    the names of the collections created (catalog.c)
+ *
+ * Which names are collections, and which of them are damaged, is
+ * catalog.c's job; this file keeps the catalogue up to date (create adds
+ * a name after the manifest, drop removes it before; a writable open adds
+ * any manifest it lacks) and refuses to create over a damaged collection.
  *
  * Opening for writing takes the lock or fails with RV_EBUSY at once, so two
  * writer processes can never interleave their logs. Read-only opens take
@@ -33,6 +39,7 @@ struct rv_db {
 	char *path;
 	rv_db_options opts;
 	rv_file *lock;            /* held for writing; NULL when read-only */
+	rv_mutex cat_mu;          /* serialises changes to DB/CATALOG */
 	rv_mutex mu;              /* guards the list below */
 	rv_collection **open;
 	size_t n_open, cap;
@@ -49,29 +56,6 @@ static int pass_on(const void *to, int code, const void *from)
 	char msg[512];
 	snprintf(msg, sizeof msg, "%s", rv_error_message(from));
 	return rv_error(to, code, "%s", msg);
-}
-
-static int check_name(const void *h, const char *name)
-{
-	if (!name)
-		return rv_error(h, RV_EINVAL, "collection name is NULL");
-	size_t n = strnlen(name, RV_NAME_MAX + 1);
-	if (n == 0 || n > RV_NAME_MAX)
-		return rv_error(h, RV_EINVAL, "collection name must be 1..%u bytes", RV_NAME_MAX);
-	if (name[0] == '.')
-		return rv_error(h, RV_EINVAL, "collection name \"%s\" starts with '.'", name);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)name[i];
-		bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
-		          ch == '-' || ch == '.';
-		if (!ok) {
-			if (ch < 0x20 || ch == 0x7f)
-				return rv_error(h, RV_EINVAL, "collection name has a control character (0x%02x) at byte %zu", ch, i);
-			return rv_error(h, RV_EINVAL, "collection name has '%c' at byte %zu; use letters, digits, '_', '-', '.'",
-			                ch, i);
-		}
-	}
-	return RV_OK;
 }
 
 static int write_marker(const void *h, const char *path)
@@ -106,12 +90,83 @@ static int unlink_entry(void *ctx, const char *name, bool is_dir)
 	return 0;
 }
 
+/* What a create cut short before its manifest leaves: its (empty) log and
+ * temporary files. Nothing else is removed. */
+static int unlink_leftover(void *ctx, const char *name, bool is_dir)
+{
+	size_t l = strlen(name);
+	if (!is_dir && (!strncmp(name, "wal-", 4) || (l > 4 && !strcmp(name + l - 4, ".tmp"))))
+		unlink_entry(ctx, name, false);
+	return 0;
+}
+
 static int count_entry(void *ctx, const char *name, bool is_dir)
 {
 	(void)name;
 	(void)is_dir;
 	++*(int *)ctx;
 	return 0;
+}
+
+typedef struct scan_ctx {
+	const char *dbpath;
+	rv_namelist *l;
+	int rc;
+} scan_ctx;
+
+static int add_if_manifest(void *arg, const char *name, bool is_dir)
+{
+	scan_ctx *x = arg;
+	if (!is_dir || rv_coll_check_name(NULL, name) != RV_OK || rv_names_has(x->l, name))
+		return 0;
+	char *dir = rv_path_join(x->dbpath, name);
+	if (dir && rv_coll_has_manifest(dir) && rv_names_add(x->l, name, strlen(name)) != RV_OK)
+		x->rc = RV_ENOMEM;
+	rv_free(dir);
+	return 0;
+}
+
+/* Add (or remove) one name. Writers only; db->cat_mu serialises them. */
+static int catalog_change(rv_db *db, const char *name, bool add)
+{
+	rv_mutex_lock(&db->cat_mu);
+	rv_namelist l;
+	bool present;
+	int rc = rv_catalog_read(db, db->path, &l, &present);
+	if (rc == RV_OK && rv_names_has(&l, name) != add) {
+		if (add)
+			rc = rv_names_add(&l, name, strlen(name)) == RV_OK ? RV_OK : rv_error(db, RV_ENOMEM, "out of memory");
+		else
+			rv_names_remove(&l, name);
+		if (rc == RV_OK)
+			rc = rv_catalog_write(db, db->path, &l);
+	}
+	rv_names_free(&l);
+	rv_mutex_unlock(&db->cat_mu);
+	return rc;
+}
+
+/* At a writable open: catalogue every collection that has a manifest (a
+ * database written before the catalogue; a create cut short after its
+ * manifest). Rewrites the catalogue only when it changes. */
+static int catalog_sync(rv_db *db)
+{
+	rv_namelist l;
+	bool present;
+	int rc = rv_catalog_read(db, db->path, &l, &present);
+	if (rc != RV_OK)
+		return rc;
+	size_t before = l.n;
+	scan_ctx x = {db->path, &l, RV_OK};
+	int e = rv_vfs_current()->list(db->path, add_if_manifest, &x);
+	if (e < 0)
+		rc = rv_io_error(db, e, db->path, "cannot list");
+	else if (x.rc != RV_OK)
+		rc = rv_error(db, x.rc, "out of memory");
+	else if (!present || l.n != before)
+		rc = rv_catalog_write(db, db->path, &l);
+	rv_names_free(&l);
+	return rc;
 }
 
 int rv_db_open(const char *path, const rv_db_options *opts, rv_db **out)
@@ -138,6 +193,11 @@ int rv_db_open(const char *path, const rv_db_options *opts, rv_db **out)
 
 	rv_db *db = rv_calloc(1, sizeof *db);
 	if (!db || rv_mutex_init(&db->mu) != 0) {
+		rv_free(db);
+		return rv_error(NULL, RV_ENOMEM, "out of memory");
+	}
+	if (rv_mutex_init(&db->cat_mu) != 0) {
+		rv_mutex_destroy(&db->mu);
 		rv_free(db);
 		return rv_error(NULL, RV_ENOMEM, "out of memory");
 	}
@@ -208,6 +268,10 @@ int rv_db_open(const char *path, const rv_db_options *opts, rv_db **out)
 			         : rv_io_error(NULL, e, lockpath, "cannot lock");
 			goto fail;
 		}
+		/* Best effort: a full disk must not stop a writer from opening
+		 * (to delete, say), and a damaged CATALOG is `check`'s to report
+		 * (it names the file and byte); the manifests stay authoritative. */
+		(void)catalog_sync(db);
 	}
 	rv_free(marker);
 	rv_free(lockpath);
@@ -219,6 +283,7 @@ fail:
 	rv_free(marker);
 	rv_free(lockpath);
 	rv_free(db->path);
+	rv_mutex_destroy(&db->cat_mu);
 	rv_mutex_destroy(&db->mu);
 	rv_free(db);
 	return rc;
@@ -294,25 +359,19 @@ int rv_db_close(rv_db *db)
 		rv_vfs_current()->close(db->lock);
 	rv_free(db->open);
 	rv_free(db->path);
+	rv_mutex_destroy(&db->cat_mu);
 	rv_mutex_destroy(&db->mu);
 	rv_free(db);
 	return rc;
 }
 
-static bool has_manifest(const char *dir)
-{
-	char *m = rv_path_join(dir, "MANIFEST");
-	bool yes = m && rv_vfs_current()->stat(m, NULL, NULL) == 0;
-	rv_free(m);
-	return yes;
-}
 
 int rv_db_create_collection(rv_db *db, const char *name, const rv_options *o, rv_collection **out)
 {
 	if (!db || !out)
 		return rv_error(db, RV_EINVAL, "NULL argument");
 	*out = NULL;
-	int rc = check_name(db, name);
+	int rc = rv_coll_check_name(db, name);
 	if (rc != RV_OK)
 		return rc;
 	if (!o)
@@ -326,15 +385,29 @@ int rv_db_create_collection(rv_db *db, const char *name, const rv_options *o, rv
 	if (!dir)
 		return rv_error(db, RV_ENOMEM, "out of memory");
 	rv_collection *c = NULL;
-	if (has_manifest(dir)) {
+	rv_namelist cat;
+	bool present, exists;
+	if ((rc = rv_catalog_read(db, db->path, &cat, &present)) != RV_OK)
+		goto out;
+	rc = rv_catalog_state(db, db->path, &cat, name, &exists);
+	rv_names_free(&cat);
+	if (rc != RV_OK) {
+		char msg[512];
+		snprintf(msg, sizeof msg, "%s", rv_error_message(db));
+		rc = rv_error(db, RV_EEXIST, "%s; create does not replace it (`check` reports it; restore a backup, "
+		              "or drop it)", msg);
+		goto out;
+	}
+	if (exists) {
 		rc = rv_error(db, RV_EEXIST, "collection \"%s\" already exists", name);
 		goto out;
 	}
 	bool is_dir;
 	int e = vfs->stat(dir, &is_dir, NULL);
 	if (e == 0 && is_dir) {
-		/* left over by a create that crashed before its manifest */
-		vfs->list(dir, unlink_entry, dir);
+		/* left over by a create that crashed before its manifest: an empty
+		 * log, temporary files (collection_state found no data) */
+		vfs->list(dir, unlink_leftover, dir);
 	} else if (e == 0) {
 		rc = rv_error(db, RV_EEXIST, "%s exists and is not a collection", dir);
 		goto out;
@@ -358,6 +431,12 @@ int rv_db_create_collection(rv_db *db, const char *name, const rv_options *o, rv
 		rc = rv_io_error(db, e, db->path, "cannot sync the database directory");
 	else if (remember(db, c) != RV_OK)
 		rc = rv_error(db, RV_ENOMEM, "out of memory");
+	/* The manifest made the collection; the catalogue only guards it. If
+	 * writing the catalogue fails (a full disk), the create still stands
+	 * and the next writable open catalogues it (catalog_sync); failing the
+	 * create here would leave a catalogued name with no collection. */
+	if (rc == RV_OK)
+		(void)catalog_change(db, name, true);
 	if (rc != RV_OK) {
 		/* a failed create leaves no collection behind */
 		rv_persist_close(c);
@@ -382,7 +461,7 @@ int rv_db_open_collection(rv_db *db, const char *name, rv_collection **out)
 	if (!db || !out)
 		return rv_error(db, RV_EINVAL, "NULL argument");
 	*out = NULL;
-	int rc = check_name(db, name);
+	int rc = rv_coll_check_name(db, name);
 	if (rc != RV_OK)
 		return rc;
 	if (find_open(db, name))
@@ -392,9 +471,16 @@ int rv_db_open_collection(rv_db *db, const char *name, rv_collection **out)
 		return rv_error(db, RV_ENOMEM, "out of memory");
 	rv_collection *c = NULL;
 	rv_options o;
-	if (!has_manifest(dir)) {
-		rc = rv_error(db, RV_ENOTFOUND, "no collection \"%s\" in %s", name, db->path);
-		goto out;
+	if (!rv_coll_has_manifest(dir)) {
+		rv_namelist cat;
+		bool present, exists = false;
+		if ((rc = rv_catalog_read(db, db->path, &cat, &present)) == RV_OK)
+			rc = rv_catalog_state(db, db->path, &cat, name, &exists);
+		rv_names_free(&cat);
+		if (rc == RV_OK && !exists)
+			rc = rv_error(db, RV_ENOTFOUND, "no collection \"%s\" in %s", name, db->path);
+		if (rc != RV_OK)
+			goto out;
 	}
 	/* A read-only open takes no lock, so the writer may checkpoint under
 	 * it: the generation it read is then retired and its files removed
@@ -444,7 +530,7 @@ int rv_db_drop_collection(rv_db *db, const char *name)
 {
 	if (!db)
 		return rv_error(NULL, RV_EINVAL, "db is NULL");
-	int rc = check_name(db, name);
+	int rc = rv_coll_check_name(db, name);
 	if (rc != RV_OK)
 		return rc;
 	if (!db->lock)
@@ -454,67 +540,142 @@ int rv_db_drop_collection(rv_db *db, const char *name)
 	char *dir = rv_path_join(db->path, name);
 	if (!dir)
 		return rv_error(db, RV_ENOMEM, "out of memory");
-	if (!has_manifest(dir)) {
+	rv_namelist cat;
+	bool present, listed = false;
+	if ((rc = rv_catalog_read(db, db->path, &cat, &present)) == RV_OK)
+		listed = rv_names_has(&cat, name);
+	rv_names_free(&cat);
+	if (rc != RV_OK) {
+		/* the catalogue's message stands */
+	} else if (!rv_coll_has_manifest(dir) && !listed) {
 		rc = rv_error(db, RV_ENOTFOUND, "no collection \"%s\" in %s", name, db->path);
-	} else {
-		/* the manifest first: from then on the collection no longer exists,
-		 * whatever else a crash leaves behind */
-		char *m = rv_path_join(dir, "MANIFEST");
+	} else if ((rc = catalog_change(db, name, false)) == RV_OK) {
+		/* Out of the catalogue first; then the directory moves, in one
+		 * rename, to a name no collection can have (a leading '.'), and
+		 * only then are its files removed. A crash before the rename leaves
+		 * the collection whole (its manifest stands; the next writer
+		 * catalogues it again); after it, a hidden directory that nothing
+		 * lists. Removing the manifest first, as before, left a directory
+		 * of data without a manifest: a damaged collection by catalog.c's
+		 * rule. */
 		const rv_vfs *vfs = rv_vfs_current();
-		int e = m ? vfs->unlink(m) : -ENOMEM;
-		rv_free(m);
-		if (e != 0) {
-			rc = rv_io_error(db, e, dir, "cannot remove the manifest of");
-		} else {
-			vfs->sync_dir(dir);
-			vfs->list(dir, unlink_entry, dir);
-			if ((e = vfs->rmdir(dir)) != 0)
-				rc = rv_io_error(db, e, dir, "cannot remove");
-			vfs->sync_dir(db->path);
+		bool is_dir = false;
+		char grave[RV_NAME_MAX + 16];
+		snprintf(grave, sizeof grave, ".dropped-%s", name);
+		char *gpath = rv_path_join(db->path, grave);
+		int e = gpath ? vfs->stat(dir, &is_dir, NULL) : -ENOMEM;
+		if (e == 0 && is_dir) {
+			if (vfs->stat(gpath, NULL, NULL) == 0) { /* left by a drop that crashed */
+				vfs->list(gpath, unlink_entry, gpath);
+				vfs->rmdir(gpath);
+			}
+			if ((e = vfs->rename(dir, gpath)) != 0) {
+				rc = rv_io_error(db, e, dir, "cannot move away");
+			} else {
+				vfs->sync_dir(db->path);
+				vfs->list(gpath, unlink_entry, gpath);
+				if ((e = vfs->rmdir(gpath)) != 0)
+					rc = rv_io_error(db, e, gpath, "cannot remove");
+				vfs->sync_dir(db->path);
+			}
+		} else if (e == -ENOMEM) {
+			rc = rv_error(db, RV_ENOMEM, "out of memory");
+		} /* else nothing to remove (a damaged collection whose directory is gone or is a file: left as it is) */
+		rv_free(gpath);
+	}
+	rv_free(dir);
+	return rc;
+}
+
+int rv_db_count(rv_db *db, const char *name, uint64_t *count)
+{
+	if (!db || !count)
+		return rv_error(db, RV_EINVAL, "NULL argument");
+	*count = 0;
+	int rc = rv_coll_check_name(db, name);
+	if (rc != RV_OK)
+		return rc;
+	rv_collection *open = find_open(db, name);
+	if (open) {
+		*count = rv_count(open);
+		return RV_OK;
+	}
+	char *dir = rv_path_join(db->path, name);
+	if (!dir)
+		return rv_error(db, RV_ENOMEM, "out of memory");
+	if (!rv_coll_has_manifest(dir)) {
+		rv_namelist cat;
+		bool present, exists = false;
+		if ((rc = rv_catalog_read(db, db->path, &cat, &present)) == RV_OK)
+			rc = rv_catalog_state(db, db->path, &cat, name, &exists);
+		rv_names_free(&cat);
+		if (rc == RV_OK && !exists)
+			rc = rv_error(db, RV_ENOTFOUND, "no collection \"%s\" in %s", name, db->path);
+	} else {
+		/* as rv_db_open_collection: a read-only count may lose a race with
+		 * a checkpoint that retires the generation it read */
+		for (int attempt = 0;; attempt++) {
+			uint64_t before = 0, after = 0;
+			if ((rc = rv_persist_generation(db, dir, &before)) != RV_OK)
+				break;
+			rc = rv_persist_count(db, dir, count);
+			if (rc == RV_OK || db->lock || attempt >= 8)
+				break;
+			if (rv_persist_generation(db, dir, &after) != RV_OK || after == before)
+				break;
 		}
 	}
 	rv_free(dir);
 	return rc;
 }
 
-typedef struct list_ctx {
-	rv_db *db;
-	char *buf;
-	size_t size, used;
-	int count;
-} list_ctx;
-
-static int add_name(void *arg, const char *name, bool is_dir)
+int rv_db_repair(rv_db *db, const char *name, unsigned flags, rv_repair_report *out)
 {
-	list_ctx *l = arg;
-	if (!is_dir || check_name(NULL, name) != RV_OK)
-		return 0;
-	char *dir = rv_path_join(l->db->path, name);
-	bool yes = dir && has_manifest(dir);
+	if (!db || !out)
+		return rv_error(db, RV_EINVAL, "NULL argument");
+	memset(out, 0, sizeof *out);
+	int rc = rv_coll_check_name(db, name);
+	if (rc != RV_OK)
+		return rc;
+	if (flags & ~RV_REPAIR_APPLY)
+		return rv_error(db, RV_EINVAL, "unknown flags 0x%x", flags & ~RV_REPAIR_APPLY);
+	if (!db->lock)
+		return rv_error(db, RV_EREADONLY, "%s: opened read-only; a repair needs the write lock", db->path);
+	if (find_open(db, name))
+		return rv_error(db, RV_EBUSY, "collection \"%s\" is open; close it first", name);
+	char *dir = rv_path_join(db->path, name);
+	if (!dir)
+		return rv_error(db, RV_ENOMEM, "out of memory");
+	if (!rv_coll_has_manifest(dir))
+		rc = rv_error(db, RV_ENOTFOUND, "no collection \"%s\" in %s", name, db->path);
+	else
+		rc = rv_persist_repair(db, dir, (flags & RV_REPAIR_APPLY) != 0, out);
 	rv_free(dir);
-	if (!yes)
-		return 0;
-	size_t n = strlen(name) + 1;
-	if (l->buf && l->used + n <= l->size)
-		memcpy(l->buf + l->used, name, n);
-	l->used += n;
-	l->count++;
-	return 0;
+	return rc;
 }
 
 int rv_db_list_collections(rv_db *db, char *buf, size_t size, size_t *needed)
 {
 	if (!db)
 		return rv_error(NULL, RV_EINVAL, "db is NULL");
-	list_ctx l = {db, buf, size, 0, 0};
-	int e = rv_vfs_current()->list(db->path, add_name, &l);
-	if (e < 0)
-		return rv_io_error(db, e, db->path, "cannot list");
+	rv_namelist l;
+	int rc = rv_catalog_all(db, db->path, &l);
+	if (rc != RV_OK)
+		return rc;
+	size_t used = 0;
+	for (size_t i = 0; i < l.n; i++) {
+		size_t n = strlen(l.v[i]) + 1;
+		if (buf && used + n <= size)
+			memcpy(buf + used, l.v[i], n);
+		used += n;
+	}
+	int count = (int)l.n;
+	rv_names_free(&l);
 	if (needed)
-		*needed = l.used;
-	if (l.used > size || (!buf && l.used))
-		return rv_error(db, RV_ERANGE, "the names need %zu bytes", l.used);
-	return l.count;
+		*needed = used;
+	if (used > size || (!buf && used))
+		return rv_error(db, RV_ERANGE, "the names need %zu bytes", used);
+	return count;
 }
 
 /* All collection names, NUL-separated, in a new buffer; *n of them. */
@@ -601,11 +762,20 @@ int rv_db_check(const char *path, char *problem, size_t size)
 	if (rc != RV_OK)
 		snprintf(problem, size, "%s", rv_error_message(db));
 	const char *name = names;
+	rv_namelist cat = {0};
+	bool present, exists;
+	if (rc == RV_OK && (rc = rv_catalog_read(NULL, path, &cat, &present)) != RV_OK)
+		snprintf(problem, size, "%s", rv_error_message(NULL));
 	for (int i = 0; rc == RV_OK && i < n; i++, name += strlen(name) + 1) {
+		if ((rc = rv_catalog_state(NULL, path, &cat, name, &exists)) != RV_OK) {
+			snprintf(problem, size, "%s", rv_error_message(NULL));
+			break;
+		}
 		char *dir = rv_path_join(path, name);
 		rc = dir ? rv_persist_verify(NULL, dir, problem, size) : RV_ENOMEM;
 		rv_free(dir);
 	}
+	rv_names_free(&cat);
 	rv_free(names);
 	rv_db_close(db);
 	if (rc != RV_OK && !problem[0])

@@ -6,8 +6,10 @@
  * Loading reads the segment (persist.h, SEGMENT). VECTORS and LINKS0 are
  * mapped copy-on-write; LINKS0's blocks are checked against their
  * checksums at open (a bad link could send a search out of bounds),
- * VECTORS' only by `check` (a bad float gives a wrong distance, never an
- * unsafe access, and reading them all would defeat mapping). Everything a
+ * VECTORS' block by block the first time a search reads one
+ * (index/vectors.c, LAZY VERIFICATION: reading them all at open would
+ * defeat mapping), all of them before a checkpoint copies them
+ * (checkpoint.c), and by `check`. Everything a
  * search trusts is validated when loading (rv_index_load, load_ids,
  * rv_quant_load), so a damaged or crafted file is an error, never a crash.
  * (Any byte is a valid code.) Then the log is replayed (replay.c) under
@@ -250,6 +252,43 @@ static int load_quant(rv_collection *c, rv_segment *s, const char *path, uint32_
 	return RV_OK;
 }
 
+/* Hand the index the VECTORS section's block checksums, so that each
+ * mapped block is verified the first time a search reads it
+ * (index/vectors.c, LAZY VERIFICATION). */
+static int guard_vectors(rv_collection *c, rv_segment *s, const char *path)
+{
+	_Static_assert(RV_VGUARD_BLOCK == RV_SEG_BLOCK, "the guard's blocks are the segment's");
+	uint32_t n_blocks;
+	uint64_t file_off;
+	uint32_t *crcs = NULL;
+	int rc = rv_seg_block_crcs(s, SEC_VECTORS, &crcs, &n_blocks, &file_off);
+	if (rc != RV_OK || !n_blocks) {
+		rv_free(crcs);
+		return rc;
+	}
+	rv_vguard *g = rv_calloc(1, sizeof *g);
+	_Atomic uint8_t *state = rv_calloc(n_blocks, 1);
+	char *p = rv_strndup(path, strlen(path));
+	if (!g || !state || !p) {
+		rv_free(g);
+		rv_free((void *)state);
+		rv_free(p);
+		rv_free(crcs);
+		return rv_error(c, RV_ENOMEM, "out of memory loading %s", path);
+	}
+	g->crcs = crcs;
+	g->state = state;
+	g->n_blocks = n_blocks;
+	g->file_off = file_off;
+	g->path = p;
+	rv_index *x = c->index;
+	rv_rwlock_wrlock(&x->rw);
+	g->rows = atomic_load(&x->n_slots);
+	rv_index_set_vguard(x, g);
+	rv_rwlock_unlock(&x->rw);
+	return RV_OK;
+}
+
 static int load_segment(rv_collection *c, const char *path, uint64_t gen)
 {
 	rv_index *x = c->index;
@@ -338,6 +377,8 @@ static int load_segment(rv_collection *c, const char *path, uint64_t gen)
 	vmap = lmap = NULL; /* the index owns them now */
 	quant = NULL;
 	codes = NULL;
+	if ((rc = guard_vectors(c, s, path)) != RV_OK)
+		goto out;
 	why[0] = '\0';
 	rc = load_ids(c, s, n, why, sizeof why);
 	if (rc == RV_OK)
@@ -457,12 +498,16 @@ int rv_persist_load(rv_collection *c, const char *dir, const rv_db_options *dbo)
 int rv_persist_close(rv_collection *c)
 {
 	rv_persist *p = c->persist;
-	int rc = RV_OK;
+	/* The checkpoint here only shortens the next open's replay: every
+	 * acknowledged write is in the log already. If it fails (a full disk),
+	 * the log stays in charge, as after any failed checkpoint, and closing
+	 * is no less a success: reporting its error would tell the caller that
+	 * writes which are durable had failed (issue #19: a delete on a full
+	 * disk exited 1). Only what closing the log itself reports (the last
+	 * sync under `normal`, a read-only error state) is the close's error. */
 	if (!c->readonly && rv_wal_failed(p->wal, NULL) == 0 && rv_wal_bytes(p->wal) > CLOSE_CHECKPOINT_BYTES)
-		rc = rv_persist_checkpoint(c, false);
-	int r2 = rv_wal_unref(p->wal);
-	if (rc == RV_OK)
-		rc = r2;
+		(void)rv_persist_checkpoint(c, false);
+	int rc = rv_wal_unref(p->wal);
 	c->persist = NULL;
 	persist_free(p);
 	return rc;

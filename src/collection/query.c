@@ -176,11 +176,24 @@ static int plan(rv_collection *c, rv_scratch *s, const float *q, size_t k, const
 	return n;
 }
 
+/* A search that read a damaged block of mapped vectors (or runs after one
+ * was found) fails rather than answer from it (index/vectors.c, LAZY
+ * VERIFICATION). */
+static int vector_fault(rv_collection *c, int n)
+{
+	const char *path;
+	uint64_t off;
+	if (n < 0 || !rv_index_vfault(c->index, &path, &off))
+		return n;
+	return rv_error(c, RV_ECORRUPT, "%s: byte %llu: a block of vectors fails its checksum; searches refuse to "
+	                "answer from it (see `ruvector check`; restore a backup)", path, (unsigned long long)off);
+}
+
 int rv_coll_search_plan(rv_collection *c, rv_scratch *s, const float *q, size_t k, const rv_search_params *p,
                         rv_cand *out)
 {
 	if (!p || !(p->flags & RV_SEARCH_MMR))
-		return plan(c, s, q, k, p, out);
+		return vector_fault(c, plan(c, s, q, k, p, out));
 	size_t want = p->mmr_candidates ? p->mmr_candidates : (4 * k > 40 ? 4 * k : 40);
 	if (want < k)
 		want = k;
@@ -190,7 +203,7 @@ int rv_coll_search_plan(rv_collection *c, rv_scratch *s, const float *q, size_t 
 	rv_cand *cand = rv_malloc(want * sizeof *cand);
 	if (!cand)
 		return RV_ENOMEM;
-	int n = plan(c, s, q, want, &inner, cand);
+	int n = vector_fault(c, plan(c, s, q, want, &inner, cand));
 	if (n >= 0)
 		n = mmr(c, cand, (size_t)n, k, p->mmr_lambda, out);
 	rv_free(cand);

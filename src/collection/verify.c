@@ -6,6 +6,11 @@
  * log frame), then loads the collection the way open does (read-only) and
  * checks the graph. It also verifies that every id leads back to its
  * vector through the id table (hashing every id, which open skips).
+ *
+ * Repairing (rv_persist_repair, behind rv_db_repair) is the one thing that
+ * cuts a damaged log: it scans by the same rule (storage/wal.c TORN OR
+ * DAMAGED), counts the records of the frames it would drop, and cuts only
+ * when asked.
  */
 #include <stdio.h>
 #include <string.h>
@@ -73,11 +78,12 @@ int rv_persist_verify(const void *h, const char *dir, char *problem, size_t size
 		rv_seg_close(s);
 	}
 	if (rc == RV_OK) {
-		uint64_t valid, frames, bytes;
-		rc = rv_wal_scan(h, wal, gen, &valid, &frames, &bytes);
-		if (rc == RV_OK && valid != bytes)
-			rc = rv_error(h, RV_ECORRUPT, "%s: byte %llu: invalid frame after %llu valid ones (%llu bytes follow)", wal,
-			              (unsigned long long)valid, (unsigned long long)frames, (unsigned long long)(bytes - valid));
+		/* the log by the rule every open applies (wal.c TORN OR DAMAGED):
+		 * a torn tail passes, damage does not */
+		rv_wal_scan_info info;
+		rc = rv_wal_scan(h, wal, gen, NULL, NULL, &info);
+		if (rc == RV_OK && info.state == RV_WAL_DAMAGED)
+			rc = rv_wal_damage_error(h, wal, &info);
 	}
 	if (rc == RV_OK) {
 		/* load it the way open does (read-only) and check the graph */
@@ -110,6 +116,67 @@ int rv_persist_verify(const void *h, const char *dir, char *problem, size_t size
 	if (rc != RV_OK)
 		snprintf(problem, size, "%s", rv_error_message(h));
 	rv_free(seg);
+	rv_free(wal);
+	return rc;
+}
+
+/* ---- repair ---- */
+
+typedef struct tally_ctx {
+	uint32_t dim;
+	rv_repair_report *r;
+} tally_ctx;
+
+/* Count the records of a frame a repair drops. A frame that fails its
+ * checksum may hold anything: its count is taken only when it fits the
+ * frame's size, else the frame is counted as one whose records are
+ * unknown. */
+static void tally_frame(void *ctx, uint8_t type, const unsigned char *pl, size_t len, bool intact)
+{
+	tally_ctx *t = ctx;
+	uint64_t n = len >= 8 ? rv_get32(pl) : 0;
+	uint64_t per = type == FRAME_DELETE ? 2 : type == FRAME_INSERT || type == FRAME_INSERT_P ? 4ull * t->dim + 2 : 0;
+	bool plausible = n >= 1 && (per ? n <= (len - 8) / per : n == 1);
+	if (!plausible || (!intact && type > FRAME_INDEX)) {
+		t->r->unknown_frames++;
+		return;
+	}
+	if (type == FRAME_INSERT || type == FRAME_INSERT_P)
+		t->r->vectors += n;
+	else if (type == FRAME_DELETE)
+		t->r->deletes += n;
+	else
+		t->r->others += n;
+}
+
+int rv_persist_repair(const void *h, const char *dir, bool apply, rv_repair_report *r)
+{
+	rv_options o;
+	uint64_t gen;
+	bool has_seg;
+	memset(r, 0, sizeof *r);
+	int rc = rv_manifest_read(h, dir, &o, &gen, &has_seg);
+	if (rc != RV_OK)
+		return rc;
+	char *wal = rv_persist_file(dir, "wal-", gen, ".log");
+	if (!wal)
+		return rv_error(h, RV_ENOMEM, "out of memory");
+	rv_wal_scan_info info;
+	tally_ctx t = {o.dim, r};
+	rc = rv_wal_scan(h, wal, gen, tally_frame, &t, &info);
+	if (rc == RV_OK && info.state == RV_WAL_DAMAGED) {
+		r->damaged = 1;
+		r->offset = info.valid_bytes;
+		r->frames = info.dropped_frames;
+		r->intact_frames = info.dropped_intact;
+		r->undelimited_bytes = info.undelimited_bytes;
+		r->bytes = info.file_bytes - info.valid_bytes;
+		snprintf(r->what, sizeof r->what, "%s: byte %llu: %s", wal, (unsigned long long)info.valid_bytes, info.why);
+		if (apply) {
+			rc = rv_wal_cut(h, wal, info.valid_bytes);
+			r->repaired = rc == RV_OK;
+		}
+	}
 	rv_free(wal);
 	return rc;
 }

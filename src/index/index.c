@@ -127,6 +127,7 @@ void rv_index_free(rv_index *x)
 	for (uint32_t i = 0; x->upper && i < n; i++)
 		rv_free((void *)x->upper[i]);
 	rv_index_release_arrays(x);
+	rv_index_set_vguard(x, NULL);
 	if (x->quant) {
 		rv_quant_free(x->quant);
 		rv_free(x->quant);
@@ -176,6 +177,7 @@ static void release_links(rv_index *x)
 
 void rv_index_release_arrays(rv_index *x)
 {
+	rv_index_retire_vguard(x);
 	rv_vecstore_free(&x->vs);
 	release_links(x);
 }
@@ -705,6 +707,10 @@ int rv_index_rebase_vectors(rv_index *x, float *rows, size_t map_len, uint32_t n
 {
 	rv_rwlock_wrlock(&x->rw);
 	int rc = n <= x->vs.rows ? rv_vecstore_rebase(&x->vs, rows, map_len, n) : RV_EINVAL;
+	/* the new segment was written from rows the checkpoint verified first
+	 * (persist.c): nothing left to check, and no fault to keep */
+	if (rc == RV_OK)
+		rv_index_set_vguard(x, NULL);
 	rv_rwlock_unlock(&x->rw);
 	return rc;
 }

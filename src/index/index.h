@@ -170,6 +170,22 @@ int rv_vecstore_rebase(rv_vecstore *v, float *rows, size_t map_len, size_t n);
 /* Rows from `row` on that sit contiguously (at most max); *out the first. */
 size_t rv_vecstore_run(const rv_vecstore *v, size_t row, size_t max, const float **out);
 
+/* Lazy verification of vectors mapped from a segment (vectors.c, LAZY
+ * VERIFICATION): the section's per-block checksums and a state byte per
+ * block. Installed by the loader; dropped (rows = 0 first, then freed)
+ * under rw exclusive when the rows stop being the file's (a rebase onto a
+ * new segment, a reorder). */
+#define RV_VGUARD_BLOCK 65536u
+typedef struct rv_vguard {
+	uint64_t rows;             /* rows [0, rows) are checked */
+	uint32_t n_blocks;
+	uint32_t *crcs;            /* per block of RV_VGUARD_BLOCK bytes of the rows */
+	_Atomic uint8_t *state;    /* per block: 0 not yet verified, 1 good, 2 bad */
+	_Atomic uint32_t bad;      /* 1 + the first bad block found, or 0 */
+	uint64_t file_off;         /* where the rows start in the file */
+	char *path;                /* the file, for messages */
+} rv_vguard;
+
 typedef struct rv_index {
 	/* Fixed at creation. */
 	uint32_t dim;
@@ -190,6 +206,7 @@ typedef struct rv_index {
 	 * the protocol above. */
 	size_t capacity;
 	rv_vecstore vs;           /* capacity rows of dim floats (vectors.c) */
+	rv_vguard *vguard;        /* NULL, or the mapped rows' checksums (rw exclusive to change) */
 	_Atomic uint32_t *links0; /* capacity rows of m0 slots */
 	_Atomic uint32_t **upper; /* per slot: NULL, or level*m slots for levels 1..level */
 	uint8_t *levels;          /* per slot: top level */
@@ -280,8 +297,32 @@ void rv_index_vector_bytes(rv_index *x, size_t *heap, size_t *mapped);
 void rv_index_get_vector(const rv_index *x, uint32_t slot, float *out);
 size_t rv_index_memory(rv_index *x);
 
+/* Verify the blocks row `slot` lies in (vectors.c); a bad one is recorded
+ * in vguard->bad, which searches check when they finish. */
+void rv_vguard_touch(const rv_index *x, uint32_t slot);
+/* Install g (the index owns it from now on) / drop the guard. rw exclusive. */
+void rv_index_set_vguard(rv_index *x, rv_vguard *g);
+void rv_vguard_free(rv_vguard *g);
+/* The rows stopped being the file's (a reorder): stop checking, keep any
+ * fault found. rw exclusive. */
+void rv_index_retire_vguard(rv_index *x);
+/* Verify every guarded block not yet verified (before a checkpoint copies
+ * the rows into a new segment with new checksums: damage must not pass
+ * into it). rw shared. Returns rv_index_vfault's number. */
+uint32_t rv_index_verify_vectors(const rv_index *x);
+/* 0, or 1 + the first block of mapped vectors found bad; *file_off its
+ * offset in *path. */
+uint32_t rv_index_vfault(const rv_index *x, const char **path, uint64_t *file_off);
+
 static inline const float *rv_vec(const rv_index *x, uint32_t slot)
 {
+	const rv_vguard *g = x->vguard;
+	if (g && slot < g->rows) {
+		uint64_t at = (uint64_t)slot * x->row_bytes;
+		if (atomic_load_explicit(&g->state[at / RV_VGUARD_BLOCK], memory_order_relaxed) != 1 ||
+		    atomic_load_explicit(&g->state[(at + x->row_bytes - 1) / RV_VGUARD_BLOCK], memory_order_relaxed) != 1)
+			rv_vguard_touch(x, slot);
+	}
 	return x->vs.chunk[slot >> x->vs.shift] + (size_t)(slot & x->vs.mask) * x->dim;
 }
 

@@ -22,6 +22,25 @@
  *
  * Every function that changes the table runs under the index's rw lock held
  * exclusively; readers hold it shared and read rows through rv_vec().
+ *
+ * LAZY VERIFICATION. Mapped rows are not read at open (that would defeat
+ * mapping: a million 128-d vectors are 512 MB, and issue #16 wants that
+ * open well under 100 ms), yet a search must not answer from a damaged
+ * block (issue #19). So each 64 KiB block of the segment's vector section
+ * is verified against its CRC-32C the first time any row in it is read:
+ * rv_vec() loads the block's state byte (one byte per 64 KiB, so the
+ * whole table sits in cache: 8 KiB for 512 MB) and calls rv_vguard_touch
+ * only while the block is unverified. The first searches after an open pay
+ * about 5 us per block they touch; later ones, one predictable branch per
+ * row. A bad block is marked bad and recorded (vguard->bad); the search
+ * that finds it, and every search after it, fails with RV_ECORRUPT naming
+ * the file and offset (collection/query.c), instead of answering from it.
+ * A block is verified through the chunk table, row piece by row piece,
+ * so a row that moved to the heap (the base's short end copied when the
+ * store grows) is checked as well. A write into a guarded row (a freed
+ * slot reused) goes through rv_vec() first, so its block is verified
+ * before the row changes and never again after. Two readers may verify
+ * the same block at once; both write the same state.
  */
 #include "index.h"
 
@@ -241,4 +260,83 @@ size_t rv_vecstore_run(const rv_vecstore *v, size_t row, size_t max, const float
 	size_t avail = rows_in(v, c, v->rows) - off;
 	*out = v->chunk[c] + off * v->dim;
 	return avail < max ? avail : max;
+}
+
+/* ---- lazy verification of mapped rows ---- */
+
+static void verify_block(const rv_index *x, rv_vguard *g, uint32_t b)
+{
+	uint64_t start = (uint64_t)b * RV_VGUARD_BLOCK, total = g->rows * x->row_bytes;
+	uint64_t end = start + RV_VGUARD_BLOCK < total ? start + RV_VGUARD_BLOCK : total;
+	uint32_t crc = 0;
+	for (uint64_t at = start; at < end;) {
+		uint64_t row = at / x->row_bytes, in = at - row * x->row_bytes;
+		uint64_t n = x->row_bytes - in < end - at ? x->row_bytes - in : end - at;
+		const unsigned char *p =
+			(const unsigned char *)(x->vs.chunk[row >> x->vs.shift] + (size_t)(row & x->vs.mask) * x->dim);
+		crc = rv_crc32c(crc, p + in, (size_t)n);
+		at += n;
+	}
+	uint8_t st = crc == g->crcs[b] ? 1 : 2;
+	atomic_store_explicit(&g->state[b], st, memory_order_relaxed);
+	if (st == 2) {
+		uint32_t none = 0;
+		atomic_compare_exchange_strong(&g->bad, &none, b + 1);
+	}
+}
+
+void rv_vguard_touch(const rv_index *x, uint32_t slot)
+{
+	rv_vguard *g = x->vguard;
+	uint64_t at = (uint64_t)slot * x->row_bytes;
+	uint32_t lo = (uint32_t)(at / RV_VGUARD_BLOCK), hi = (uint32_t)((at + x->row_bytes - 1) / RV_VGUARD_BLOCK);
+	for (uint32_t b = lo; b <= hi && b < g->n_blocks; b++)
+		if (atomic_load_explicit(&g->state[b], memory_order_relaxed) == 0)
+			verify_block(x, g, b);
+}
+
+void rv_vguard_free(rv_vguard *g)
+{
+	if (!g)
+		return;
+	rv_free(g->crcs);
+	rv_free((void *)g->state);
+	rv_free(g->path);
+	rv_free(g);
+}
+
+void rv_index_set_vguard(rv_index *x, rv_vguard *g)
+{
+	rv_vguard *old = x->vguard;
+	x->vguard = g;
+	rv_vguard_free(old);
+}
+
+void rv_index_retire_vguard(rv_index *x)
+{
+	/* the rows are no longer the file's; a fault found stays reported */
+	if (x->vguard)
+		x->vguard->rows = 0;
+}
+
+uint32_t rv_index_verify_vectors(const rv_index *x)
+{
+	rv_vguard *g = x->vguard;
+	if (!g)
+		return 0;
+	for (uint32_t b = 0; b < g->n_blocks && g->rows; b++)
+		if (atomic_load_explicit(&g->state[b], memory_order_relaxed) == 0)
+			verify_block(x, g, b);
+	return atomic_load_explicit(&g->bad, memory_order_relaxed);
+}
+
+uint32_t rv_index_vfault(const rv_index *x, const char **path, uint64_t *file_off)
+{
+	const rv_vguard *g = x->vguard;
+	uint32_t b = g ? atomic_load_explicit(&((rv_vguard *)g)->bad, memory_order_relaxed) : 0;
+	if (b) {
+		*path = g->path;
+		*file_off = g->file_off + (uint64_t)(b - 1) * RV_VGUARD_BLOCK;
+	}
+	return b;
 }

@@ -509,6 +509,24 @@ static int verify_buffer(rv_segment *s, const section *sec, const unsigned char 
 	return RV_OK;
 }
 
+int rv_seg_block_crcs(rv_segment *s, uint32_t kind, uint32_t **crcs, uint32_t *n_blocks, uint64_t *file_off)
+{
+	section *sec = find(s, kind);
+	*crcs = NULL;
+	*n_blocks = 0;
+	*file_off = 0;
+	if (!sec || !sec->n_blocks)
+		return RV_OK;
+	uint32_t *c = rv_malloc((size_t)sec->n_blocks * sizeof *c);
+	if (!c)
+		return rv_error(s->owner, RV_ENOMEM, "out of memory opening %s", s->path);
+	memcpy(c, sec->crcs, (size_t)sec->n_blocks * sizeof *c);
+	*crcs = c;
+	*n_blocks = sec->n_blocks;
+	*file_off = sec->offset;
+	return RV_OK;
+}
+
 int rv_seg_verify(rv_segment *s, uint32_t kind)
 {
 	section *sec = find(s, kind);

@@ -105,10 +105,26 @@ typedef struct rv_wal_params {
 /* Create an empty WAL for `generation` (fails if the file exists). */
 int rv_wal_create(const void *handle, const char *path, uint64_t generation, const rv_wal_params *p,
                   rv_wal **out);
+/* What lies after a log's last valid frame (wal.c, TORN OR DAMAGED). */
+enum { RV_WAL_CLEAN, RV_WAL_TORN, RV_WAL_DAMAGED };
+typedef struct rv_wal_scan_info {
+	uint64_t valid_bytes;      /* end of the last valid frame */
+	uint64_t frames;           /* valid frames */
+	uint64_t next_seq;         /* sequence number of the first invalid frame */
+	uint64_t file_bytes;
+	int state;                 /* RV_WAL_CLEAN / TORN / DAMAGED */
+	char why[128];             /* what is wrong with the first invalid frame */
+	/* RV_WAL_DAMAGED and rv_wal_scan only: what cutting at valid_bytes
+	 * drops: frames whose headers are in order (the damaged one first),
+	 * how many of them pass their checksum, and the bytes after them that
+	 * cannot be read as frames */
+	uint64_t dropped_frames, dropped_intact, undelimited_bytes;
+} rv_wal_scan_info;
+
 /* Open an existing WAL of `generation`, replaying its valid frames through
- * apply. A torn last frame (the crash happened while it was written) is cut
- * off; a bad frame with valid data after it is corruption (RV_ECORRUPT
- * with the offset). */
+ * apply. A torn tail (a write that never completed: wal.c TORN OR DAMAGED)
+ * is cut off (ignored when read-only); damage is RV_ECORRUPT naming the
+ * file and byte offset, and nothing is cut. */
 int rv_wal_open(const void *handle, const char *path, uint64_t generation, const rv_wal_params *p,
                 rv_wal_apply_fn apply, void *ctx, rv_wal **out);
 /* Append one frame made of nparts pieces. On success *start and *end are
@@ -141,10 +157,20 @@ int rv_wal_unref(rv_wal *w); /* the last one closes (and syncs unless retired); 
 uint64_t rv_wal_bytes(rv_wal *w);
 /* 0, or the error code of the read-only error state. */
 int rv_wal_failed(rv_wal *w, const char **why);
-/* Scan a WAL file without applying: bytes of valid frames, number of
- * frames, and whether invalid bytes follow (for check). */
-int rv_wal_scan(const void *handle, const char *path, uint64_t generation, uint64_t *valid_bytes,
-                uint64_t *frames, uint64_t *file_bytes);
+/* Called for each frame a repair would drop: type, payload, and whether
+ * the frame passes its checksum (the payload of one that does not may be
+ * garbage: read it as untrusted). */
+typedef void (*rv_wal_tally_fn)(void *ctx, uint8_t type, const unsigned char *payload, size_t len, bool intact);
+/* Scan a WAL file without applying: fills *info by the same rule as
+ * rv_wal_open (damage is not an error here: info->state says it), calling
+ * tally (may be NULL) for the frames after damage. Errors: the header is
+ * bad, I/O, out of memory. */
+int rv_wal_scan(const void *handle, const char *path, uint64_t generation, rv_wal_tally_fn tally, void *ctx,
+                rv_wal_scan_info *info);
+/* The RV_ECORRUPT that opening a damaged log reports (file, offset, why). */
+int rv_wal_damage_error(const void *handle, const char *path, const rv_wal_scan_info *info);
+/* Cut a (closed) log file at byte `at` and sync it: the repair. */
+int rv_wal_cut(const void *handle, const char *path, uint64_t at);
 
 /* ---- segment.c ---- */
 
@@ -176,6 +202,10 @@ bool rv_seg_has(const rv_segment *s, uint32_t kind, uint64_t *len);
 /* Verify every block of a section against its checksum (RV_ECORRUPT with
  * file and offset of the first bad block). */
 int rv_seg_verify(rv_segment *s, uint32_t kind);
+/* A copy of a section's block checksums (rv_free it): one CRC-32C per
+ * RV_SEG_BLOCK bytes of its data, *file_off where its data starts. A
+ * section that is absent gives n_blocks 0. */
+int rv_seg_block_crcs(rv_segment *s, uint32_t kind, uint32_t **crcs, uint32_t *n_blocks, uint64_t *file_off);
 /* Read a whole section into a new buffer (verified). */
 int rv_seg_read(rv_segment *s, uint32_t kind, void **data, uint64_t *len);
 /* Map a section copy-on-write (not verified: call rv_seg_verify for that).

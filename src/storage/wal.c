@@ -37,16 +37,49 @@
  * The salt in the CRC makes a frame left over from another log file (a
  * reused name, a stale block) invalid here.
  *
- * RECOVERY: read the header (it must be valid and of the expected
- * generation); apply frames in order while they are valid; stop at the
- * first invalid one. If nothing but that frame follows (it runs to, or past,
- * the end of the file), it is a frame torn by a crash during its write:
- * it was never acknowledged, so it is cut off and appending resumes there.
- * If valid-looking data follows it, the log was damaged after it was
- * written: that is RV_ECORRUPT with the offset, never a silent loss. (A
- * bad frame whose length runs to or past the end is torn only if no header
- * of the next frame, inside the file, lies after its own; one that does
- * means its length field was damaged and the log went on.)
+ * TORN OR DAMAGED: THE ONE RULE. Every reader (a read-only open), the
+ * next writer (a writable open) and `check` walk the log the same way
+ * (walk() below): read the header (it must be valid and of the expected
+ * generation); apply frames in order while they are valid; at the first
+ * invalid frame, decide whether it and everything after it are a torn
+ * write or damage.
+ *   A frame k is TORN (its write never completed) when
+ *     T1 the file ends inside it: fewer than 24 bytes remain, or its length
+ *        runs past the end of the file. Unless its length field is what is
+ *        damaged: the header of frame k+1 lies inside the file after its
+ *        own (the log went on), or the bytes to the end of the file are a
+ *        whole frame under one of the 8 lengths that give that size (its
+ *        CRC, which covers the length, says so): damage;
+ *     T2 its 24 header bytes are all zero: nothing of its write landed (the
+ *        file grew but the data never came: a dropped or reordered page
+ *        write, or a zero-filled preallocated tail);
+ *     T3 it lies inside the file but fails its check and its last 8 bytes
+ *        are zero: its end never landed (a write torn at a sector, the rest
+ *        left zero). A whole frame never ends in 8 zero bytes: every frame
+ *        ends with an id or a key and under 8 bytes of padding, and an id
+ *        holds no NUL. (An index key ending in 8 NUL characters is the one
+ *        exception; a damaged frame of that kind would read as torn.) And
+ *        what follows it is what a crash leaves: nothing, zeros, or the
+ *        header of frame k+1 (else its length points into data: damage).
+ *   A torn frame k and everything after it were never acknowledged: a
+ *   sync that acknowledged any later frame covered frame k too (frames are
+ *   written in order into one file), so k would be whole. Under `normal`
+ *   and `off` such frames are the writes those settings may lose by their
+ *   promise. So the log ends at frame k: readers ignore the rest, the next
+ *   writer cuts it (and syncs) before appending, and `check` passes.
+ *   Anything else is DAMAGE: a whole frame whose checksum fails and whose
+ *   end is not zero (a flipped bit; also a torn write that left garbage
+ *   rather than zeros, which no reader can tell from a flipped bit), a
+ *   header that is neither zero nor in order, a length field that skips
+ *   the next frame. Then every open, read-only or not, fails with
+ *   RV_ECORRUPT naming the file and byte offset, `check` fails the same
+ *   way, and nothing is cut: only `ruvector repair` (rv_db_repair) cuts the
+ *   log there, when asked, after saying how many frames and records that
+ *   drops (rv_wal_scan with a tally; rv_wal_cut).
+ *   Not detectable by any rule: a log cut short by something other than a
+ *   crash (a truncate, a lost file tail) reads as torn at the cut, and a
+ *   cut at a frame boundary as a shorter, valid log: nothing but the log
+ *   records its length.
  *
  * DURABILITY AND GROUP COMMIT. Appends happen under the log's mutex
  * (callers also serialise them); making them durable does not: a writer
@@ -184,23 +217,81 @@ static int frame_follows(const void *h, const char *path, rv_file *f, uint64_t f
 	return rc;
 }
 
+/* T1's second guard: does a whole frame with another length end exactly
+ * at the end of the file here? Then this is the last frame, complete, with
+ * its length field damaged (a flipped high bit sends it past the end), not
+ * a torn write. At most 8 lengths give that size; each is tried against
+ * the CRC, which covers the length. */
+static int whole_with_other_length(const void *h, const char *path, rv_file *f, uint64_t salt,
+                                   const unsigned char *hdr, uint64_t off, uint64_t size, bool *found)
+{
+	*found = false;
+	uint64_t rest = size - off;
+	if (rest < FRAME_HEADER + 8 || rest % 8 || rest - FRAME_HEADER > UINT32_MAX)
+		return RV_OK;
+	size_t body = (size_t)(rest - FRAME_HEADER), got;
+	unsigned char *buf = rv_malloc(body), h20[20];
+	if (!buf)
+		return rv_error(h, RV_ENOMEM, "out of memory reading %s", path);
+	int rc = RV_OK, e = rv_vfs_current()->pread(f, buf, body, off + FRAME_HEADER, &got);
+	if (e != 0)
+		rc = rv_io_error(h, e, path, "cannot read");
+	memcpy(h20, hdr, 20);
+	for (size_t len = body; rc == RV_OK && got == body && len + 8 > body && !*found; len--) {
+		rv_put32(h20 + 4, (uint32_t)len);
+		*found = rv_get32(hdr + 20) == frame_crc(salt, h20, buf, len);
+		if (len == 0)
+			break;
+	}
+	rv_free(buf);
+	return rc;
+}
+
+/* T3's guard: a frame whose end is zero is torn only if what follows it is
+ * what a crash leaves: nothing, zeros, or the header of the next frame in
+ * order (written, like it, after the last sync). Anything else means its
+ * length field points into the middle of data: damage. */
+static int next_is_torn_or_in_order(const void *h, const char *path, rv_file *f, uint64_t at, uint64_t size,
+                                    uint64_t seq, bool *ok)
+{
+	unsigned char nh[FRAME_HEADER];
+	size_t want = size - at < FRAME_HEADER ? (size_t)(size - at) : FRAME_HEADER, got = 0;
+	*ok = true;
+	if (want == 0)
+		return RV_OK;
+	int e = rv_vfs_current()->pread(f, nh, want, at, &got);
+	if (e != 0)
+		return rv_io_error(h, e, path, "cannot read");
+	bool zero = true;
+	for (size_t i = 0; i < got; i++)
+		zero = zero && nh[i] == 0;
+	*ok = zero || (got == FRAME_HEADER && rv_get32(nh) == FRAME_MAGIC && rv_get64(nh + 8) == seq);
+	return RV_OK;
+}
+
 /* Walk the frames. For each valid one call apply (if set). Stops at the
- * first invalid frame; *valid_end is where it starts, *damaged says whether
- * valid-looking data follows it (see RECOVERY above). */
+ * first invalid frame and classifies what lies from there to the end of the
+ * file by the rule above (r->state, r->why). */
 static int walk(const void *h, const char *path, rv_file *f, uint64_t salt, uint64_t size, rv_wal_apply_fn apply,
-                void *ctx, uint64_t *valid_end, uint64_t *frames, uint64_t *next_seq, bool *damaged)
+                void *ctx, rv_wal_scan_info *r)
 {
 	const rv_vfs *vfs = rv_vfs_current();
 	uint64_t off = WAL_HEADER, seq = 1, n = 0;
 	unsigned char *buf = NULL;
 	size_t cap = 0;
 	int rc = RV_OK;
-	*damaged = false;
+	r->state = RV_WAL_CLEAN;
+	r->why[0] = '\0';
 	for (;;) {
 		unsigned char hdr[FRAME_HEADER];
 		size_t got;
-		if (off + FRAME_HEADER > size)
-			break; /* nothing, or a torn header, at the end */
+		if (off >= size)
+			break;
+		if (off + FRAME_HEADER > size) {
+			r->state = RV_WAL_TORN; /* T1: the file ends inside a header */
+			snprintf(r->why, sizeof r->why, "the file ends inside the header of frame %llu", (unsigned long long)seq);
+			break;
+		}
 		int e = vfs->pread(f, hdr, FRAME_HEADER, off, &got);
 		if (e != 0) {
 			rc = rv_io_error(h, e, path, "cannot read");
@@ -210,14 +301,33 @@ static int walk(const void *h, const char *path, rv_file *f, uint64_t salt, uint
 		bool shape = got == FRAME_HEADER && rv_get32(hdr + 0) == FRAME_MAGIC && rv_get64(hdr + 8) == seq &&
 		             hdr[17] == 0 && hdr[18] == 0 && hdr[19] == 0;
 		if (!shape) {
-			*damaged = off + FRAME_HEADER < size; /* more than a torn header remains */
+			bool zero = got == FRAME_HEADER;
+			for (size_t i = 0; i < got && zero; i++)
+				zero = hdr[i] == 0;
+			/* T2: nothing of this frame's write landed */
+			r->state = zero ? RV_WAL_TORN : RV_WAL_DAMAGED;
+			snprintf(r->why, sizeof r->why, zero ? "frame %llu was never written (its header is zero)"
+			                                     : "frame %llu has a bad header (magic, sequence number or reserved "
+			                                       "bytes)",
+			         (unsigned long long)seq);
 			break;
 		}
 		uint64_t fsz = frame_size(len);
 		if (off + fsz > size) {
-			/* runs past the end: torn, unless a whole valid frame follows
-			 * (then its length field was damaged and the log went on) */
-			rc = frame_follows(h, path, f, off + FRAME_HEADER, size, seq + 1, damaged);
+			/* T1: runs past the end: torn, unless the next frame's header
+			 * follows (then its length field was damaged and the log went
+			 * on) */
+			bool follows;
+			rc = frame_follows(h, path, f, off + FRAME_HEADER, size, seq + 1, &follows);
+			if (rc == RV_OK && !follows)
+				rc = whole_with_other_length(h, path, f, salt, hdr, off, size, &follows);
+			if (rc != RV_OK)
+				break;
+			r->state = follows ? RV_WAL_DAMAGED : RV_WAL_TORN;
+			snprintf(r->why, sizeof r->why,
+			         follows ? "frame %llu claims %u bytes, past the end of the file, yet frame %llu follows it"
+			                 : "the file ends inside frame %llu (%u bytes)",
+			         (unsigned long long)seq, len, (unsigned long long)seq + 1);
 			break;
 		}
 		/* The payload and its padding are at most the file's size, so this
@@ -240,9 +350,18 @@ static int walk(const void *h, const char *path, rv_file *f, uint64_t salt, uint
 		for (size_t i = len; i < body && got == body; i++)
 			pad_zero = pad_zero && buf[i] == 0;
 		if (got != body || !pad_zero || rv_get32(hdr + 20) != frame_crc(salt, hdr, buf, len)) {
-			*damaged = off + fsz < size; /* a whole frame, bad, with more after it */
-			if (!*damaged) /* it ends where the file does: torn, unless its length was damaged */
-				rc = frame_follows(h, path, f, off + FRAME_HEADER, size, seq + 1, damaged);
+			/* T3: its last 8 bytes never landed (a whole frame ends in its
+			 * last id or key byte and under 8 bytes of padding) */
+			bool tail_zero = got == body && body >= 8;
+			for (size_t i = body >= 8 ? body - 8 : 0; i < body && tail_zero; i++)
+				tail_zero = buf[i] == 0;
+			if (tail_zero && (rc = next_is_torn_or_in_order(h, path, f, off + fsz, size, seq + 1, &tail_zero)) != RV_OK)
+				break;
+			r->state = tail_zero ? RV_WAL_TORN : RV_WAL_DAMAGED;
+			snprintf(r->why, sizeof r->why,
+			         tail_zero ? "frame %llu was not completely written (its end is zero)"
+			                   : "frame %llu fails its checksum",
+			         (unsigned long long)seq);
 			break;
 		}
 		if (apply) {
@@ -255,9 +374,10 @@ static int walk(const void *h, const char *path, rv_file *f, uint64_t salt, uint
 		n++;
 	}
 	rv_free(buf);
-	*valid_end = off;
-	*frames = n;
-	*next_seq = seq;
+	r->valid_bytes = off;
+	r->frames = n;
+	r->next_seq = seq;
+	r->file_bytes = size;
 	return rc;
 }
 
@@ -357,23 +477,21 @@ int rv_wal_open(const void *h, const char *path, uint64_t generation, const rv_w
 		wal_free(w);
 		return rc;
 	}
-	uint64_t size, valid, frames, seq;
-	bool damaged;
+	uint64_t size;
+	rv_wal_scan_info r;
 	if ((e = vfs->size(w->f, &size)) != 0) {
 		rc = rv_io_error(h, e, path, "cannot read the size of");
 		goto fail;
 	}
 	if ((rc = read_header(h, path, w->f, generation, &w->salt)) != RV_OK)
 		goto fail;
-	if ((rc = walk(h, path, w->f, w->salt, size, apply, ctx, &valid, &frames, &seq, &damaged)) != RV_OK)
+	if ((rc = walk(h, path, w->f, w->salt, size, apply, ctx, &r)) != RV_OK)
 		goto fail;
-	if (damaged) {
-		rc = rv_error(h, RV_ECORRUPT,
-		              "%s: byte %llu: frame %llu is damaged and valid data follows it; refusing to drop the "
-		              "writes after it (restore from a backup, or see `ruvector check`)",
-		              path, (unsigned long long)valid, (unsigned long long)seq);
+	if (r.state == RV_WAL_DAMAGED) {
+		rc = rv_wal_damage_error(h, path, &r);
 		goto fail;
 	}
+	uint64_t valid = r.valid_bytes, seq = r.next_seq;
 	if (valid < size && !p->readonly) {
 		/* a torn tail from a crash: cut it so new frames follow valid ones */
 		if ((e = vfs->truncate(w->f, valid)) != 0 || (e = vfs->sync(w->f)) != 0) {
@@ -611,22 +729,101 @@ int rv_wal_failed(rv_wal *w, const char **why)
 	return f;
 }
 
-int rv_wal_scan(const void *h, const char *path, uint64_t generation, uint64_t *valid_bytes, uint64_t *frames,
-                uint64_t *file_bytes)
+int rv_wal_damage_error(const void *h, const char *path, const rv_wal_scan_info *r)
+{
+	return rv_error(h, RV_ECORRUPT,
+	                "%s: byte %llu: %s, and %llu bytes from there to the end of the log are not a torn write: the "
+	                "log is damaged. Nothing was dropped: `ruvector repair DB COLLECTION` (rv_db_repair) reports "
+	                "what discarding the damaged tail would drop, and drops it with --yes (or restore a backup)",
+	                path, (unsigned long long)r->valid_bytes, r->why,
+	                (unsigned long long)(r->file_bytes - r->valid_bytes));
+}
+
+/* Frames from the first invalid one on, for a report of what cutting there
+ * drops: each frame whose header is in order (right magic, the next
+ * sequence number, lying inside the file) is passed to tally, intact or
+ * not; the walk stops at the first one that is not, and what is left
+ * counts as undelimited bytes. */
+static int tally_rest(const void *h, const char *path, rv_file *f, uint64_t salt, rv_wal_scan_info *r,
+                      rv_wal_tally_fn tally, void *ctx)
 {
 	const rv_vfs *vfs = rv_vfs_current();
+	uint64_t off = r->valid_bytes, seq = r->next_seq, size = r->file_bytes;
+	unsigned char *buf = NULL;
+	int rc = RV_OK;
+	while (off + FRAME_HEADER <= size) {
+		unsigned char hdr[FRAME_HEADER];
+		size_t got;
+		int e = vfs->pread(f, hdr, FRAME_HEADER, off, &got);
+		if (e != 0) {
+			rc = rv_io_error(h, e, path, "cannot read");
+			break;
+		}
+		uint32_t len = rv_get32(hdr + 4);
+		uint64_t fsz = frame_size(len);
+		if (got != FRAME_HEADER || rv_get32(hdr) != FRAME_MAGIC || rv_get64(hdr + 8) != seq || off + fsz > size)
+			break;
+		size_t body = (size_t)(fsz - FRAME_HEADER);
+		unsigned char *nb = rv_realloc(buf, body ? body : 1);
+		if (!nb) {
+			rc = rv_error(h, RV_ENOMEM, "out of memory reading %s", path);
+			break;
+		}
+		buf = nb;
+		if ((e = vfs->pread(f, buf, body, off + FRAME_HEADER, &got)) != 0) {
+			rc = rv_io_error(h, e, path, "cannot read");
+			break;
+		}
+		bool intact = got == body && rv_get32(hdr + 20) == frame_crc(salt, hdr, buf, len);
+		for (size_t i = len; i < body && intact; i++)
+			intact = buf[i] == 0;
+		r->dropped_frames++;
+		r->dropped_intact += intact;
+		if (tally && got == body)
+			tally(ctx, hdr[16], buf, len, intact);
+		off += fsz;
+		seq++;
+	}
+	r->undelimited_bytes = size - off;
+	rv_free(buf);
+	return rc;
+}
+
+int rv_wal_scan(const void *h, const char *path, uint64_t generation, rv_wal_tally_fn tally, void *ctx,
+                rv_wal_scan_info *r)
+{
+	const rv_vfs *vfs = rv_vfs_current();
+	memset(r, 0, sizeof *r);
 	rv_file *f;
 	int e = vfs->open(path, RV_O_RDONLY, &f);
 	if (e != 0)
-		return rv_io_error(h, e, path, "cannot open the log");
-	uint64_t size = 0, salt, seq;
-	bool damaged;
+		return e == -ENOENT ? rv_error(h, RV_ECORRUPT, "%s: the log named by the manifest is missing", path)
+		                    : rv_io_error(h, e, path, "cannot open the log");
+	uint64_t size = 0, salt;
 	int rc;
 	if ((e = vfs->size(f, &size)) != 0)
 		rc = rv_io_error(h, e, path, "cannot read the size of");
 	else if ((rc = read_header(h, path, f, generation, &salt)) == RV_OK)
-		rc = walk(h, path, f, salt, size, NULL, NULL, valid_bytes, frames, &seq, &damaged);
-	*file_bytes = size;
+		rc = walk(h, path, f, salt, size, NULL, NULL, r);
+	if (rc == RV_OK && r->state == RV_WAL_DAMAGED)
+		rc = tally_rest(h, path, f, salt, r, tally, ctx);
+	r->file_bytes = size;
+	vfs->close(f);
+	return rc;
+}
+
+int rv_wal_cut(const void *h, const char *path, uint64_t at)
+{
+	const rv_vfs *vfs = rv_vfs_current();
+	rv_file *f;
+	int e = vfs->open(path, RV_O_RDWR, &f);
+	if (e != 0)
+		return rv_io_error(h, e, path, "cannot open the log");
+	if (at < WAL_HEADER)
+		at = WAL_HEADER;
+	int rc = RV_OK;
+	if ((e = vfs->truncate(f, at)) != 0 || (e = vfs->sync(f)) != 0)
+		rc = rv_io_error(h, e, path, "cannot cut");
 	vfs->close(f);
 	return rc;
 }
