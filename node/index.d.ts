@@ -53,7 +53,7 @@ export interface VectorDbOptions {
 }
 
 export interface VectorEntry {
-  /** A UUID v4 is generated when absent. 1..255 UTF-8 bytes. */
+  /** A UUID v4 is generated when absent. 1..255 UTF-8 bytes, no NUL, well-formed UTF-16 (a lone surrogate is RV_EID). */
   id?: string;
   vector: VectorLike;
   metadata?: Record<string, any>;

@@ -52,12 +52,31 @@ function normalizeMetric(metric) {
   return m;
 }
 
+// A lone UTF-16 surrogate has no UTF-8 form: converting the id for the core
+// would turn it into U+FFFD, so '\uD800' and '\uDC00' would both be the
+// id "\uFFFD" and overwrite each other. Such ids are refused (RV_EID),
+// named as JSON escapes them; well-formed ids round-trip exactly.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const wellFormed = typeof String.prototype.isWellFormed === 'function'
+  ? (s) => s.isWellFormed()
+  : (s) => !LONE_SURROGATE.test(s);
+
+// Throws RV_EID for a string id the core cannot hold as given (NUL, a lone surrogate).
+function checkIdText(s, what = 'id') {
+  if (s.includes('\0')) throw rvError('RV_EID', `${what} contains a NUL character`);
+  if (!wellFormed(s)) {
+    const at = s.search(LONE_SURROGATE);
+    throw rvError('RV_EID', `${what} ${JSON.stringify(s)} holds a lone surrogate at index ${at}: ` +
+      'it is not well-formed UTF-16, so it has no UTF-8 form (ids are stored as UTF-8)');
+  }
+}
+
 function idString(id, what = 'id') {
   let s;
   if (typeof id === 'string') s = id;
   else if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) s = String(id);
   else throw typeError(`${what} must be a string or a non-negative safe integer`);
-  if (s.includes('\0')) throw rvError('RV_EID', `${what} contains a NUL character`);
+  checkIdText(s, what);
   return s;
 }
 
@@ -544,4 +563,4 @@ class Collection {
   }
 }
 
-module.exports = { Collection, normalizeMetric, idString, ADOPT };
+module.exports = { Collection, normalizeMetric, idString, checkIdText, wellFormed, ADOPT };

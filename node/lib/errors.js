@@ -26,11 +26,16 @@ function closedError() {
 }
 
 // Prefix the message of an error from the core ("Insert failed: ..."),
-// keeping its code, errno and stack.
+// keeping its code, errno and stack. V8 writes `stack` lazily, from the
+// message as it is at the first read: so the stack is read before the
+// message changes (else it would show the prefix twice), and an error
+// already prefixed is left alone.
 function prefixed(err, prefix) {
-  if (err && typeof err.message === 'string' && typeof err.code === 'string' && err.code.startsWith('RV_')) {
+  if (err && typeof err.message === 'string' && typeof err.code === 'string' && err.code.startsWith('RV_') &&
+      !err.message.startsWith(prefix)) {
+    const stack = err.stack;
     err.message = prefix + err.message;
-    if (typeof err.stack === 'string') err.stack = err.stack.replace(/^(\w*Error): /, `$1: ${prefix}`);
+    if (typeof stack === 'string') err.stack = stack.replace(/^(\w*Error): /, `$1: ${prefix}`);
   }
   return err;
 }

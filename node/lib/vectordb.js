@@ -19,7 +19,7 @@
 // Without a path, everything stays in memory.
 const { randomUUID } = require('crypto');
 const { memoryStore, persistentStore } = require('./open');
-const { Collection, normalizeMetric } = require('./collection');
+const { Collection, normalizeMetric, checkIdText, wellFormed } = require('./collection');
 const { toFloat32, vectorLength, packVectors, yieldToLoop, dimError, SLICE } = require('./vectors');
 const { rvError, typeError, rangeError, prefixed } = require('./errors');
 
@@ -27,6 +27,8 @@ const { rvError, typeError, rangeError, prefixed } = require('./errors');
 const HNSW_DEFAULTS = Object.freeze({ m: 32, efConstruction: 200, efSearch: 100, maxElements: 10_000_000 });
 const PUBLIC_METRIC = { l2: 'euclidean', ip: 'dot', cosine: 'cosine', l1: 'manhattan' };
 const K_MAX = 65536;
+const noop = () => {};
+const same = (v) => v;
 
 function checkMetadata(m, what) {
   if (m === undefined || m === null) return undefined;
@@ -39,13 +41,13 @@ function checkMetadata(m, what) {
 function entryId(id, what) {
   if (id === undefined || id === null) return randomUUID();
   if (typeof id !== 'string') throw typeError(`${what} must be a string`);
-  if (id.includes('\0')) throw rvError('RV_EID', `${what} contains a NUL character`);
+  checkIdText(id, what);
   return id;
 }
 
 // An id the core would refuse can exist in no collection.
 function possibleId(id) {
-  return typeof id === 'string' && id.length > 0 && !id.includes('\0') && Buffer.byteLength(id) <= 255;
+  return typeof id === 'string' && id.length > 0 && !id.includes('\0') && wellFormed(id) && Buffer.byteLength(id) <= 255;
 }
 
 class VectorDB {
@@ -58,6 +60,7 @@ class VectorDB {
   #efSearch;
   #scale;
   #closing = null;
+  #inflight = new Set(); // a never-rejecting Promise per call not yet settled: close() waits for them
 
   /**
    * @param {object} options dimensions|dimension (required), storagePath|path
@@ -111,13 +114,24 @@ class VectorDB {
     this.#ready.catch(() => {}); // reported by the first call (or ready())
   }
 
+  // Run a method's body, counted as in flight until it settles: close()
+  // waits for every call made before it (as Collection's close does for
+  // writes), so those calls run on an open collection and succeed.
+  #call(body) {
+    if (this.#closing) return Promise.reject(rvError('RV_ECLOSED', 'the collection is closed'));
+    const p = body();
+    const settled = p.then(noop, noop);
+    this.#inflight.add(settled);
+    settled.then(() => this.#inflight.delete(settled));
+    return p.then(same); // the caller's own Promise: a rejection they ignore still reports
+  }
+
   async #store() {
-    if (this.#closing) throw rvError('RV_ECLOSED', 'the collection is closed');
     return this.#s ?? this.#ready;
   }
 
   /** Resolves to this database once it is open (rejects with the open error). */
-  async ready() { await this.#store(); return this; }
+  ready() { return this.#call(async () => { await this.#store(); return this; }); }
 
   /** Dimension of the vectors. */
   get dimensions() { return this.#dim; }
@@ -133,7 +147,9 @@ class VectorDB {
   get collection() { return this.#s ? this.#s.collection : undefined; }
 
   /** Insert (or replace) one entry; resolves to its id (a UUID v4 when none was given). */
-  async insert(entry) {
+  insert(entry) { return this.#call(() => this.#insert(entry)); }
+
+  async #insert(entry) {
     if (entry === null || typeof entry !== 'object') throw typeError('entry must be an object');
     const id = entryId(entry.id, 'id');
     const len = vectorLength(entry.vector, 'vector');
@@ -152,7 +168,9 @@ class VectorDB {
   }
 
   /** Insert (or replace) many entries, all or nothing; resolves to their ids. */
-  async insertBatch(entries) {
+  insertBatch(entries) { return this.#call(() => this.#insertBatch(entries)); }
+
+  async #insertBatch(entries) {
     if (!Array.isArray(entries)) throw typeError('entries must be an array');
     const n = entries.length;
     if (n === 0) return [];
@@ -192,7 +210,9 @@ class VectorDB {
    * efSearch applies to this query; filter keeps entries whose metadata has
    * each of its top-level keys with an equal value.
    */
-  async search(query) {
+  search(query) { return this.#call(() => this.#search(query)); }
+
+  async #search(query) {
     if (query === null || typeof query !== 'object') throw typeError('query must be an object');
     const { k, efSearch, filter } = query;
     if (k === undefined || k === null) throw typeError('Missing field `k`');
@@ -257,7 +277,9 @@ class VectorDB {
   }
 
   /** {id, vector, metadata} or null. */
-  async get(id) {
+  get(id) { return this.#call(() => this.#get(id)); }
+
+  async #get(id) {
     if (typeof id !== 'string') throw typeError('id must be a string');
     const s = await this.#store();
     if (!possibleId(id)) {
@@ -269,7 +291,9 @@ class VectorDB {
   }
 
   /** Delete by id: true if it existed. */
-  async delete(id) {
+  delete(id) { return this.#call(() => this.#delete(id)); }
+
+  async #delete(id) {
     if (typeof id !== 'string') throw typeError('id must be a string');
     const s = await this.#store();
     if (!possibleId(id)) {
@@ -282,28 +306,34 @@ class VectorDB {
   }
 
   /** Number of entries. */
-  async len() { return (await this.#store()).collection.len(); }
+  len() { return this.#call(async () => (await this.#store()).collection.len()); }
   /** Whether there are no entries. */
-  async isEmpty() { return (await this.#store()).collection.len() === 0; }
+  isEmpty() { return this.#call(async () => (await this.#store()).collection.len() === 0); }
   /** Figures of the underlying collection (not in 0.3.2); with storage figures when persistent. */
-  async stats() {
-    const { collection, persistent } = await this.#store();
-    const st = collection.stats();
-    if (persistent) st.storage = collection.storage();
-    return st;
+  stats() {
+    return this.#call(async () => {
+      const { collection, persistent } = await this.#store();
+      const st = collection.stats();
+      if (persistent) st.storage = collection.storage();
+      return st;
+    });
   }
   /** Fold the log into a checkpoint now (persistent databases; not in 0.3.2). */
-  async checkpoint() { return (await this.#store()).collection.checkpoint(); }
+  checkpoint() { return this.#call(async () => (await this.#store()).collection.checkpoint()); }
   /** Reclaim the space of deleted vectors (not in 0.3.2). */
-  async compact() { return (await this.#store()).collection.compact(); }
+  compact() { return this.#call(async () => (await this.#store()).collection.compact()); }
   /**
-   * Close (not in 0.3.2): writes already called finish; a persistent
-   * database is closed and its lock released. Without it, garbage
-   * collection frees the index. Idempotent.
+   * Close (not in 0.3.2): every call made before it (writes, searches,
+   * reads) finishes first, as if close() had been awaited after them; later
+   * calls reject with RV_ECLOSED. A persistent database is then closed and
+   * its lock released. Without it, garbage collection frees the index.
+   * Idempotent.
    */
   close() {
     if (this.#closing) return this.#closing;
+    const before = [...this.#inflight];
     this.#closing = (async () => {
+      await Promise.all(before);
       let s;
       try {
         s = this.#s ?? await this.#ready;

@@ -29,14 +29,37 @@ function checkNotDetached(v, what) {
   }
 }
 
+// What a non-number element of an Array vector is, for the error.
+function describe(x) {
+  if (x === undefined || x === null) return String(x);
+  if (typeof x === 'string') return `a string (${JSON.stringify(x.length > 20 ? `${x.slice(0, 20)}...` : x)})`;
+  if (Array.isArray(x)) return 'an array';
+  return `a ${typeof x}`;
+}
+
+// Copy an Array of numbers into out at offset `at`. Anything else in it is a
+// TypeError naming the element: Float32Array's own conversion would turn
+// '1' into 1 and 'a' into NaN (so an array of strings passed as a vector).
+function copyNumbers(v, out, at, what) {
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    if (typeof x !== 'number') throw typeError(`${what}[${i}] is ${describe(x)}, not a number`);
+    out[at + i] = x;
+  }
+}
+
 // One vector: { array: Float32Array, owned: boolean }. Throws TypeError for
-// anything that is not an Array or a numeric typed array.
+// anything that is not an Array of numbers or a numeric typed array.
 function toFloat32(v, what = 'vector') {
   if (v instanceof Float32Array) {
     checkNotDetached(v, what);
     return { array: v, owned: false };
   }
-  if (Array.isArray(v)) return { array: new Float32Array(v), owned: true };
+  if (Array.isArray(v)) {
+    const array = new Float32Array(v.length);
+    copyNumbers(v, array, 0, what);
+    return { array, owned: true };
+  }
   if (isNumericTypedArray(v)) {
     checkNotDetached(v, what);
     return { array: new Float32Array(v), owned: true };
@@ -68,7 +91,8 @@ async function packVectors(n, dim, vectorAt, onDimMismatch, visit) {
       const v = vectorAt(i);
       const len = vectorLength(v, `vector ${i}`);
       if (len !== dim) throw onDimMismatch(i, len);
-      out.set(v, i * dim);
+      if (Array.isArray(v)) copyNumbers(v, out, i * dim, `vector ${i}`);
+      else out.set(v, i * dim);
     }
   }
   return out;

@@ -167,11 +167,34 @@ async function createDatabase(filename, options = {}) {
   return openDatabase(filename, options);
 }
 
+// A path SQLite would misread: a NUL byte (SQLite takes the C string up to
+// it, so it would open another, shorter path) or a directory (SQLite says
+// only "unable to open database file").
+function checkPath(filename) {
+  const nul = filename.indexOf('\0');
+  if (nul >= 0) {
+    const e = new TypeError(`createDatabase: the path ${JSON.stringify(filename)} holds a NUL byte at index ${nul}; ` +
+      `SQLite would open ${JSON.stringify(filename.slice(0, nul))} instead`);
+    e.code = 'ERR_INVALID_ARG_VALUE';
+    throw e;
+  }
+  let st = null;
+  try { st = fs.statSync(filename); } catch { /* absent: created */ }
+  if (st && st.isDirectory()) {
+    const e = new Error(`createDatabase: ${filename} is a directory; give the path of a database file in it ` +
+      `(such as ${path.join(filename, 'agent.db')})`);
+    e.code = 'EISDIR';
+    e.path = filename;
+    throw e;
+  }
+}
+
 function openDatabase(filename, options = {}) {
   if (typeof filename !== 'string') throw new TypeError('Expected first argument to be a string');
   const Cls = agentDatabaseClass();
   const memory = filename === ':memory:' || filename === '';
   if (!memory) {
+    checkPath(filename);
     const dir = path.dirname(filename);
     if (!fs.existsSync(dir)) fs.mkdirSync(dir, { recursive: true });
   }

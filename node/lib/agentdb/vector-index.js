@@ -517,7 +517,12 @@ class TableIndex {
     const ids = [...this.#pending];
     this.#pending.clear();
     if (inTx) for (const id of ids) this.#inTx.add(id);
-    for (let i = 0; i < ids.length; i += CHUNK) await this.#applyIds(ids.slice(i, i + CHUNK));
+    try {
+      for (let i = 0; i < ids.length; i += CHUNK) await this.#applyIds(ids.slice(i, i + CHUNK));
+    } catch (e) {
+      for (const id of ids) this.#pending.add(id); // applied again (it is idempotent) by the next sync
+      throw e;
+    }
   }
 
   async #applyIds(ids) {
@@ -673,6 +678,8 @@ class VectorIndexes {
           throw e;
         }
       })();
+      const p = this.#cdb;
+      p.catch(() => { if (this.#cdb === p) this.#cdb = undefined; }); // tried again by the next call
     }
     return this.#cdb;
   }

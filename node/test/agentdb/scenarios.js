@@ -249,8 +249,10 @@ const badInput = async ({ A, db, step, embedder, which }) => {
   await step('Infinity reward feedback', () => ls.submitFeedback({ sessionId: sid, state: 's', action: 'a', reward: Infinity, success: true, timestamp: 1 }), { diff: 'a non-finite reward is refused' });
   await step('NaN reward episode', () => r.storeEpisode({ sessionId: 's', task: 'nan', reward: NaN, success: true }), { diff: 'a non-finite reward is refused (agentdb stored NULL)' });
   await step('Infinity reward record', () => ls.recordExperience({ sessionId: sid, toolName: 't', action: 'a', stateAfter: {}, outcome: 'o', reward: -Infinity, success: false }), { diff: 'a non-finite reward is refused' });
-  await step('missing reward episode', () => r.storeEpisode({ sessionId: 's', task: 'none', success: true }));
-  await step('missing session episode', () => r.storeEpisode({ task: 'none', reward: 1, success: true }));
+  await step('missing reward episode', () => r.storeEpisode({ sessionId: 's', task: 'none', success: true }),
+    { diff: 'the missing field is named (agentdb: sql.js\'s "Wrong API use" message)' });
+  await step('missing session episode', () => r.storeEpisode({ task: 'none', reward: 1, success: true }),
+    { diff: 'the missing field is named (agentdb: sql.js\'s "Wrong API use" message)' });
   const s = new A.SkillLibrary(db, emb);
   await step('NaN skill stats', () => s.updateSkillStats(1, true, NaN, 1), { diff: 'a non-finite reward is refused' });
   await step('integrity', () => db.prepare('PRAGMA integrity_check').get());

@@ -1,11 +1,11 @@
 'use strict';
 // BatchOperations: agentdb 1.6.1's bulk operations (MIT, ruv), same
 // whitelists, messages and console output. insertEpisodes() and
-// regenerateEmbeddings() bring the episodes' vector index up to date before
-// resolving; a non-finite reward is refused before anything is written.
+// regenerateEmbeddings() check that the episodes' vector index opens before
+// writing and bring it up to date before resolving; an episode without
+// sessionId, task or a finite reward is refused before anything is written.
 const { validateTableName, buildSafeWhereClause, buildSafeSetClause, ValidationError } = require('../security');
-const { indexesFor } = require('../vector-index');
-const { checkFiniteReward } = require('./common');
+const { checkEpisode, indexBeforeWrite, indexAfterWrite } = require('./common');
 
 class BatchOperations {
   db;
@@ -24,7 +24,8 @@ class BatchOperations {
    * Bulk insert episodes with embeddings
    */
   async insertEpisodes(episodes) {
-    for (const ep of episodes) checkFiniteReward(ep.reward);
+    episodes.forEach((ep, i) => checkEpisode(ep, `insertEpisodes, episode ${i}`));
+    const ix = await indexBeforeWrite(this.db, 'episodes');
     const totalBatches = Math.ceil(episodes.length / this.config.batchSize);
     let completed = 0;
     for (let i = 0; i < episodes.length; i += this.config.batchSize) {
@@ -56,8 +57,7 @@ class BatchOperations {
         this.config.progressCallback(completed, episodes.length);
       }
     }
-    const ix = indexesFor(this.db);
-    if (ix) await ix.table('episodes').sync();
+    await indexAfterWrite(ix, 'episodes');
     return completed;
   }
   /**
@@ -74,6 +74,7 @@ class BatchOperations {
     }
     let completed = 0;
     const totalBatches = Math.ceil(episodes.length / this.config.batchSize);
+    const ix = await indexBeforeWrite(this.db, 'episodes');
     for (let i = 0; i < episodes.length; i += this.config.batchSize) {
       const batch = episodes.slice(i, i + this.config.batchSize);
       // Generate embeddings
@@ -95,8 +96,7 @@ class BatchOperations {
         this.config.progressCallback(completed, episodes.length);
       }
     }
-    const ix = indexesFor(this.db);
-    if (ix) await ix.table('episodes').sync();
+    await indexAfterWrite(ix, 'episodes');
     return completed;
   }
   /**

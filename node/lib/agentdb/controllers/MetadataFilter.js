@@ -1,6 +1,22 @@
 'use strict';
 // MetadataFilter: agentdb 1.6.1's MongoDB-style filters (MIT, ruv), ported
-// unchanged (apply, toSQL, validate; the same operators and quirks).
+// unchanged (apply, toSQL, validate; the same operators and quirks), but
+// for one fix: toSQL() pasted the table name, column names and metadata
+// paths into the SQL text as given (injection); now each must be a plain
+// identifier (metadata paths: names and [n] indexes), else a
+// ValidationError naming it. The SQL for well-formed names is agentdb's.
+const { ValidationError } = require('../security');
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const JSON_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\[[0-9]+\])*(\.[A-Za-z_][A-Za-z0-9_]*(\[[0-9]+\])*)*$/;
+
+function sqlName(name, what) {
+  if (!IDENT.test(name)) {
+    throw new ValidationError(`MetadataFilter.toSQL: ${what} ${JSON.stringify(name)} is not a plain SQL name ` +
+      '(letters, digits and _, not starting with a digit)', 'INVALID_FILTER_FIELD', name);
+  }
+  return name;
+}
 
 class MetadataFilter {
   /**
@@ -131,13 +147,18 @@ class MetadataFilter {
   static toSQL(filters, tableName = '') {
     const conditions = [];
     const params = [];
-    const prefix = tableName ? `${tableName}.` : '';
+    const prefix = tableName ? `${sqlName(tableName, 'table name')}.` : '';
     for (const [field, filter] of Object.entries(filters)) {
       // For metadata fields, use JSON extraction
       const isMetadata = field.startsWith('metadata.');
+      if (isMetadata && !JSON_PATH.test(field.slice(9))) {
+        throw new ValidationError(`MetadataFilter.toSQL: metadata path ${JSON.stringify(field.slice(9))} (field ` +
+          `${JSON.stringify(field)}) must be dot-separated names of letters, digits and _, with optional [n] indexes`,
+        'INVALID_FILTER_FIELD', field);
+      }
       const columnRef = isMetadata
         ? `json_extract(${prefix}metadata, '$.${field.slice(9)}')`
-        : `${prefix}${field}`;
+        : `${prefix}${sqlName(field, 'column')}`;
       if (typeof filter !== 'object' || Array.isArray(filter)) {
         // Simple equality
         conditions.push(`${columnRef} = ?`);

@@ -5,7 +5,7 @@
 // order, with the same similarities) instead of scoring every row in JS.
 const { indexesFor } = require('../vector-index');
 const { rankedSearch } = require('../search');
-const { queryVector, searchable, cachedStatement } = require('./common');
+const { queryVector, searchable, cachedStatement, indexBeforeWrite, indexAfterWrite } = require('./common');
 const { cosineChecked } = require('../similarity');
 const { schemaSql } = require('../schema');
 
@@ -32,6 +32,7 @@ class ReasoningBank {
   async storePattern(pattern) {
     // Generate embedding from approach text
     const embedding = await this.embedder.embed(`${pattern.taskType}: ${pattern.approach}`);
+    const ix = await indexBeforeWrite(this.db, 'patterns'); // a rejected call writes nothing
     // Insert the pattern and its embedding together (agentdb: two writes)
     const stmt = this.db.prepare(`
       INSERT INTO reasoning_patterns (
@@ -49,8 +50,7 @@ class ReasoningBank {
     const patternId = this.db.inTransaction ? write() : this.db.transaction(write)();
     // Invalidate cache
     this.cache.clear();
-    const ix = indexesFor(this.db);
-    if (ix) await ix.table('patterns').sync();
+    await indexAfterWrite(ix, 'patterns');
     return patternId;
   }
   /**

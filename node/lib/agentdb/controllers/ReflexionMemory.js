@@ -5,18 +5,23 @@
 //     nearest episodes instead of scoring every row in JS (search.js), and
 //     gives the same episodes in the same order, similarities to the last
 //     bit (computed with agentdb's formula on the same floats);
-//   - storeEpisode() embeds first and then writes the episode and its
-//     embedding in one transaction (agentdb wrote the episode, awaited the
-//     embedder, then wrote the embedding: a failure or crash in between
-//     left an episode no search could find); resolves once both are on
-//     disk and in the index;
+//   - storeEpisode() embeds first, checks that the vector index can be
+//     opened, and then writes the episode and its embedding in one
+//     transaction (agentdb wrote the episode, awaited the embedder, then
+//     wrote the embedding: a failure or crash in between left an episode no
+//     search could find); resolves once both are on disk and, unless the
+//     index failed after the commit (common.js), in the index; a rejected
+//     call wrote nothing;
+//   - an episode that is not an object or lacks sessionId, task or reward
+//     is refused naming the field (agentdb: sql.js's "Wrong API use"
+//     message, or reading a property of null);
 //   - a query embedding whose dimension differs from the stored ones is an
 //     error (RV_EDIM) instead of meaningless similarities;
 //   - a reward that is NaN or infinite is refused (agentdb stored NULL).
 const { indexesFor } = require('../vector-index');
 const { rankedSearch } = require('../search');
 const { cosinePlain, blobFloats } = require('../similarity');
-const { queryVector, checkQueryDim, checkFiniteReward, searchable, cachedStatement } = require('./common');
+const { queryVector, checkQueryDim, searchable, cachedStatement, checkEpisode, indexBeforeWrite, indexAfterWrite } = require('./common');
 
 class ReflexionMemory {
   db;
@@ -29,7 +34,7 @@ class ReflexionMemory {
 
   /** Store an episode with its critique and outcome; resolves to its id. */
   async storeEpisode(episode) {
-    checkFiniteReward(episode.reward);
+    checkEpisode(episode);
     const stmt = this.db.prepare(`
       INSERT INTO episodes (
         session_id, task, input, output, critique, reward, success,
@@ -40,6 +45,7 @@ class ReflexionMemory {
     const metadata = episode.metadata ? JSON.stringify(episode.metadata) : null;
     const text = this.buildEpisodeText(episode);
     const embedding = await this.embedder.embed(text);
+    const ix = await indexBeforeWrite(this.db, 'episodes');
     const embStmt = this.db.prepare(`
       INSERT INTO episode_embeddings (episode_id, embedding)
       VALUES (?, ?)
@@ -53,8 +59,7 @@ class ReflexionMemory {
       return episodeId;
     };
     const episodeId = this.db.inTransaction ? write() : this.db.transaction(write)();
-    const ix = indexesFor(this.db);
-    if (ix) await ix.table('episodes').sync();
+    await indexAfterWrite(ix, 'episodes');
     return episodeId;
   }
 

@@ -8,12 +8,13 @@
 //     score (vector-index.js), kept in step with the statistics too; the
 //     result (ids, order, similarities, scores) is agentdb's;
 //   - createSkill() writes the skill and its embedding in one transaction,
-//     after embedding (agentdb: two writes around an await);
+//     after embedding (agentdb: two writes around an await) and after
+//     checking that the vector index opens (a rejected call wrote nothing);
 //   - createdFromEpisode is written (agentdb read it back but never wrote it).
 const { indexesFor } = require('../vector-index');
 const { rankedSearch, MARGIN } = require('../search');
 const { cosinePlain, blobFloats } = require('../similarity');
-const { queryVector, checkQueryDim, checkFiniteReward, searchable, cachedStatement } = require('./common');
+const { queryVector, checkQueryDim, checkFiniteReward, searchable, cachedStatement, indexBeforeWrite, indexAfterWrite } = require('./common');
 
 class SkillLibrary {
   db;
@@ -34,6 +35,7 @@ class SkillLibrary {
     `);
     const text = this.buildSkillText(skill);
     const embedding = await this.embedder.embed(text);
+    const ix = await indexBeforeWrite(this.db, 'skills');
     const embStmt = this.db.prepare(`
       INSERT INTO skill_embeddings (skill_id, embedding)
       VALUES (?, ?)
@@ -47,8 +49,7 @@ class SkillLibrary {
       return skillId;
     };
     const skillId = this.db.inTransaction ? write() : this.db.transaction(write)();
-    const ix = indexesFor(this.db);
-    if (ix) await ix.table('skills').sync();
+    await indexAfterWrite(ix, 'skills');
     return skillId;
   }
 

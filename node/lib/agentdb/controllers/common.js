@@ -61,4 +61,50 @@ function searchable(q) {
   return nonzero;
 }
 
-module.exports = { queryVector, checkQueryDim, cachedStatement, checkFiniteReward, searchable };
+// The fields an episode must have (agentdb bound undefined and failed with
+// sql.js's "Wrong API use : tried to bind a value of an unknown type
+// (undefined).", or read a property of null): a TypeError for a non-object,
+// a ValidationError naming the field otherwise. `what` names the call.
+const EPISODE_FIELDS = [['sessionId', 'string'], ['task', 'string'], ['reward', 'number']];
+function checkEpisode(episode, what = 'storeEpisode') {
+  if (episode === null || typeof episode !== 'object' || Array.isArray(episode)) {
+    const got = episode === null ? 'null' : Array.isArray(episode) ? 'an array' : typeof episode;
+    throw new TypeError(`${what}: the episode must be an object; got ${got}`);
+  }
+  const { ValidationError } = require('../security');
+  for (const [field, type] of EPISODE_FIELDS) {
+    const v = episode[field];
+    if (v === undefined || v === null) {
+      throw new ValidationError(`${what}: episode.${field} is missing (a ${type} is required)`, 'MISSING_FIELD', field);
+    }
+    if (typeof v !== type) {
+      throw new ValidationError(`${what}: episode.${field} must be a ${type}; got ${typeof v}`, 'INVALID_FIELD', field);
+    }
+  }
+  checkFiniteReward(episode.reward);
+}
+
+// Controller writes and the vector index of their table. The index is
+// opened (and so checked) BEFORE the rows are written: when it cannot be
+// (agent.db.rvindex is a file, the disk refuses it), the write rejects and
+// nothing was committed, so a retry cannot duplicate the row. Once the rows
+// are committed, the write has happened and resolves: bringing the index up
+// to date afterwards cannot undo it, so a failure there leaves the rows
+// pending in the index, and the next search retries them (and reports the
+// error if it persists). SQLite is the source of truth; the index is
+// derived from it.
+async function indexBeforeWrite(db, name) {
+  const { indexesFor } = require('../vector-index');
+  const ix = indexesFor(db);
+  if (ix) await ix.table(name).ready();
+  return ix;
+}
+
+async function indexAfterWrite(ix, name) {
+  if (ix) await ix.table(name).sync().catch(() => {});
+}
+
+module.exports = {
+  queryVector, checkQueryDim, cachedStatement, checkFiniteReward, searchable, checkEpisode,
+  indexBeforeWrite, indexAfterWrite,
+};
