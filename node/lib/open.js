@@ -1,21 +1,22 @@
 'use strict';
-// Where a VectorDB gets its collection and metadata store.
+// Where a VectorDB gets its collection.
 //
-// Without a path: an in-memory collection and metadata map, gone when the
-// process ends. ruvector 0.3.2 instead created ./ruvector.db in the current
-// directory when no path was given; we do not write files nobody asked
-// for (see the README's differences table), and warn once when a
-// ./ruvector.db is there, since it will not be read.
+// Without a path: an in-memory collection, gone when the process ends.
+// ruvector 0.3.2 instead created ./ruvector.db in the current directory
+// when no path was given; we do not write files nobody asked for (see the
+// README's differences table), and warn once when a ./ruvector.db is there,
+// since it will not be read.
 //
 // With a path (storagePath or path): the database directory there (created
-// when missing), its collection "vectordb", and the metadata log beside it
-// (vectordb.meta, lib/metastore.js) until the core stores payloads
-// (issue #5). Opening is asynchronous (a log may be replayed): VectorDB's
-// methods wait for it.
+// when missing) and its collection "vectordb". Each record's metadata is
+// its payload in the core. A store written by an earlier release, with its
+// metadata in vectordb.meta beside the collection, is migrated first
+// (lib/migrate.js). Opening is asynchronous (a log may be replayed):
+// VectorDB's methods wait for it.
 const fs = require('fs');
 const path = require('path');
 const { Collection } = require('./collection');
-const { createMetadataStore } = require('./metadata');
+const { migrateMetaLog } = require('./migrate');
 
 const COLLECTION = 'vectordb';
 let warnedDefault = false;
@@ -30,18 +31,14 @@ function memoryStore(collectionOptions) {
         '(ruvector 0.3.2\'s default file) is not read. Pass storagePath to persist.', { code: 'RUVECTOR_NO_DEFAULT_PATH' });
     }
   }
-  return {
-    collection: new Collection(collectionOptions),
-    metadata: createMetadataStore(),
-    persistent: false,
-  };
+  return { collection: new Collection(collectionOptions), persistent: false };
 }
 
 async function persistentStore(storagePath, collectionOptions, { readOnly, durability, syncIntervalMs, checkpointBytes }) {
   const { Database } = require('./database');
-  const { FileMetadataStore } = require('./metastore');
+  const migrated = await migrateMetaLog(storagePath, COLLECTION, { readOnly, checkpointBytes });
   const db = await Database.open(storagePath, { readOnly, durability, syncIntervalMs, checkpointBytes });
-  let collection, metadata;
+  let collection;
   try {
     collection = readOnly ? await db.openCollection(COLLECTION) : await db.collection(COLLECTION, collectionOptions);
     if (collection.dimensions !== collectionOptions.dimensions || collection.metric !== collectionOptions.metric) {
@@ -50,13 +47,11 @@ async function persistentStore(storagePath, collectionOptions, { readOnly, durab
       err.code = 'RV_EINVAL';
       throw err;
     }
-    metadata = await FileMetadataStore.open(path.join(storagePath, `${COLLECTION}.meta`),
-      { readOnly, durability: durability ?? 'full', syncIntervalMs: syncIntervalMs ?? 100 });
   } catch (e) {
     await db.close().catch(() => {});
     throw e;
   }
-  return { collection, metadata, database: db, persistent: true };
+  return { collection, database: db, persistent: true, migrated };
 }
 
 module.exports = { memoryStore, persistentStore, COLLECTION };

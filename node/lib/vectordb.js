@@ -1,6 +1,6 @@
 'use strict';
 // VectorDB: the drop-in for ruvector 0.3.2's VectorDB (its JS wrapper
-// class), over a Collection and a metadata store. Constructor options,
+// class), over one Collection of the core. Constructor options,
 // methods, result shapes and score semantics follow 0.3.2; where 0.3.2 is
 // wrong we do the right thing, and the README lists each difference.
 //
@@ -10,9 +10,18 @@
 //   dot        -(a . b)                 (0.3.2 returns 0 for positive dots)
 //   manhattan  the L1 distance
 //
-// Persistence: with storagePath (or path), the vectors live in a database
-// directory there and the metadata in a log beside them (lib/open.js); the
-// constructor starts opening it and every method waits for that, so an
+// Metadata is the record's payload in the core (given as JSON text, checked
+// and stored by the core with the vector: one write, one log frame), and a
+// filter is the core's filter (include/ruvector.h, "Filters"): one search
+// call returns min(k, matches) hits, with their vectors and payloads. An
+// empty metadata object and no metadata are the same record (no payload):
+// both read back as undefined.
+//
+// Persistence: with storagePath (or path), the collection lives in a
+// database directory there (lib/open.js; a store of the earlier format,
+// metadata in vectordb.meta, is migrated on its first open for writing,
+// lib/migrate.js); the constructor starts opening it and every method
+// waits for that, so an
 // error opening it (another process writing it: RV_EBUSY; not a database:
 // RV_EFORMAT; damaged: RV_ECORRUPT) rejects the first call, or ready().
 // Each write resolves once it is durable (durability 'full' by default).
@@ -20,7 +29,7 @@
 const { randomUUID } = require('crypto');
 const { memoryStore, persistentStore } = require('./open');
 const { Collection, normalizeMetric, checkIdText, wellFormed } = require('./collection');
-const { toFloat32, vectorLength, packVectors, yieldToLoop, dimError, SLICE } = require('./vectors');
+const { toFloat32, vectorLength, packVectors, dimError } = require('./vectors');
 const { rvError, typeError, rangeError, prefixed } = require('./errors');
 
 // 0.3.2's HNSW defaults (its wrapper always passes them).
@@ -30,12 +39,46 @@ const K_MAX = 65536;
 const noop = () => {};
 const same = (v) => v;
 
-function checkMetadata(m, what) {
-  if (m === undefined || m === null) return undefined;
+// Metadata -> the payload's JSON text, or null for none ({} is none).
+function metadataJson(m, what) {
+  if (m === undefined || m === null) return null;
   if (typeof m !== 'object' || Array.isArray(m)) {
     throw typeError(`${what} must be an object (or undefined)`);
   }
-  return m;
+  const json = JSON.stringify(m);
+  if (typeof json !== 'string' || json[0] !== '{') throw typeError(`${what} cannot be written as a JSON object`);
+  return json === '{}' ? null : json;
+}
+
+// A payload as returned by the core ({} when none) -> metadata or undefined.
+function metadataOf(payload) {
+  if (payload === null || payload === undefined) return undefined;
+  for (const _ in payload) return payload; // eslint-disable-line no-unreachable-loop
+  return undefined;
+}
+
+// A filter -> its JSON text for the core, or undefined for none. It goes
+// through JSON as in 0.3.2 ({n: undefined} is no condition); an empty
+// filter matches everything.
+function filterText(filter) {
+  if (filter === undefined || filter === null) return undefined;
+  if (typeof filter !== 'object' || Array.isArray(filter)) throw typeError('filter must be an object');
+  const json = JSON.stringify(filter);
+  return json === '{}' ? undefined : json;
+}
+
+// The core names the payload ("payload field \"a\": ..."); a VectorDB user
+// gave metadata.
+function asMetadataError(e) {
+  if (e && e.code === 'RV_EINVAL' && typeof e.message === 'string') {
+    const m = e.message.replace(/\bpayload\b/, 'metadata');
+    if (m !== e.message) {
+      const stack = e.stack;
+      e.message = m;
+      if (typeof stack === 'string') e.stack = stack.replace(/\bpayload\b/, 'metadata');
+    }
+  }
+  return e;
 }
 
 function entryId(id, what) {
@@ -51,7 +94,7 @@ function possibleId(id) {
 }
 
 class VectorDB {
-  #s = null;      // { collection, metadata, database?, persistent } once open
+  #s = null;      // { collection, database?, persistent } once open
   #ready;         // Promise of #s
   #dim;
   #metric;
@@ -154,15 +197,14 @@ class VectorDB {
     const id = entryId(entry.id, 'id');
     const len = vectorLength(entry.vector, 'vector');
     if (len !== this.#dim) throw dimError('Insert failed: ', this.#dim, len);
-    const metadata = checkMetadata(entry.metadata, 'metadata');
+    const payload = metadataJson(entry.metadata, 'metadata');
     const { array, owned } = toFloat32(entry.vector);
     const mine = owned ? array : array.slice(); // the caller may change theirs while we wait to open
-    const { collection, metadata: meta } = await this.#store();
+    const { collection } = await this.#store();
     try {
-      await collection.upsert(id, mine);
-      await meta.set(id, metadata);
+      await collection.insert(id, mine, { upsert: true, payload });
     } catch (e) {
-      throw prefixed(e, 'Insert failed: ');
+      throw prefixed(asMetadataError(e), 'Insert failed: ');
     }
     return id;
   }
@@ -175,40 +217,32 @@ class VectorDB {
     const n = entries.length;
     if (n === 0) return [];
     const ids = new Array(n);
-    const metas = new Array(n);
+    const payloads = new Array(n);
+    let any = false;
     const vectors = await packVectors(n, this.#dim, (i) => entries[i].vector,
       (i, len) => dimError('Batch insert failed: ', this.#dim, len),
       (i) => {
         const e = entries[i];
         if (e === null || typeof e !== 'object') throw typeError(`entry ${i} must be an object`);
         ids[i] = entryId(e.id, `id of entry ${i}`);
-        metas[i] = checkMetadata(e.metadata, `metadata of entry ${i}`);
+        payloads[i] = metadataJson(e.metadata, `metadata of entry ${i}`);
+        if (payloads[i] !== null) any = true;
       });
-    const { collection, metadata: meta } = await this.#store();
+    const { collection } = await this.#store();
     try {
-      await collection.insertBatch(ids, vectors, { upsert: true });
+      await collection.insertBatch(ids, vectors, { upsert: true, payloads: any ? payloads : undefined });
     } catch (e) {
-      throw prefixed(e, 'Batch insert failed: ');
-    }
-    const writes = [];
-    for (let start = 0; start < n; start += SLICE) {
-      if (start > 0) await yieldToLoop();
-      const part = [];
-      for (let i = start; i < Math.min(n, start + SLICE); i++) part.push([ids[i], metas[i]]);
-      writes.push(meta.setMany(part));
-    }
-    try {
-      await Promise.all(writes);
-    } catch (e) {
-      throw prefixed(e, 'Batch insert failed: ');
+      throw prefixed(asMetadataError(e), 'Batch insert failed: ');
     }
     return ids;
   }
 
   /**
    * The k nearest entries: [{id, score, vector, metadata}], score ascending.
-   * efSearch applies to this query; filter keeps entries whose metadata has
-   * each of its top-level keys with an equal value.
+   * efSearch applies to this query; filter keeps entries whose metadata
+   * matches it (the core's filter syntax: {key: value} is equality, as in
+   * 0.3.2, plus $eq..$contains, $and, $or, $not), run by the core in the
+   * same call, which returns min(k, matches) hits.
    */
   search(query) { return this.#call(() => this.#search(query)); }
 
@@ -225,55 +259,25 @@ class VectorDB {
     const len = vectorLength(query.vector, 'vector');
     if (len !== this.#dim) throw dimError('Search failed: ', this.#dim, len);
     const { array } = toFloat32(query.vector);
-    if (filter !== undefined && filter !== null && typeof filter !== 'object') throw typeError('filter must be an object');
+    const f = filterText(filter);
     const kk = Math.min(k, K_MAX);
     const s = await this.#store();
     if (kk === 0) {
       s.collection.len(); // still throws when closed
       return [];
     }
+    let hits;
     try {
-      if (filter && Object.keys(filter).length > 0) return await this.#searchFiltered(s, array, kk, efSearch, filter);
-      const hits = await s.collection.search(array, kk, { ef: efSearch ?? this.#efSearch, vectors: true });
-      return hits.map((h) => this.#result(s, h.id, h.distance, h.vector));
+      hits = await s.collection.search(array, kk, { ef: efSearch ?? this.#efSearch, vectors: true, withPayload: true, filter: f });
     } catch (e) {
       throw prefixed(e, 'Search failed: ');
     }
-  }
-
-  #result(s, id, distance, vector) {
-    return { id, score: this.#scale(distance), vector, metadata: s.metadata.get(id) };
-  }
-
-  // Post-filtering over a growing candidate list until k entries match, the
-  // collection is exhausted, or (past 65,536 candidates) the nearest 65,536
-  // have been tried: then an exact scan of that many. Metadata filters move
-  // into the C core with payloads (issue #5).
-  async #searchFiltered(s, array, k, efSearch, filter) {
-    const match = s.metadata.matcher(filter);
-    const c = s.collection;
-    const total = c.len();
-    if (total === 0) return [];
-    let want = Math.min(total, K_MAX, Math.max(4 * k, 64));
-    for (;;) {
-      const last = want >= total || want >= K_MAX;
-      const ef = Math.max(efSearch ?? this.#efSearch, want);
-      const hits = await c.search(array, want, { ef: Math.min(ef, K_MAX), exact: last && want >= total });
-      const kept = [];
-      for (const h of hits) {
-        if (match(h.id)) {
-          kept.push(h);
-          if (kept.length === k) break;
-        }
-      }
-      if (kept.length === k || last || hits.length < want) {
-        const vecs = await c.getBatch(kept.map((h) => h.id));
-        const out = [];
-        kept.forEach((h, i) => { if (vecs[i]) out.push(this.#result(s, h.id, h.distance, vecs[i])); });
-        return out;
-      }
-      want = Math.min(total, K_MAX, want * 4);
+    const out = new Array(hits.length);
+    for (let i = 0; i < hits.length; i++) {
+      const h = hits[i];
+      out[i] = { id: h.id, score: this.#scale(h.distance), vector: h.vector, metadata: metadataOf(h.payload) };
     }
+    return out;
   }
 
   /** {id, vector, metadata} or null. */
@@ -286,8 +290,10 @@ class VectorDB {
       s.collection.len(); // still throws when closed
       return null;
     }
-    const v = await s.collection.get(id);
-    return v ? { id, vector: v, metadata: s.metadata.get(id) } : null;
+    // two reads, each of one consistent state; a write between them can
+    // pair a vector with the metadata written after it (as before)
+    const [v, payload] = await Promise.all([s.collection.get(id), s.collection.getPayload(id)]);
+    return v ? { id, vector: v, metadata: metadataOf(payload) } : null;
   }
 
   /** Delete by id: true if it existed. */
@@ -300,9 +306,7 @@ class VectorDB {
       s.collection.len();
       return false;
     }
-    const existed = await s.collection.delete(id);
-    if (existed) await s.metadata.delete(id);
-    return existed;
+    return s.collection.delete(id); // the payload goes with the record
   }
 
   /** Number of entries. */
@@ -341,7 +345,6 @@ class VectorDB {
         return; // never opened: nothing to close
       }
       await s.collection.close();
-      await s.metadata.close();
       if (s.database) await s.database.close();
     })();
     return this.#closing;
