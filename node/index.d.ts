@@ -43,6 +43,12 @@ export interface VectorDbOptions {
   syncIntervalMs?: number;
   /** Checkpoint a collection's log past this many bytes (default 64 MiB; 0: only when asked). */
   checkpointBytes?: number;
+  /**
+   * Index each metadata key a search filter compares (numeric for numbers, keyword for strings and
+   * booleans) on its first use, so selective filters list their matches (default true; never on
+   * readOnly). Not in 0.3.2.
+   */
+  autoIndex?: boolean;
   /** 'cosine' (default), 'euclidean' | 'l2', 'dot' | 'dotproduct' | 'innerproduct' | 'ip', 'manhattan' | 'l1'. */
   distanceMetric?: string;
   /** Alias of distanceMetric. */
@@ -56,13 +62,18 @@ export interface VectorEntry {
   /** A UUID v4 is generated when absent. 1..255 UTF-8 bytes, no NUL, well-formed UTF-16 (a lone surrogate is RV_EID). */
   id?: string;
   vector: VectorLike;
+  /** Stored as the record's payload in the core; `{}` is no metadata (read back as undefined). */
   metadata?: Record<string, any>;
 }
 
 export interface SearchQuery {
   vector: VectorLike;
   k: number;
-  /** Exact equality on top-level metadata keys. */
+  /**
+   * Run by the core over the metadata (the record's payload), in the syntax of `Filter` below:
+   * `{key: value}` is equality as in 0.3.2 (an array field: an element equals it), plus operators.
+   * Returns min(k, matches) entries.
+   */
   filter?: Record<string, any>;
   /** Candidate list size for this query (0 or absent: the database's efSearch). */
   efSearch?: number;

@@ -14,6 +14,10 @@
 // defaults) built once into build/bench-filter/ (or --store DIR) and reused
 // by later runs, so a before/after comparison searches the same graph.
 //
+// QPS is wall-clock; "CPU µs/query" is this process's CPU time (all its
+// threads) per query, steadier than QPS on a shared machine (run with
+// RUVECTOR_LANE=0 for it to mean work done: the lane spins while it waits).
+//
 // Usage: node bench/filter-bench.js [--queries 200] [--ef 100,200] [--store DIR] [--json] [--pkg DIR]
 // --pkg DIR measures the package at DIR instead of this one (the "before"
 // figures: the JS layer of an earlier commit, `git archive COMMIT node/lib
@@ -137,9 +141,11 @@ async function main() {
       for (let qi = nq; qi < nq + WARMUP; qi++) await db.search({ vector: vec(qi), k: K, efSearch: ef, filter: f.filter });
       let hit = 0, short = 0;
       const start = performance.now();
+      const cpu0 = process.cpuUsage();
       const results = [];
       for (let qi = 0; qi < nq; qi++) results.push(await db.search({ vector: vec(qi), k: K, efSearch: ef, filter: f.filter }));
       const secs = (performance.now() - start) / 1000;
+      const cpu = process.cpuUsage(cpu0);
       for (let qi = 0; qi < nq; qi++) {
         const g = new Set(gt[qi]);
         if (results[qi].length !== K) short++;
@@ -148,7 +154,8 @@ async function main() {
           if (g.has(Number(h.id))) hit++;
         }
       }
-      rows.push({ selectivity: f.name, share: ids.length / base.n, ef, qps: nq / secs, recall: hit / (nq * K), short, queries: nq });
+      rows.push({ selectivity: f.name, share: ids.length / base.n, ef, qps: nq / secs, recall: hit / (nq * K), short, queries: nq,
+        cpuUs: (cpu.user + cpu.system) / nq });
     }
   }
   await db.close();
@@ -157,10 +164,11 @@ async function main() {
     for (const r of rows) console.log(JSON.stringify({ ...r, openMs, load }));
   } else {
     console.log(`VectorDB.search with a filter, ${DATASET}, k ${K}, ${nq} queries one at a time; open ${openMs.toFixed(0)} ms; load after: ${load}`);
-    console.log('| selectivity | share | efSearch | QPS | recall@10 | short results |');
-    console.log('|---|---:|---:|---:|---:|---:|');
+    console.log('| selectivity | share | efSearch | QPS | recall@10 | CPU µs/query | short results |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|');
     for (const r of rows) {
-      console.log(`| ${r.selectivity} | ${(100 * r.share).toFixed(2)}% | ${r.ef} | ${r.qps.toFixed(0)} | ${r.recall.toFixed(3)} | ${r.short} |`);
+      console.log(`| ${r.selectivity} | ${(100 * r.share).toFixed(2)}% | ${r.ef} | ${r.qps.toFixed(0)} | ${r.recall.toFixed(3)} | ` +
+        `${r.cpuUs.toFixed(0)} | ${r.short} |`);
     }
   }
 }

@@ -67,6 +67,40 @@ function filterText(filter) {
   return json === '{}' ? undefined : json;
 }
 
+// Payload indexes a filter can use: "key\0numeric" for a key compared with
+// a number, "key\0keyword" with a string or boolean (equality, $in,
+// ranges, $contains), through $and/$or/$not.
+const INDEX_OPS = new Set(['$eq', '$in', '$gt', '$gte', '$lt', '$lte', '$contains']);
+function indexesFor(filter, out) {
+  for (const [key, v] of Object.entries(filter)) {
+    if (key === '$and' || key === '$or') {
+      if (Array.isArray(v)) for (const f of v) if (f && typeof f === 'object') indexesFor(f, out);
+      continue;
+    }
+    if (key === '$not') {
+      if (v && typeof v === 'object') indexesFor(v, out);
+      continue;
+    }
+    if (key.startsWith('$')) continue;
+    const values = [];
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      for (const [op, x] of Object.entries(v)) {
+        if (!INDEX_OPS.has(op)) continue;
+        if (Array.isArray(x)) values.push(...x);
+        else values.push(x);
+      }
+    } else {
+      values.push(v);
+    }
+    for (const x of values) {
+      if (typeof x === 'number') out.add(`${key}\0numeric`);
+      else if (typeof x === 'string' || typeof x === 'boolean') out.add(`${key}\0keyword`);
+    }
+  }
+  return out;
+}
+const AUTO_INDEX_MAX = 64;
+
 // The core names the payload ("payload field \"a\": ..."); a VectorDB user
 // gave metadata.
 function asMetadataError(e) {
@@ -104,13 +138,16 @@ class VectorDB {
   #scale;
   #closing = null;
   #inflight = new Set(); // a never-rejecting Promise per call not yet settled: close() waits for them
+  #autoIndex;
+  #indexed = new Set();  // "key\0kind" of the payload indexes asked for (autoIndex)
 
   /**
    * @param {object} options dimensions|dimension (required), storagePath|path
    *   (a database directory; in memory without), distanceMetric|metric
    *   ('cosine' default), hnswConfig|hnsw {m, efConstruction, efSearch,
    *   maxElements}; not in 0.3.2: durability ('full' | 'normal' | 'off'),
-   *   readOnly, syncIntervalMs, checkpointBytes.
+   *   readOnly, syncIntervalMs, checkpointBytes, autoIndex (true: index
+   *   each metadata key a filter compares, on first use).
    */
   constructor(options) {
     const o = options ?? {};
@@ -137,6 +174,7 @@ class VectorDB {
     this.#metric = metric;
     this.#storagePath = storagePath ?? undefined;
     this.#readOnly = Boolean(o.readOnly);
+    this.#autoIndex = o.autoIndex !== false && !this.#readOnly;
     this.#efSearch = hnsw.efSearch;
     this.#scale = metric === 'l2' ? (d) => Math.fround(Math.sqrt(d)) : metric === 'cosine' ? (d) => (d > 0 ? d : 0) : (d) => d;
     if (this.#storagePath === undefined) {
@@ -266,6 +304,7 @@ class VectorDB {
       s.collection.len(); // still throws when closed
       return [];
     }
+    if (f !== undefined && this.#autoIndex) await this.#indexFor(s.collection, filter);
     let hits;
     try {
       hits = await s.collection.search(array, kk, { ef: efSearch ?? this.#efSearch, vectors: true, withPayload: true, filter: f });
@@ -278,6 +317,23 @@ class VectorDB {
       out[i] = { id: h.id, score: this.#scale(h.distance), vector: h.vector, metadata: metadataOf(h.payload) };
     }
     return out;
+  }
+
+  // Index the metadata keys `filter` compares (once per key and kind, at
+  // most AUTO_INDEX_MAX): the core's planner then lists the matches from
+  // the index instead of checking every record or walking the graph with a
+  // rare filter (an index of an existing key is built from the records
+  // there, once; later writes keep it). A key the core cannot index is left
+  // to the search, which reports a bad filter itself.
+  async #indexFor(collection, filter) {
+    const want = [];
+    for (const ik of indexesFor(filter, new Set())) {
+      if (this.#indexed.has(ik) || this.#indexed.size >= AUTO_INDEX_MAX) continue;
+      this.#indexed.add(ik);
+      const [key, kind] = ik.split('\0');
+      want.push(collection.createIndex(key, kind).catch(() => {}));
+    }
+    if (want.length) await Promise.all(want);
   }
 
   /** {id, vector, metadata} or null. */

@@ -234,3 +234,31 @@ test('ESM entry exports the same classes', async () => {
   assert.equal(esm.default.VectorDB, VectorDB);
   assert.equal(typeof esm.Collection, 'function');
 });
+
+test('autoIndex: filters that index their keys give the same results as without, through later writes', async () => {
+  const data = randomVectors(3000, 4, 9);
+  const meta = (i, v) => ({ n: i % 50, s: `s${i % 7}`, b: i % 3 === 0, v });
+  const dbs = [new VectorDB({ dimensions: 4, metric: 'euclidean' }), new VectorDB({ dimensions: 4, metric: 'euclidean', autoIndex: false })];
+  const filters = [{ n: 3 }, { s: 's2', b: true }, { n: { $gte: 45 } }, { $or: [{ n: 1 }, { s: 's6' }] }, { n: { $in: [7, 8] } }];
+  const q = [0.2, -0.1, 0.3, 0.05];
+  const run = async (db) => {
+    const out = [];
+    for (const filter of filters) out.push((await db.search({ vector: q, k: 30, filter })).map((h) => [h.id, h.score]));
+    return out;
+  };
+  for (const db of dbs) {
+    await db.insertBatch(Array.from({ length: 3000 }, (_, i) => ({ id: `x${i}`, vector: row(data, i, 4), metadata: meta(i, 0) })));
+  }
+  const [a0, b0] = [await run(dbs[0]), await run(dbs[1])];
+  assert.deepEqual(a0, b0);
+  assert.ok(a0.every((r) => r.length === 30));
+  // writes after the indexes exist: replaced metadata, deletes, new records
+  for (const db of dbs) {
+    for (let i = 0; i < 3000; i += 5) await db.insert({ id: `x${i}`, vector: row(data, i, 4), metadata: meta(i + 1, 1) });
+    for (let i = 1; i < 3000; i += 9) await db.delete(`x${i}`);
+  }
+  const [a1, b1] = [await run(dbs[0]), await run(dbs[1])];
+  assert.deepEqual(a1, b1);
+  assert.notDeepEqual(a1, a0);
+  for (const db of dbs) await db.close();
+});
