@@ -100,7 +100,18 @@ async function everyTool(call) {
   const q = await c('causal_query', { effect: 'green build' });
   assert.equal(q.structuredContent.edges.length, 1);
   await c('recall_with_certificate', { query: 'flaky', k: 3, alpha: 0.5, beta: 0.3, gamma: 0.2 });
-  await c('learner_discover', { dry_run: true });
+  // discovery pairs episodes of one session by time (SQLite's seconds): one a second later
+  await new Promise((r) => setTimeout(r, 1100));
+  await c('reflexion_store', { session_id: 's1', task: 'ship it', reward: 0.95, success: true });
+  const edgesBefore = (await c('db_stats', {})).structuredContent.causal_edges;
+  const loose = { min_attempts: 1, min_success_rate: 0, min_confidence: 0 };
+  const dry = await c('learner_discover', { ...loose, dry_run: true });
+  assert.ok(dry.structuredContent.count > 0, 'edges found among the s1 episodes');
+  assert.equal((await c('db_stats', {})).structuredContent.causal_edges, edgesBefore, 'a dry run stores nothing');
+  const wet = await c('learner_discover', loose);
+  assert.equal(wet.structuredContent.count, dry.structuredContent.count);
+  assert.equal((await c('db_stats', {})).structuredContent.causal_edges, edgesBefore + wet.structuredContent.count);
+  assert.equal((await c('learner_discover', { ...loose, min_attempts: 1000 })).structuredContent.count, 0, 'min_attempts applies');
   await c('db_stats', {});
   const start = await c('learning_start_session', { user_id: 'u', session_type: 'q-learning', config: { learning_rate: 0.1, discount_factor: 0.9 } });
   const sid = start.structuredContent.sessionId;

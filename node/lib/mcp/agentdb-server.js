@@ -25,6 +25,9 @@
 //     edge when neither is (agentdb: only by cause, and nothing without it);
 //   - recall_with_certificate uses the alpha, beta, gamma given (agentdb
 //     ignored them);
+//   - learner_discover applies its thresholds, stores nothing on a dry run
+//     and lists the edges it found (agentdb ignored all four arguments,
+//     stored edges even on a dry run and always reported none);
 //   - agentdb_stats counts learning_sessions (agentdb counted rl_sessions,
 //     a table LearningSystem never writes);
 //   - a failed call's text is the message without agentdb's stack trace.
@@ -290,14 +293,42 @@ const handlers = {
     };
   },
 
+  // agentdb passed the thresholds and dry_run to NightlyLearner.discover(),
+  // which ignored them all: it stored every edge found (dry run or not) with
+  // its own thresholds and reported none. Here the discovery runs in a
+  // transaction (the tool is exclusive: no other call is in flight), with
+  // min_confidence as its confidence threshold; edges whose cause task has
+  // fewer than min_attempts episodes or a lower success rate than
+  // min_success_rate are dropped; a dry run rolls back. The reply lists the
+  // edges found.
   async learner_discover(args, s) {
-    const discovered = await s.learner.discover({
-      minAttempts: args.min_attempts, minSuccessRate: args.min_success_rate, minConfidence: args.min_confidence, dryRun: args.dry_run,
-    });
+    const { min_attempts: minAttempts, min_success_rate: minSuccessRate, min_confidence: minConfidence, dry_run: dryRun } = args;
+    const { db } = s;
+    const learner = new NightlyLearner(db, s.embedder, { ...s.learner.config, confidenceThreshold: minConfidence });
+    const before = db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM causal_edges').get().m;
+    const taskStats = db.prepare(`SELECT COUNT(*) AS n, AVG(success) AS sr FROM episodes
+      WHERE task = (SELECT task FROM episodes WHERE id = ?)`);
+    let discovered;
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      await learner.discoverCausalEdges();
+      const rows = db.prepare('SELECT * FROM causal_edges WHERE id > ? ORDER BY id').all(before);
+      const keep = [];
+      for (const row of rows) {
+        const st = taskStats.get(row.from_memory_id);
+        if (st.n >= minAttempts && (st.sr ?? 0) >= minSuccessRate) keep.push(row);
+        else db.prepare('DELETE FROM causal_edges WHERE id = ?').run(row.id);
+      }
+      db.exec(dryRun ? 'ROLLBACK' : 'COMMIT');
+      discovered = keep.map((r) => s.causalGraph.rowToCausalEdge(r));
+    } catch (e) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw e;
+    }
     return {
       text: `🌙 Discovered ${discovered.length} causal patterns:\n\n` +
         discovered.slice(0, 10).map((e, i) => `${i + 1}. ${e.fromMemoryType} → ${e.toMemoryType}\n   Uplift: ${(e.uplift || 0).toFixed(3)} (n=${e.sampleSize || 0})`).join('\n\n'),
-      data: { count: discovered.length, edges: discovered },
+      data: { count: discovered.length, dryRun, edges: discovered },
     };
   },
 
@@ -624,7 +655,7 @@ async function main({ dbPath = process.env.AGENTDB_PATH || './agentdb.db' } = {}
   return serve({
     info: { name: 'agentdb', version: '1.6.1' },
     tools,
-    exclusive: new Set(['agentdb_init']),
+    exclusive: new Set(['agentdb_init', 'learner_discover']),
     call: (name, args) => handlers[name](args, session),
     close: () => session.db.closeAsync(),
   });
