@@ -133,6 +133,16 @@ async function everyTool(call) {
   const del = await c('agentdb_delete', { filters: { session_id: 's2' } });
   assert.equal(del.structuredContent.deleted, 1);
   assert.equal(seen.size, 29);
+  // reset empties every table; the index follows
+  await c('agentdb_init', { reset: true });
+  const st = (await c('db_stats', {})).structuredContent;
+  assert.deepEqual(Object.values(st), [0, 0, 0, 0, 0, 0]);
+  assert.equal((await c('agentdb_search', { query: 'build cache' })).structuredContent.count, 0);
+  const again = await c('agentdb_insert', { text: 'after the reset' });
+  assert.deepEqual((await c('agentdb_search', { query: 'after the reset' })).structuredContent.results.map((r) => r.id), [again.structuredContent.id]);
+  const other = await call('agentdb_init', { db_path: 'elsewhere.db' });
+  assert.equal(other.isError, true);
+  assert.match(textOf(other), /db_path: this server serves/);
 }
 
 test('every tool with valid arguments; stdout carries only JSON-RPC; stdin EOF closes cleanly', async () => {

@@ -103,7 +103,7 @@ const handlers = {
     }
     const { db } = s;
     if (args.reset) {
-      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all().map((r) => r.name);
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND sql NOT LIKE 'CREATE VIRTUAL%'").all().map((r) => r.name);
       db.transaction(() => {
         db.rawPragma('defer_foreign_keys = ON');
         for (const t of tables) db.prepare(`DELETE FROM "${t.replace(/"/g, '""')}"`).run();
