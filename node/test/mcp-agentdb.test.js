@@ -193,6 +193,9 @@ const SCRIPT = [
   ['agentdb_delete', { id: 2 }],
   ['agentdb_delete', { filters: { session_id: 's3' } }],
   ['agentdb_delete', {}],
+  ['agentdb_delete', { id: -3 }],
+  ['learning_train', { session_id: 'no-such-session' }],
+  ['learning_predict', { session_id: 'no-such-session', state: 's' }],
   ['agentdb_stats', {}],
   ['db_stats', {}],
 ];
@@ -216,10 +219,14 @@ test('differential: a scripted sequence gives agentdb 1.6.1\'s replies', async (
   }
   SCRIPT.forEach(([name], i) => {
     assert.equal(mine[i].isError ?? false, theirs[i].isError ?? false, `step ${i} ${name}: isError`);
-    if (theirs[i].isError) return; // agentdb appends its stack trace; the message itself:
-    assert.equal(normal(textOf(mine[i])), normal(textOf(theirs[i])), `step ${i} ${name}`);
+    // agentdb appends its stack trace to an error's text: the first line is the message
+    const first = (r) => (r.isError ? textOf(r).split('\n')[0] : normal(textOf(r)));
+    assert.equal(first(mine[i]), first(theirs[i]), `step ${i} ${name}`);
   });
-  assert.equal(textOf(mine[SCRIPT.length - 3]), '❌ Error: Either id or filters must be provided');
+  const errors = mine.filter((r) => r.isError).map((r) => textOf(r));
+  assert.deepEqual(errors.slice(0, 2), ['❌ Delete operation failed: Either id or filters must be provided',
+    '❌ Delete operation failed: id must be a non-negative integer']);
+  assert.equal(errors.length, 4);
 });
 
 test('a write survives kill -9 and a restart (agentdb 1.6.1 loses it)', async (t) => {

@@ -91,6 +91,38 @@ function count(db, table) {
   }
 }
 
+// agentdb_delete: one episode by id, or those matching every filter given.
+async function deleteEpisodes(args, s) {
+  const { id, filters } = args;
+  let deleted;
+  if (id !== undefined) {
+    deleted = s.db.prepare('DELETE FROM episodes WHERE id = ?').run(validateId(id, 'id')).changes;
+  } else if (filters && (filters.session_id !== undefined || filters.before_timestamp !== undefined)) {
+    const where = [];
+    const params = [];
+    if (filters.session_id !== undefined) {
+      where.push('session_id = ?');
+      params.push(validateSessionId(filters.session_id));
+    }
+    if (filters.before_timestamp !== undefined) {
+      where.push('ts < ?');
+      params.push(validateTimestamp(filters.before_timestamp, 'before_timestamp'));
+    }
+    deleted = s.db.prepare(`DELETE FROM episodes WHERE ${where.join(' AND ')}`).run(...params).changes;
+  } else if (filters) {
+    throw new ValidationError('Invalid or missing filter criteria', 'INVALID_FILTER');
+  } else {
+    throw new ValidationError('Either id or filters must be provided', 'MISSING_PARAMETER');
+  }
+  await s.db.vectorIndexes?.table('episodes').sync();
+  return {
+    text: '✅ Delete operation completed!\n' +
+      `📊 Deleted: ${deleted} vector(s)\n` +
+      `🗑️  ${id !== undefined ? `ID: ${id}` : 'Bulk deletion with filters'}`,
+    data: { deleted },
+  };
+}
+
 /** The handlers: name -> async (args, session) -> {text, data}. */
 const handlers = {
   // ==========================================================================
@@ -175,34 +207,12 @@ const handlers = {
   },
 
   async agentdb_delete(args, s) {
-    const { id, filters } = args;
-    let deleted;
-    if (id !== undefined) {
-      deleted = s.db.prepare('DELETE FROM episodes WHERE id = ?').run(validateId(id, 'id')).changes;
-    } else if (filters && (filters.session_id !== undefined || filters.before_timestamp !== undefined)) {
-      const where = [];
-      const params = [];
-      if (filters.session_id !== undefined) {
-        where.push('session_id = ?');
-        params.push(validateSessionId(filters.session_id));
-      }
-      if (filters.before_timestamp !== undefined) {
-        where.push('ts < ?');
-        params.push(validateTimestamp(filters.before_timestamp, 'before_timestamp'));
-      }
-      deleted = s.db.prepare(`DELETE FROM episodes WHERE ${where.join(' AND ')}`).run(...params).changes;
-    } else if (filters) {
-      throw new ValidationError('Invalid or missing filter criteria', 'INVALID_FILTER');
-    } else {
-      throw new ValidationError('Either id or filters must be provided', 'MISSING_PARAMETER');
+    try {
+      return await deleteEpisodes(args, s);
+    } catch (e) {
+      e.replyPrefix = 'Delete operation failed'; // agentdb's text for this tool's failures
+      throw e;
     }
-    await s.db.vectorIndexes?.table('episodes').sync();
-    return {
-      text: '✅ Delete operation completed!\n' +
-        `📊 Deleted: ${deleted} vector(s)\n` +
-        `🗑️  ${id !== undefined ? `ID: ${id}` : 'Bulk deletion with filters'}`,
-      data: { deleted },
-    };
   },
 
   // ==========================================================================

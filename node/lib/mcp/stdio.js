@@ -57,7 +57,8 @@ function errorReply(error) {
   const data = { error: { message } };
   if (error instanceof ArgumentError) data.error.field = error.field;
   else if (error && error.code) data.error.code = String(error.code);
-  return { content: [{ type: 'text', text: `❌ Error: ${message}` }], structuredContent: data, isError: true };
+  // agentdb's wording: "❌ Error: message", or the tool's own prefix (agentdb_delete: "Delete operation failed")
+  return { content: [{ type: 'text', text: `❌ ${(error && error.replyPrefix) || 'Error'}: ${message}` }], structuredContent: data, isError: true };
 }
 
 /**
