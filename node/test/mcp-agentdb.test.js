@@ -56,8 +56,11 @@ test('initialize with each protocol version; tools/list matches agentdb 1.6.1 to
   }
   assert.equal(theirs.length, 29);
   for (const v of VERSIONS) {
-    const s = await ours(freshDir(), { protocolVersion: v });
+    const dir = freshDir();
+    // the first one without AGENTDB_PATH: ./agentdb.db
+    const s = v === VERSIONS[0] ? await connect(OURS, { cwd: dir, env: { AGENTDB_PATH: undefined }, protocolVersion: v }) : await ours(dir, { protocolVersion: v });
     try {
+      if (v === VERSIONS[0]) assert.ok(fs.existsSync(path.join(dir, 'agentdb.db')), 'the default database ./agentdb.db');
       assert.equal(s.initResult().protocolVersion, v, `negotiated ${v}`);
       assert.equal(s.client.getServerVersion().name, 'agentdb');
       const mine = (await s.client.listTools()).tools;

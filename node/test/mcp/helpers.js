@@ -25,6 +25,7 @@ const RUVECTOR_BIN = path.join(ROOT, 'bin', 'ruvector.js');
 function baseEnv(extra) {
   const env = { ...process.env, ...extra };
   delete env.NODE_OPTIONS;
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   return env;
 }
 
