@@ -91,6 +91,10 @@ export interface Episode {
 export interface EpisodeWithEmbedding extends Episode { embedding?: Float32Array; similarity?: number }
 export interface ReflexionQuery {
   task: string; currentState?: string; k?: number; minReward?: number; onlyFailures?: boolean; onlySuccesses?: boolean; timeWindowDays?: number;
+  /** ruvector: only this session's episodes */
+  sessionId?: string;
+  /** ruvector: episodes carrying any of these tags */
+  tags?: string[];
 }
 export declare class ReflexionMemory {
   constructor(db: any, embedder: EmbeddingService);

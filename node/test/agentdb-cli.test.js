@@ -131,6 +131,8 @@ test('every write persists; vector-search reads its database; learning sessions 
   // help, version, unknown commands
   assert.match(run(ours, dir, ['--help']).out, /LEARNING COMMANDS/);
   assert.match(run(ours, dir, ['--version']).out, /agentdb v1\.6\.1 \(ruvector /);
-  assert.equal(run(ours, dir, ['mcp', 'start']).code, 1);
+  const mcp = run(ours, dir, ['mcp', 'stop']); // `mcp start` serves (test/mcp-agentdb.test.js)
+  assert.equal(mcp.code, 1);
+  assert.match(mcp.out, /Unknown mcp subcommand: stop/);
   assert.equal(run(ours, dir, ['sync', 'status'], env).code, 1);
 });

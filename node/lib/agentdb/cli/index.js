@@ -11,12 +11,13 @@
 //     for the cosine metric (agentdb scanned the first k*10 rows);
 //   - 'learning' subcommands drive LearningSystem (start, predict, feedback,
 //     train, end, metrics), whose state now persists between runs;
-//   - mcp and sync (QUIC) commands are not provided;
+//   - `mcp start` serves agentdb's 29 MCP tools on this layer (mcp.js);
+//     sync (QUIC) commands are not provided;
 //   - synchronous=FULL is kept (agentdb set NORMAL).
 //
 // This file is the dispatcher: run() picks the command family; each family
 // is a file of this folder (causal, reflexion, skill, learning, vectors,
-// init, sync), over session.js (AgentDBCLI) and common.js.
+// init, sync, mcp), over session.js (AgentDBCLI) and common.js.
 const { opened, CliExit, exit, log } = require('./common');
 const { printHelp } = require('./help');
 const { AgentDBCLI } = require('./session');
@@ -24,7 +25,8 @@ const { handleInitCommand, handleDbCommands } = require('./init');
 const { handleCausalCommands, handleRecallCommands, handleLearnerCommands } = require('./causal');
 const { handleReflexionCommands } = require('./reflexion');
 const { handleSkillCommands } = require('./skill');
-const { handleMcpCommand, handleSyncCommands } = require('./sync');
+const { handleSyncCommands } = require('./sync');
+const { handleMcpCommand } = require('./mcp');
 const { handleLearningCommands, handleQueryCommand, handleStorePatternCommand, handleTrainCommand, handleOptimizeMemoryCommand } = require('./learning');
 const { handleVectorSearchCommand, handleExportCommand, handleImportCommand, handleStatsCommand } = require('./vectors');
 

@@ -167,13 +167,9 @@ class SyncCommands {
     return `${Math.floor(diff / 86400)} days ago`;
   }
 }
-async function handleMcpCommand() {
-  log.error('The MCP server is not provided by ruvector\'s agentdb CLI (use agentdb 1.6.1\'s for now)');
-  exit(1);
-}
 async function handleSyncCommands() {
   log.error('QUIC sync is not provided by ruvector\'s agentdb CLI');
   exit(1);
 }
 
-module.exports = { SyncCommands, handleMcpCommand, handleSyncCommands };
+module.exports = { SyncCommands, handleSyncCommands };

@@ -17,7 +17,10 @@
 //     message, or reading a property of null);
 //   - a query embedding whose dimension differs from the stored ones is an
 //     error (RV_EDIM) instead of meaningless similarities;
-//   - a reward that is NaN or infinite is refused (agentdb stored NULL).
+//   - a reward that is NaN or infinite is refused (agentdb stored NULL);
+//   - retrieveRelevant() also takes sessionId (that session only) and tags
+//     (episodes carrying any of them), which the MCP tool agentdb_search
+//     offers (agentdb's tool accepted them and ignored them).
 const { indexesFor } = require('../vector-index');
 const { rankedSearch } = require('../search');
 const { cosinePlain, blobFloats } = require('../similarity');
@@ -65,7 +68,7 @@ class ReflexionMemory {
 
   /** The k past episodes most similar to the task (and state). */
   async retrieveRelevant(query) {
-    const { task, currentState = '', k = 5, minReward, onlyFailures = false, onlySuccesses = false, timeWindowDays } = query;
+    const { task, currentState = '', k = 5, minReward, onlyFailures = false, onlySuccesses = false, timeWindowDays, sessionId, tags } = query;
     const queryText = currentState ? `${task}\n${currentState}` : task;
     const queryEmbedding = await this.embedder.embed(queryText);
     const filters = [];
@@ -79,6 +82,16 @@ class ReflexionMemory {
     if (timeWindowDays) {
       filters.push("e.ts > strftime('%s', 'now') - ?"); // agentdb wrote "%s", "now": better-sqlite3's SQLite refuses double-quoted strings
       params.push(timeWindowDays * 86400);
+    }
+    if (sessionId !== undefined) {
+      filters.push('e.session_id = ?');
+      params.push(sessionId);
+    }
+    if (tags && tags.length > 0) {
+      // any of the tags; a tags column that is not a JSON array matches none
+      filters.push(`(CASE WHEN json_valid(e.tags) AND json_type(e.tags) = 'array' THEN
+        EXISTS (SELECT 1 FROM json_each(e.tags) t WHERE t.value IN (SELECT value FROM json_each(?))) ELSE 0 END)`);
+      params.push(JSON.stringify(tags));
     }
     const score = (row) => this.#toEpisode(row, queryEmbedding);
     // agentdb: rows ORDER BY e.reward DESC (index order: then id), then a
