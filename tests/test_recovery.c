@@ -14,7 +14,9 @@
  *   - a delete on a full disk: the delete is durable, so closing (whose
  *     checkpoint fails for want of space) reports success;
  *   - a damaged block of mapped vectors fails the searches that read it
- *     (index/vectors.c, LAZY VERIFICATION) and a checkpoint.
+ *     (index/vectors.c, LAZY VERIFICATION) and a checkpoint;
+ *   - a slot freed by a repair links nowhere, so a checkpoint that writes
+ *     slots only up to the last used one never leaves a link past the end.
  * Each fails on the code before its fix.
  */
 #include "harness.h"
@@ -538,6 +540,74 @@ TEST(count_without_loading)
 	CHECK_OK(rv_db_close(h));
 }
 
+/* A freed slot's row of links (hnsw_repair.c free_slot, checkpoint.c
+ * write_links0): id-5 and the last id are near twins, so each links the
+ * other; both deleted and repaired, the checkpoint writes slots up to the
+ * last used one, and slot 5's row must not still name the last slot, which
+ * the segment no longer has (opening failed with "slot 5 links to slot 299
+ * of 299"). Then the same through parallel batches, deletes and a replay. */
+TEST(freed_slots_link_nowhere)
+{
+	for (unsigned threads = 1; threads <= 2; threads++)
+		for (int round = 0; round < (threads == 1 ? 1 : 8); round++) {
+			char db[512];
+			snprintf(db, sizeof db, "%s/freed-%u-%d", root, threads, round);
+			rm_rf(db);
+			rv_db_options o;
+			rv_db_options_init(&o);
+			o.flags = RV_DB_CREATE;
+			o.checkpoint_bytes = 0;
+			rv_db *h = NULL;
+			CHECK_OK(rv_db_open(db, &o, &h));
+			rv_options co;
+			rv_options_init(&co);
+			co.dim = D;
+			co.threads = threads;
+			co.exact_threshold = 0;
+			co.seed = 0x5eed + (uint64_t)round;
+			rv_collection *c = NULL;
+			CHECK_OK(rv_db_create_collection(h, "c", &co, &c));
+			enum { N = 600 };
+			static char names[N][16];
+			const char *ids[N];
+			static float v[N * D];
+			for (int i = 0; i < N; i++) {
+				snprintf(names[i], sizeof names[i], "id-%d", i);
+				ids[i] = names[i];
+				vec((size_t)(i + round * N), v + i * D);
+			}
+			memcpy(v + (N - 1) * D, v + 5 * D, sizeof(float) * D);
+			v[(N - 1) * D] += 1e-3f;
+			if (threads == 1)
+				for (int i = 0; i < N; i++)
+					CHECK_OK(rv_insert(c, ids[i], v + i * D, D, 0));
+			else
+				CHECK_OK(rv_insert_batch(c, N, ids, v, D, 0));
+			CHECK_OK(rv_delete(c, "id-5"));
+			CHECK_OK(rv_delete(c, names[N - 1]));
+			for (int i = 9; threads > 1 && i < N - 1; i += 9)
+				CHECK_OK(rv_delete(c, ids[i]));
+			CHECK_OK(rv_db_close(h)); /* checkpoints: repairs, frees, writes */
+			o.flags = 0;
+			for (int pass = 0; pass < 2; pass++) { /* open it; checkpoint; again */
+				CHECK_OK(rv_db_open(db, &o, &h));
+				int rc = rv_db_open_collection(h, "c", &c);
+				CHECK_MSG(rc == RV_OK, "threads %u round %d pass %d: %s", threads, round, pass,
+				          rv_db_errmsg(h));
+				if (rc == RV_OK) {
+					rv_check_report rep;
+					CHECK_MSG(rv_check(c, &rep) == RV_OK, "%s", rep.first_problem);
+					float got[D];
+					CHECK_RC(rv_get(c, "id-5", got, D), RV_ENOTFOUND);
+					CHECK_OK(rv_get(c, "id-6", got, D));
+					CHECK(memcmp(got, v + 6 * D, sizeof got) == 0);
+					CHECK_OK(rv_checkpoint(c));
+				}
+				CHECK_OK(rv_db_close(h));
+			}
+		}
+}
+
 int main(void)
 {
 	snprintf(root, sizeof root, "/tmp/rv_test_recovery_%d", (int)getpid());
@@ -549,6 +619,7 @@ int main(void)
 	RUN(delete_on_a_full_disk);
 	RUN(damaged_vector_block_fails_search);
 	RUN(count_without_loading);
+	RUN(freed_slots_link_nowhere);
 	rm_rf(root);
 	return harness_exit();
 }

@@ -67,6 +67,25 @@ static void write_payloads(rv_collection *c, rv_seg_writer *w, uint32_t n)
 	rv_rwlock_unlock(&c->payloads.lock);
 }
 
+/* Level-0 links, a free slot's row as RV_NO_SLOT: rows of slots freed by
+ * an earlier version, or loaded from its segments, may still hold links
+ * to slots this segment does not have. */
+static void write_links0(rv_seg_writer *w, rv_index *x, uint32_t n)
+{
+	uint32_t empty[2 * RV_M_MAX];
+	memset(empty, 0xff, sizeof empty); /* RV_NO_SLOT in every word */
+	for (uint32_t i = 0, run; i < n; i += run) {
+		if (!rv_flags(x, i)) {
+			rv_seg_write(w, empty, (size_t)x->m0 * 4);
+			run = 1;
+			continue;
+		}
+		for (run = 1; i + run < n && rv_flags(x, i + run); run++)
+			;
+		rv_seg_write(w, (const void *)rv_links(x, i, 0), (size_t)run * x->m0 * 4);
+	}
+}
+
 static int write_segment(rv_collection *c, const char *path, uint64_t gen, uint32_t n)
 {
 	rv_index *x = c->index;
@@ -97,7 +116,7 @@ static int write_segment(rv_collection *c, const char *path, uint64_t gen, uint3
 		rv_seg_write(w, rows, run * x->row_bytes);
 	}
 	rv_seg_section(w, SEC_LINKS0);
-	rv_seg_write(w, (const void *)x->links0, (size_t)n * x->m0 * 4);
+	write_links0(w, x, n);
 	rv_seg_section(w, SEC_LEVELS);
 	rv_seg_write(w, x->levels, n);
 	rv_seg_section(w, SEC_FLAGS);

@@ -234,6 +234,10 @@ static void free_slot(rv_index *x, uint32_t slot)
 		x->upper[slot] = NULL;
 	}
 	x->levels[slot] = 0;
+	/* a free slot links nowhere: checkpoints write its row as it is */
+	_Atomic uint32_t *row = rv_links(x, slot, 0);
+	for (uint32_t j = 0; j < x->m0; j++)
+		atomic_store_explicit(&row[j], RV_NO_SLOT, memory_order_relaxed);
 	atomic_store_explicit(&x->flags[slot], 0, memory_order_release);
 	if (rv_grow_array((void **)&x->free_slots, &x->free_cap, x->n_free + 1, sizeof(uint32_t)))
 		x->free_slots[x->n_free++] = slot;
