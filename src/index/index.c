@@ -556,9 +556,9 @@ int rv_index_load(rv_index *x, const rv_index_image *img, char *why, size_t why_
 	if (upper_needed != img->upper_words)
 		return CORRUPT("the upper levels hold %llu links; the levels need %llu", (unsigned long long)img->upper_words,
 		               (unsigned long long)upper_needed);
-	/* A free slot's links are never read (rv_index_alloc clears them on
-	 * reuse), and segments written before free slots' rows were cleared
-	 * (checkpoint.c) may hold stale ones: only used slots' are checked. */
+	/* Segments written before free slots' rows were cleared (checkpoint.c)
+	 * may hold stale ones: only used slots' are checked, and free slots'
+	 * rows are cleared when adopted, below. */
 	for (uint32_t i = 0; i < n; i++) {
 		if (!img->flags[i])
 			continue;
@@ -656,8 +656,15 @@ int rv_index_load(rv_index *x, const rv_index_image *img, char *why, size_t why_
 		x->quant = img->quant;
 		x->codes = img->codes;
 	}
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++) {
 		atomic_init(&x->flags[i], img->flags[i]);
+		/* a free slot links nowhere (hnsw_repair.c free_slot); rows of
+		 * earlier segments may be stale and were not checked above, and a
+		 * used slot may still link to a free one, so clear them here */
+		if (!img->flags[i])
+			for (uint32_t j = 0; j < m0; j++)
+				atomic_init(&x->links0[(size_t)i * m0 + j], RV_NO_SLOT);
+	}
 	x->upper = upper;
 	x->norms = norms;
 	x->capacity = n;
