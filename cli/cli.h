@@ -35,14 +35,55 @@ int cmd_payload(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_text_search(int argc, char **argv);
 
-/* "--name value" helpers: *i is advanced past the value. Print a usage
- * error and return false on a missing or malformed value. */
-bool arg_str(int argc, char **argv, int *i, const char **out);
-bool arg_u64(int argc, char **argv, int *i, uint64_t min, uint64_t max, uint64_t *out);
-bool arg_double(int argc, char **argv, int *i, double min, double max, double *out);
+/* ---- the command line (args.c) ----
+ * Each command describes its options and positionals in a cli_spec and
+ * calls cli_parse() once; see args.c for what it handles. */
+typedef enum {
+	OPT_FLAG,   /* no value: *(bool *)out = true */
+	OPT_STRING, /* *(const char **)out = the value */
+	OPT_U64,    /* *(uint64_t *)out, an integer in [min, max] */
+	OPT_DOUBLE, /* *(double *)out, a number in [dmin, dmax] */
+	OPT_CUSTOM, /* parse(value, out, why, why_size) */
+} cli_opt_kind;
 
-/* ---- shared by the database commands (cmd_db.c) ----
- * Each prints "ruvector CMD: ..." on stderr and returns an exit status. */
+typedef struct cli_opt {
+	const char *name;  /* "--dim"; NULL ends a table */
+	const char *alias; /* "-k", or NULL */
+	cli_opt_kind kind;
+	void *out;
+	uint64_t min, max;  /* OPT_U64 */
+	double dmin, dmax;  /* OPT_DOUBLE */
+	bool (*parse)(const char *value, void *out, char *why, size_t why_size); /* OPT_CUSTOM */
+	bool *given;        /* set to true when the option appears (optional) */
+} cli_opt;
+
+typedef struct cli_spec {
+	const char *cmd;     /* "create" */
+	const char *usage;   /* synopsis, blank line, description */
+	const cli_opt *opts; /* ends with {NULL} */
+	int min_pos, max_pos; /* max_pos -1: no limit (pos must hold argc) */
+	const char *missing;  /* the error when fewer than min_pos were given */
+} cli_spec;
+
+#define CLI_GO_ON (-1)
+/* Parse argv[1..argc) into the options' outputs and pos[0..*npos). Returns
+ * CLI_GO_ON when the command should run; otherwise the exit status to
+ * return at once: EXIT_OK after printing --help, EXIT_USAGE after
+ * reporting a usage error (once, with the synopsis). */
+int cli_parse(const cli_spec *s, int argc, char **argv, const char **pos, int *npos);
+/* OPT_CUSTOM parsers: "full|normal|off" into rv_durability; a metric name
+ * into rv_metric. */
+bool cli_parse_durability(const char *value, void *out, char *why, size_t why_size);
+bool cli_parse_metric(const char *value, void *out, char *why, size_t why_size);
+
+/* Table entries. */
+#define CLI_FLAG(n, var) {.name = (n), .kind = OPT_FLAG, .out = &(var)}
+#define CLI_STR(n, var) {.name = (n), .kind = OPT_STRING, .out = &(var)}
+#define CLI_U64(n, var, lo, hi) {.name = (n), .kind = OPT_U64, .out = &(var), .min = (lo), .max = (hi)}
+#define CLI_DBL(n, var, lo, hi) {.name = (n), .kind = OPT_DOUBLE, .out = &(var), .dmin = (lo), .dmax = (hi)}
+#define CLI_FN(n, var, fn) {.name = (n), .kind = OPT_CUSTOM, .out = &(var), .parse = (fn)}
+#define CLI_DURABILITY(var) CLI_FN("--durability", var, cli_parse_durability)
+#define CLI_END {.name = NULL}
 
 /* Print "ruvector CMD: message" on stderr; return EXIT_FAIL. */
 int cli_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -53,11 +94,10 @@ int cli_synopsis(const char *cmd, const char *usage);
  * EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* Store a positional argument in pos[*n]; a usage error when there are
- * already max of them. */
-bool arg_positional(const char *cmd, const char *usage, const char *arg, const char **pos, int *n, int max);
-/* "--durability full|normal|off". */
-bool arg_durability(int argc, char **argv, int *i, rv_durability *out);
+
+/* ---- shared by the database commands (cmd_db.c) ----
+ * Each prints "ruvector CMD: ..." on stderr and returns an exit status. */
+
 /* Open the database at path with flags (RV_DB_CREATE, RV_DB_READONLY) and
  * durability. EXIT_OK, or EXIT_FAIL with the library's message printed
  * (plus a hint for a missing database and for another writer's lock). */

@@ -83,31 +83,77 @@ typedef struct dataset {
 	bool generated;    /* base/query from malloc, not from rv_read_vecs */
 } dataset;
 
-static void bench_usage(FILE *f)
-{
-	fprintf(f,
-	        "usage: ruvector bench (--base B.fvecs --query Q.fvecs [--gt G.ivecs] | --generate NxD)\n"
-	        "                      [--metric l2|ip|cosine|l1] [--m 16] [--ef-construction 200]\n"
-	        "                      [--ef 10,20,40,80,160,320] [--threads T] [--k 10] [--json]\n"
-	        "                      [--alpha 1.1] [--limit N] [--queries N] [--exact] [--delete-fraction F]\n"
-	        "                      [--seed S] [--quant none|int8|pq:M|binary] [--rerank N]\n"
-	        "                      [--quant-train N] [--db DIR] [--filter-labels N [--filter-index keyword|none]]\n");
-}
+static const char bench_usage[] =
+	"usage: ruvector bench (--base B.fvecs --query Q.fvecs [--gt G.ivecs] | --generate NxD)\n"
+	"                      [--metric l2|ip|cosine|l1] [--m 16] [--ef-construction 200]\n"
+	"                      [--ef 10,20,40,80,160,320] [--threads T] [--k 10] [--json]\n"
+	"                      [--alpha 1.1] [--limit N] [--queries N] [--exact] [--delete-fraction F]\n"
+	"                      [--seed S] [--quant none|int8|pq:M|binary] [--rerank N]\n"
+	"                      [--quant-train N] [--db DIR] [--filter-labels N [--filter-index keyword|none]]\n"
+	"\n"
+	"Builds an index over the base vectors (or N generated ones of dimension D)\n"
+	"and, for each --ef, prints recall@k against the ground truth (--gt, or an\n"
+	"exact scan), queries per second and latency; --json prints one JSON object\n"
+	"per line. The header of cli/cmd_bench.c describes every option.\n";
 
-static bool parse_efs(const char *s, bench_args *a)
+/* --ef: a comma-separated list of ef values. */
+static bool parse_efs(const char *s, void *out, char *why, size_t why_size)
 {
+	bench_args *a = out;
 	a->n_efs = 0;
 	while (*s) {
 		char *end;
 		unsigned long v = strtoul(s, &end, 10);
 		if (end == s || v < 1 || v > RV_EF_MAX || a->n_efs == MAX_EFS || (*end && *end != ','))
-			return false;
+			break;
 		a->efs[a->n_efs++] = (uint32_t)v;
 		s = *end ? end + 1 : end;
 	}
-	return a->n_efs > 0;
+	if (!*s && a->n_efs > 0)
+		return true;
+	snprintf(why, why_size, "must be a comma-separated list of up to %d values in 1..%u", MAX_EFS, RV_EF_MAX);
+	return false;
 }
 
+/* --generate NxD. */
+static bool parse_generate(const char *v, void *out, char *why, size_t why_size)
+{
+	bench_args *a = out;
+	unsigned long long n, d;
+	char tail;
+	if (sscanf(v, "%llux%llu%c", &n, &d, &tail) != 2 || n < 1 || n > 100000000ull || d < 1 || d > RV_DIM_MAX) {
+		snprintf(why, why_size, "must be NxD (N up to 100000000, D up to %u), e.g. 20000x128", RV_DIM_MAX);
+		return false;
+	}
+	a->gen_n = n, a->gen_d = d;
+	return true;
+}
+
+/* --quant none|int8|pq:M|binary. */
+static bool parse_quant(const char *v, void *out, char *why, size_t why_size)
+{
+	bench_args *a = out;
+	if (rv_quant_parse(v, &a->quant, &a->pq_m) == RV_OK) {
+		a->quant_spec = v;
+		return true;
+	}
+	snprintf(why, why_size, "must be none, int8, pq:M or binary");
+	return false;
+}
+
+/* --filter-index keyword|none. */
+static bool parse_filter_index(const char *v, void *out, char *why, size_t why_size)
+{
+	bool *on = out;
+	if (strcmp(v, "keyword") && strcmp(v, "none")) {
+		snprintf(why, why_size, "must be keyword or none");
+		return false;
+	}
+	*on = !strcmp(v, "keyword");
+	return true;
+}
+
+/* CLI_GO_ON, or the exit status to return. */
 static int parse_args(int argc, char **argv, bench_args *a)
 {
 	memset(a, 0, sizeof *a);
@@ -119,105 +165,45 @@ static int parse_args(int argc, char **argv, bench_args *a)
 	a->seed = 42;
 	a->alpha = 1.1; /* the library default */
 	a->filter_index = true;
-	parse_efs("10,20,40,80,160,320", a);
-	for (int i = 1; i < argc; i++) {
-		const char *o = argv[i], *v;
-		bool ok = true;
-		if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
-			bench_usage(stdout);
-			return -1;
-		} else if (!strcmp(o, "--base"))
-			ok = arg_str(argc, argv, &i, &a->base);
-		else if (!strcmp(o, "--query"))
-			ok = arg_str(argc, argv, &i, &a->query);
-		else if (!strcmp(o, "--gt"))
-			ok = arg_str(argc, argv, &i, &a->gt);
-		else if (!strcmp(o, "--metric")) {
-			ok = arg_str(argc, argv, &i, &v);
-			if (ok && rv_metric_parse(v, &a->metric) != RV_OK) {
-				fprintf(stderr, "ruvector bench: unknown metric '%s' (l2, ip, cosine, l1)\n", v);
-				ok = false;
-			}
-		} else if (!strcmp(o, "--m"))
-			ok = arg_u64(argc, argv, &i, RV_M_MIN, RV_M_MAX, &a->m);
-		else if (!strcmp(o, "--ef-construction"))
-			ok = arg_u64(argc, argv, &i, 1, RV_EF_MAX, &a->efc);
-		else if (!strcmp(o, "--ef")) {
-			ok = arg_str(argc, argv, &i, &v);
-			if (ok && !parse_efs(v, a)) {
-				fprintf(stderr, "ruvector bench: --ef takes a comma-separated list of 1..%u, not '%s'\n",
-				        RV_EF_MAX, v);
-				ok = false;
-			}
-		} else if (!strcmp(o, "--alpha"))
-			ok = arg_double(argc, argv, &i, 1.0, 2.0, &a->alpha);
-		else if (!strcmp(o, "--threads"))
-			ok = arg_u64(argc, argv, &i, 1, 1024, &a->threads);
-		else if (!strcmp(o, "--k"))
-			ok = arg_u64(argc, argv, &i, 1, 1000, &a->k);
-		else if (!strcmp(o, "--limit"))
-			ok = arg_u64(argc, argv, &i, 1, RV_MAX_VECTORS, &a->limit);
-		else if (!strcmp(o, "--queries"))
-			ok = arg_u64(argc, argv, &i, 1, 10000000, &a->nq_limit);
-		else if (!strcmp(o, "--seed"))
-			ok = arg_u64(argc, argv, &i, 0, UINT64_MAX, &a->seed);
-		else if (!strcmp(o, "--generate")) {
-			ok = arg_str(argc, argv, &i, &v);
-			unsigned long long n, d;
-			char tail;
-			if (ok && (sscanf(v, "%llux%llu%c", &n, &d, &tail) != 2 || n < 1 || n > 100000000ull || d < 1 ||
-			           d > RV_DIM_MAX)) {
-				fprintf(stderr, "ruvector bench: --generate takes NxD, e.g. 20000x128, not '%s'\n", v);
-				ok = false;
-			}
-			a->gen_n = n, a->gen_d = d;
-		} else if (!strcmp(o, "--json"))
-			a->json = true;
-		else if (!strcmp(o, "--exact"))
-			a->exact = true;
-		else if (!strcmp(o, "--delete-fraction"))
-			ok = arg_double(argc, argv, &i, 0.0, 0.9, &a->delete_fraction);
-		else if (!strcmp(o, "--quant")) {
-			ok = arg_str(argc, argv, &i, &a->quant_spec);
-			if (ok && rv_quant_parse(a->quant_spec, &a->quant, &a->pq_m) != RV_OK) {
-				fprintf(stderr, "ruvector bench: --quant takes none, int8, pq:M or binary, not '%s'\n",
-				        a->quant_spec);
-				ok = false;
-			}
-		} else if (!strcmp(o, "--rerank"))
-			ok = arg_u64(argc, argv, &i, 0, RV_EF_MAX, &a->rerank);
-		else if (!strcmp(o, "--quant-train"))
-			ok = arg_u64(argc, argv, &i, 0, 1000000, &a->quant_train);
-		else if (!strcmp(o, "--filter-labels"))
-			ok = arg_u64(argc, argv, &i, 1, 1000000, &a->filter_labels);
-		else if (!strcmp(o, "--filter-index")) {
-			ok = arg_str(argc, argv, &i, &v);
-			if (ok && strcmp(v, "keyword") && strcmp(v, "none")) {
-				fprintf(stderr, "ruvector bench: --filter-index takes keyword or none, not '%s'\n", v);
-				ok = false;
-			}
-			a->filter_index = ok && !strcmp(v, "keyword");
-		} else if (!strcmp(o, "--db"))
-			ok = arg_str(argc, argv, &i, &a->db);
-		else {
-			fprintf(stderr, "ruvector bench: unknown option '%s'\n", o);
-			ok = false;
-		}
-		if (!ok) {
-			bench_usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (a->db && a->delete_fraction > 0) {
-		fprintf(stderr, "ruvector bench: --db and --delete-fraction do not go together\n");
-		return EXIT_USAGE;
-	}
-	if (!a->gen_n && (!a->base || !a->query)) {
-		fprintf(stderr, "ruvector bench: give --base and --query, or --generate NxD\n");
-		bench_usage(stderr);
-		return EXIT_USAGE;
-	}
-	return 0;
+	char unused[8];
+	parse_efs("10,20,40,80,160,320", a, unused, sizeof unused);
+	const cli_opt opts[] = {
+		CLI_STR("--base", a->base),
+		CLI_STR("--query", a->query),
+		CLI_STR("--gt", a->gt),
+		CLI_FN("--metric", a->metric, cli_parse_metric),
+		CLI_U64("--m", a->m, RV_M_MIN, RV_M_MAX),
+		CLI_U64("--ef-construction", a->efc, 1, RV_EF_MAX),
+		CLI_FN("--ef", *a, parse_efs),
+		CLI_DBL("--alpha", a->alpha, 1.0, 2.0),
+		CLI_U64("--threads", a->threads, 1, 1024),
+		CLI_U64("--k", a->k, 1, 1000),
+		CLI_U64("--limit", a->limit, 1, RV_MAX_VECTORS),
+		CLI_U64("--queries", a->nq_limit, 1, 10000000),
+		CLI_U64("--seed", a->seed, 0, UINT64_MAX),
+		CLI_FN("--generate", *a, parse_generate),
+		CLI_FLAG("--json", a->json),
+		CLI_FLAG("--exact", a->exact),
+		CLI_DBL("--delete-fraction", a->delete_fraction, 0.0, 0.9),
+		CLI_FN("--quant", *a, parse_quant),
+		CLI_U64("--rerank", a->rerank, 0, RV_EF_MAX),
+		CLI_U64("--quant-train", a->quant_train, 0, 1000000),
+		CLI_U64("--filter-labels", a->filter_labels, 1, 1000000),
+		CLI_FN("--filter-index", a->filter_index, parse_filter_index),
+		CLI_STR("--db", a->db),
+		CLI_END,
+	};
+	const char *pos[1];
+	int npos;
+	const cli_spec spec = {"bench", bench_usage, opts, 0, 0, ""};
+	int rc = cli_parse(&spec, argc, argv, pos, &npos);
+	if (rc != CLI_GO_ON)
+		return rc;
+	if (a->db && a->delete_fraction > 0)
+		return cli_usage_error("bench", bench_usage, "--db and --delete-fraction do not go together");
+	if (!a->gen_n && (!a->base || !a->query))
+		return cli_usage_error("bench", bench_usage, "give --base and --query, or --generate NxD");
+	return CLI_GO_ON;
 }
 
 /* ---- data ---- */
@@ -597,8 +583,8 @@ int cmd_bench(int argc, char **argv)
 {
 	bench_args a;
 	int rc = parse_args(argc, argv, &a);
-	if (rc != 0)
-		return rc < 0 ? EXIT_OK : rc;
+	if (rc != CLI_GO_ON)
+		return rc;
 	dataset d = {0};
 	int status = EXIT_FAIL;
 	rv_collection *c = NULL;

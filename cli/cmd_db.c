@@ -29,64 +29,6 @@
 
 /* ---- shared helpers ---- */
 
-int cli_fail(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "ruvector %s: ", cmd);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	return EXIT_FAIL;
-}
-
-int cli_synopsis(const char *cmd, const char *usage)
-{
-	const char *end = strstr(usage, "\n\n");
-	fprintf(stderr, "%.*s\nrun 'ruvector %s --help' for more.\n", end ? (int)(end - usage) : (int)strlen(usage),
-	        usage, cmd);
-	return EXIT_USAGE;
-}
-
-int cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fprintf(stderr, "ruvector %s: ", cmd);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	return cli_synopsis(cmd, usage);
-}
-
-bool arg_positional(const char *cmd, const char *usage, const char *arg, const char **pos, int *n, int max)
-{
-	if (*n >= max) {
-		cli_usage_error(cmd, usage, "unexpected argument '%s'", arg);
-		return false;
-	}
-	pos[(*n)++] = arg;
-	return true;
-}
-
-bool arg_durability(int argc, char **argv, int *i, rv_durability *out)
-{
-	const char *v;
-	if (!arg_str(argc, argv, i, &v))
-		return false;
-	if (!strcmp(v, "full"))
-		*out = RV_SYNC_FULL;
-	else if (!strcmp(v, "normal"))
-		*out = RV_SYNC_NORMAL;
-	else if (!strcmp(v, "off"))
-		*out = RV_SYNC_OFF;
-	else {
-		fprintf(stderr, "ruvector: --durability must be full, normal or off, not '%s'\n", v);
-		return false;
-	}
-	return true;
-}
-
 int db_open(const char *cmd, const char *path, uint32_t flags, rv_durability dur, rv_db **out)
 {
 	rv_db_options o;
@@ -125,20 +67,6 @@ int db_close(const char *cmd, rv_db *db, int status)
 	return status;
 }
 
-/* Parse the options every database command shares. Returns 1 when argv[*i]
- * was one of them (and *ok says whether it parsed), 0 when it was not. */
-static int common_opt(int argc, char **argv, int *i, rv_durability *dur, bool *ok)
-{
-	if (dur && !strcmp(argv[*i], "--durability")) {
-		*ok = arg_durability(argc, argv, i, dur);
-		return 1;
-	}
-	return 0;
-}
-
-static bool is_help(const char *a) { return !strcmp(a, "--help") || !strcmp(a, "-h"); }
-static bool is_option(const char *a) { return a[0] == '-' && a[1] != '\0'; }
-
 /* ---- create ---- */
 
 /* "none", "int8", "pq:M" or "binary", as --quant takes it. */
@@ -150,6 +78,16 @@ static void quant_spec(const rv_options *o, char *buf, size_t size)
 	case RV_QUANT_BINARY: snprintf(buf, size, "binary"); break;
 	default: snprintf(buf, size, "none"); break;
 	}
+}
+
+/* --quant: "none", "int8", "pq:M" or "binary" into an rv_options. */
+static bool parse_quant(const char *v, void *out, char *why, size_t why_size)
+{
+	rv_options *o = out;
+	if (rv_quant_parse(v, &o->quant, &o->quant_pq_m) == RV_OK)
+		return true;
+	snprintf(why, why_size, "must be none, int8, pq:M or binary");
+	return false;
 }
 
 static const char create_usage[] =
@@ -171,62 +109,32 @@ static const char create_usage[] =
 
 int cmd_create(int argc, char **argv)
 {
-	const char *cmd = "create", *pos[2], *v;
+	const char *cmd = "create", *pos[2];
 	int npos = 0;
-	bool opts_done = false;
 	rv_durability dur = RV_SYNC_FULL;
 	rv_options o;
 	rv_options_init(&o);
 	uint64_t dim = 0, m = o.m, efc = o.ef_construction, efs = o.ef_search, threads = o.threads, seed = o.seed;
-	double alpha = o.prune_alpha;
 	uint64_t quant_train = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		bool ok = true;
-		if (opts_done || !is_option(a))
-			ok = arg_positional(cmd, create_usage, a, pos, &npos, 2);
-		else if (!strcmp(a, "--"))
-			opts_done = true;
-		else if (is_help(a)) {
-			fputs(create_usage, stdout);
-			return EXIT_OK;
-		} else if (common_opt(argc, argv, &i, &dur, &ok))
-			;
-		else if (!strcmp(a, "--dim"))
-			ok = arg_u64(argc, argv, &i, 1, RV_DIM_MAX, &dim);
-		else if (!strcmp(a, "--metric")) {
-			ok = arg_str(argc, argv, &i, &v);
-			if (ok && rv_metric_parse(v, &o.metric) != RV_OK) {
-				fprintf(stderr, "ruvector create: unknown metric '%s' (l2, ip, cosine, l1)\n", v);
-				ok = false;
-			}
-		} else if (!strcmp(a, "--m"))
-			ok = arg_u64(argc, argv, &i, RV_M_MIN, RV_M_MAX, &m);
-		else if (!strcmp(a, "--ef-construction"))
-			ok = arg_u64(argc, argv, &i, 1, RV_EF_MAX, &efc);
-		else if (!strcmp(a, "--ef-search"))
-			ok = arg_u64(argc, argv, &i, 1, RV_EF_MAX, &efs);
-		else if (!strcmp(a, "--alpha"))
-			ok = arg_double(argc, argv, &i, 1.0, 2.0, &alpha);
-		else if (!strcmp(a, "--threads"))
-			ok = arg_u64(argc, argv, &i, 0, 1024, &threads);
-		else if (!strcmp(a, "--seed"))
-			ok = arg_u64(argc, argv, &i, 0, UINT64_MAX, &seed);
-		else if (!strcmp(a, "--quant")) {
-			ok = arg_str(argc, argv, &i, &v);
-			if (ok && rv_quant_parse(v, &o.quant, &o.quant_pq_m) != RV_OK) {
-				fprintf(stderr, "ruvector create: --quant takes none, int8, pq:M or binary, not '%s'\n", v);
-				ok = false;
-			}
-		} else if (!strcmp(a, "--quant-train"))
-			ok = arg_u64(argc, argv, &i, 1, 1000000, &quant_train);
-		else
-			return cli_usage_error(cmd, create_usage, "unknown option '%s'", a);
-		if (!ok)
-			return cli_synopsis(cmd, create_usage);
-	}
-	if (npos != 2)
-		return cli_usage_error(cmd, create_usage, "give a database and a collection name");
+	double alpha = o.prune_alpha;
+	const cli_opt opts[] = {
+		CLI_U64("--dim", dim, 1, RV_DIM_MAX),
+		CLI_FN("--metric", o.metric, cli_parse_metric),
+		CLI_U64("--m", m, RV_M_MIN, RV_M_MAX),
+		CLI_U64("--ef-construction", efc, 1, RV_EF_MAX),
+		CLI_U64("--ef-search", efs, 1, RV_EF_MAX),
+		CLI_DBL("--alpha", alpha, 1.0, 2.0),
+		CLI_U64("--threads", threads, 0, 1024),
+		CLI_U64("--seed", seed, 0, UINT64_MAX),
+		CLI_FN("--quant", o, parse_quant),
+		CLI_U64("--quant-train", quant_train, 1, 1000000),
+		CLI_DURABILITY(dur),
+		CLI_END,
+	};
+	const cli_spec spec = {cmd, create_usage, opts, 2, 2, "give a database and a collection name"};
+	int rc = cli_parse(&spec, argc, argv, pos, &npos);
+	if (rc != CLI_GO_ON)
+		return rc;
 	if (!dim)
 		return cli_usage_error(cmd, create_usage, "--dim is required");
 	o.dim = (uint32_t)dim;
@@ -237,6 +145,9 @@ int cmd_create(int argc, char **argv)
 	o.threads = (uint32_t)threads;
 	o.seed = seed;
 	o.quant_train = (uint32_t)quant_train;
+	/* refuse bad options before the database directory is made */
+	if (rv_options_check(&o) != RV_OK)
+		return cli_fail(cmd, "%s", rv_errmsg(NULL));
 
 	rv_db *db;
 	if (db_open(cmd, pos[0], RV_DB_CREATE, dur, &db) != EXIT_OK)
@@ -268,27 +179,12 @@ int cmd_compact(int argc, char **argv)
 {
 	const char *cmd = "compact", *pos[2];
 	int npos = 0;
-	bool opts_done = false;
 	rv_durability dur = RV_SYNC_FULL;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		bool ok = true;
-		if (opts_done || !is_option(a))
-			ok = arg_positional(cmd, compact_usage, a, pos, &npos, 2);
-		else if (!strcmp(a, "--"))
-			opts_done = true;
-		else if (is_help(a)) {
-			fputs(compact_usage, stdout);
-			return EXIT_OK;
-		} else if (common_opt(argc, argv, &i, &dur, &ok))
-			;
-		else
-			return cli_usage_error(cmd, compact_usage, "unknown option '%s'", a);
-		if (!ok)
-			return cli_synopsis(cmd, compact_usage);
-	}
-	if (npos != 2)
-		return cli_usage_error(cmd, compact_usage, "give a database and a collection name");
+	const cli_opt opts[] = {CLI_DURABILITY(dur), CLI_END};
+	const cli_spec spec = {cmd, compact_usage, opts, 2, 2, "give a database and a collection name"};
+	int rc = cli_parse(&spec, argc, argv, pos, &npos);
+	if (rc != CLI_GO_ON)
+		return rc;
 	rv_db *db;
 	rv_collection *c;
 	if (db_open(cmd, pos[0], 0, dur, &db) != EXIT_OK)
@@ -328,24 +224,12 @@ int cmd_check(int argc, char **argv)
 {
 	const char *cmd = "check", *pos[1];
 	int npos = 0;
-	bool opts_done = false;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (opts_done || !is_option(a)) {
-			if (!arg_positional(cmd, check_usage, a, pos, &npos, 1))
-				return EXIT_USAGE;
-		} else if (!strcmp(a, "--"))
-			opts_done = true;
-		else if (is_help(a)) {
-			fputs(check_usage, stdout);
-			return EXIT_OK;
-		} else
-			return cli_usage_error(cmd, check_usage, "unknown option '%s'", a);
-	}
-	if (npos != 1)
-		return cli_usage_error(cmd, check_usage, "give a database");
+	const cli_spec spec = {cmd, check_usage, NULL, 1, 1, "give a database"};
+	int rc = cli_parse(&spec, argc, argv, pos, &npos);
+	if (rc != CLI_GO_ON)
+		return rc;
 	char problem[1024];
-	int rc = rv_db_check(pos[0], problem, sizeof problem);
+	rc = rv_db_check(pos[0], problem, sizeof problem);
 	if (rc == RV_OK) {
 		printf("ok\n");
 		return EXIT_OK;
@@ -369,22 +253,10 @@ int cmd_backup(int argc, char **argv)
 {
 	const char *cmd = "backup", *pos[2];
 	int npos = 0;
-	bool opts_done = false;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (opts_done || !is_option(a)) {
-			if (!arg_positional(cmd, backup_usage, a, pos, &npos, 2))
-				return EXIT_USAGE;
-		} else if (!strcmp(a, "--"))
-			opts_done = true;
-		else if (is_help(a)) {
-			fputs(backup_usage, stdout);
-			return EXIT_OK;
-		} else
-			return cli_usage_error(cmd, backup_usage, "unknown option '%s'", a);
-	}
-	if (npos != 2)
-		return cli_usage_error(cmd, backup_usage, "give a database and a destination directory");
+	const cli_spec spec = {cmd, backup_usage, NULL, 2, 2, "give a database and a destination directory"};
+	int rc = cli_parse(&spec, argc, argv, pos, &npos);
+	if (rc != CLI_GO_ON)
+		return rc;
 	rv_db *db;
 	if (db_open(cmd, pos[0], RV_DB_READONLY, RV_SYNC_FULL, &db) != EXIT_OK)
 		return EXIT_FAIL;
@@ -416,24 +288,12 @@ int cmd_repair(int argc, char **argv)
 {
 	const char *cmd = "repair", *pos[2];
 	int npos = 0;
-	bool opts_done = false, yes = false;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (opts_done || !is_option(a)) {
-			if (!arg_positional(cmd, repair_usage, a, pos, &npos, 2))
-				return EXIT_USAGE;
-		} else if (!strcmp(a, "--"))
-			opts_done = true;
-		else if (is_help(a)) {
-			fputs(repair_usage, stdout);
-			return EXIT_OK;
-		} else if (!strcmp(a, "--yes"))
-			yes = true;
-		else
-			return cli_usage_error(cmd, repair_usage, "unknown option '%s'", a);
-	}
-	if (npos != 2)
-		return cli_usage_error(cmd, repair_usage, "give a database and a collection");
+	bool yes = false;
+	const cli_opt opts[] = {CLI_FLAG("--yes", yes), CLI_END};
+	const cli_spec spec = {cmd, repair_usage, opts, 2, 2, "give a database and a collection"};
+	int rc = cli_parse(&spec, argc, argv, pos, &npos);
+	if (rc != CLI_GO_ON)
+		return rc;
 	rv_db *db;
 	if (db_open(cmd, pos[0], 0, RV_SYNC_FULL, &db) != EXIT_OK)
 		return EXIT_FAIL;
@@ -497,24 +357,12 @@ int cmd_info(int argc, char **argv)
 {
 	const char *cmd = "info", *pos[1];
 	int npos = 0;
-	bool opts_done = false, json = false;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (opts_done || !is_option(a)) {
-			if (!arg_positional(cmd, info_usage, a, pos, &npos, 1))
-				return EXIT_USAGE;
-		} else if (!strcmp(a, "--"))
-			opts_done = true;
-		else if (is_help(a)) {
-			fputs(info_usage, stdout);
-			return EXIT_OK;
-		} else if (!strcmp(a, "--json"))
-			json = true;
-		else
-			return cli_usage_error(cmd, info_usage, "unknown option '%s'", a);
-	}
-	if (npos != 1)
-		return cli_usage_error(cmd, info_usage, "give a database");
+	bool json = false;
+	const cli_opt opts[] = {CLI_FLAG("--json", json), CLI_END};
+	const cli_spec spec = {cmd, info_usage, opts, 1, 1, "give a database"};
+	int rc = cli_parse(&spec, argc, argv, pos, &npos);
+	if (rc != CLI_GO_ON)
+		return rc;
 	rv_db *db;
 	if (db_open(cmd, pos[0], RV_DB_READONLY, RV_SYNC_FULL, &db) != EXIT_OK)
 		return EXIT_FAIL;

@@ -25,9 +25,6 @@
 
 #include "cli.h"
 
-static bool is_help(const char *a) { return !strcmp(a, "--help") || !strcmp(a, "-h"); }
-static bool is_option(const char *a) { return a[0] == '-' && a[1] != '\0'; }
-
 /* ---- import ---- */
 
 static const char import_usage[] =
@@ -68,35 +65,20 @@ int cmd_import(int argc, char **argv)
 {
 	const char *cmd = "import", *pos[3];
 	int npos = 0;
-	bool opts_done = false, quiet = false, have_start = false;
+	bool quiet = false, have_start = false;
 	rv_durability dur = RV_SYNC_FULL;
 	uint64_t batch = 10000, start = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		bool ok = true;
-		if (opts_done || !is_option(a))
-			ok = arg_positional(cmd, import_usage, a, pos, &npos, 3);
-		else if (!strcmp(a, "--"))
-			opts_done = true;
-		else if (is_help(a)) {
-			fputs(import_usage, stdout);
-			return EXIT_OK;
-		} else if (!strcmp(a, "--durability"))
-			ok = arg_durability(argc, argv, &i, &dur);
-		else if (!strcmp(a, "--batch"))
-			ok = arg_u64(argc, argv, &i, 1, 10000000, &batch);
-		else if (!strcmp(a, "--start")) {
-			ok = arg_u64(argc, argv, &i, 0, UINT64_MAX / 2, &start);
-			have_start = true;
-		} else if (!strcmp(a, "--quiet"))
-			quiet = true;
-		else
-			return cli_usage_error(cmd, import_usage, "unknown option '%s'", a);
-		if (!ok)
-			return cli_synopsis(cmd, import_usage);
-	}
-	if (npos != 3)
-		return cli_usage_error(cmd, import_usage, "give a database, a collection and an fvecs file");
+	const cli_opt opts[] = {
+		CLI_DURABILITY(dur),
+		CLI_U64("--batch", batch, 1, 10000000),
+		{.name = "--start", .kind = OPT_U64, .out = &start, .min = 0, .max = UINT64_MAX / 2, .given = &have_start},
+		CLI_FLAG("--quiet", quiet),
+		CLI_END,
+	};
+	const cli_spec spec = {cmd, import_usage, opts, 3, 3, "give a database, a collection and an fvecs file"};
+	int rc = cli_parse(&spec, argc, argv, pos, &npos);
+	if (rc != CLI_GO_ON)
+		return rc;
 	const char *dbpath = pos[0], *name = pos[1], *file = pos[2];
 
 	/* The file is read and validated whole before the database is touched:
@@ -184,22 +166,10 @@ int cmd_count(int argc, char **argv)
 {
 	const char *cmd = "count", *pos[2];
 	int npos = 0;
-	bool opts_done = false;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (opts_done || !is_option(a)) {
-			if (!arg_positional(cmd, count_usage, a, pos, &npos, 2))
-				return EXIT_USAGE;
-		} else if (!strcmp(a, "--"))
-			opts_done = true;
-		else if (is_help(a)) {
-			fputs(count_usage, stdout);
-			return EXIT_OK;
-		} else
-			return cli_usage_error(cmd, count_usage, "unknown option '%s'", a);
-	}
-	if (npos != 2)
-		return cli_usage_error(cmd, count_usage, "give a database and a collection name");
+	const cli_spec spec = {cmd, count_usage, NULL, 2, 2, "give a database and a collection name"};
+	int rc = cli_parse(&spec, argc, argv, pos, &npos);
+	if (rc != CLI_GO_ON)
+		return rc;
 	rv_db *db;
 	uint64_t n;
 	if (db_open(cmd, pos[0], RV_DB_READONLY, RV_SYNC_FULL, &db) != EXIT_OK)
@@ -269,45 +239,26 @@ static void print_payload(rv_collection *c, const char *id)
 
 int cmd_search(int argc, char **argv)
 {
-	const char *cmd = "search", *pos[2], *query = NULL;
+	const char *cmd = "search", *pos[2], *query = NULL, *filter_json = NULL;
 	int npos = 0;
-	bool opts_done = false, exact = false, with_payload = false;
+	bool exact = false, with_payload = false;
 	uint64_t k = 10, ef = 0, nq_limit = 0;
-	const char *filter_json = NULL;
 	double mmr = -1;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		bool ok = true;
-		if (opts_done || !is_option(a))
-			ok = arg_positional(cmd, search_usage, a, pos, &npos, 2);
-		else if (!strcmp(a, "--"))
-			opts_done = true;
-		else if (is_help(a)) {
-			fputs(search_usage, stdout);
-			return EXIT_OK;
-		} else if (!strcmp(a, "--query"))
-			ok = arg_str(argc, argv, &i, &query);
-		else if (!strcmp(a, "-k") || !strcmp(a, "--k"))
-			ok = arg_u64(argc, argv, &i, 1, RV_K_MAX, &k);
-		else if (!strcmp(a, "--ef"))
-			ok = arg_u64(argc, argv, &i, 1, RV_EF_MAX, &ef);
-		else if (!strcmp(a, "--exact"))
-			exact = true;
-		else if (!strcmp(a, "--queries"))
-			ok = arg_u64(argc, argv, &i, 1, UINT32_MAX, &nq_limit);
-		else if (!strcmp(a, "--filter"))
-			ok = arg_str(argc, argv, &i, &filter_json);
-		else if (!strcmp(a, "--mmr"))
-			ok = arg_double(argc, argv, &i, 0.0, 1.0, &mmr);
-		else if (!strcmp(a, "--payload"))
-			with_payload = true;
-		else
-			return cli_usage_error(cmd, search_usage, "unknown option '%s'", a);
-		if (!ok)
-			return cli_synopsis(cmd, search_usage);
-	}
-	if (npos != 2)
-		return cli_usage_error(cmd, search_usage, "give a database and a collection name");
+	const cli_opt opts[] = {
+		CLI_STR("--query", query),
+		{.name = "--k", .alias = "-k", .kind = OPT_U64, .out = &k, .min = 1, .max = RV_K_MAX},
+		CLI_U64("--ef", ef, 1, RV_EF_MAX),
+		CLI_FLAG("--exact", exact),
+		CLI_U64("--queries", nq_limit, 1, UINT32_MAX),
+		CLI_STR("--filter", filter_json),
+		CLI_DBL("--mmr", mmr, 0.0, 1.0),
+		CLI_FLAG("--payload", with_payload),
+		CLI_END,
+	};
+	const cli_spec spec = {cmd, search_usage, opts, 2, 2, "give a database and a collection name"};
+	int rc = cli_parse(&spec, argc, argv, pos, &npos);
+	if (rc != CLI_GO_ON)
+		return rc;
 	if (!query)
 		return cli_usage_error(cmd, search_usage, "--query is required");
 	rv_filter *filter = NULL;
@@ -383,29 +334,13 @@ int cmd_payload(int argc, char **argv)
 {
 	const char *cmd = "payload", *pos[4];
 	int npos = 0;
-	bool opts_done = false, clear = false;
+	bool clear = false;
 	rv_durability dur = RV_SYNC_FULL;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		bool ok = true;
-		if (opts_done || !is_option(a))
-			ok = arg_positional(cmd, payload_usage, a, pos, &npos, 4);
-		else if (!strcmp(a, "--"))
-			opts_done = true;
-		else if (is_help(a)) {
-			fputs(payload_usage, stdout);
-			return EXIT_OK;
-		} else if (!strcmp(a, "--clear"))
-			clear = true;
-		else if (!strcmp(a, "--durability"))
-			ok = arg_durability(argc, argv, &i, &dur);
-		else
-			return cli_usage_error(cmd, payload_usage, "unknown option '%s'", a);
-		if (!ok)
-			return cli_synopsis(cmd, payload_usage);
-	}
-	if (npos < 3)
-		return cli_usage_error(cmd, payload_usage, "give a database, a collection name and an id");
+	const cli_opt opts[] = {CLI_FLAG("--clear", clear), CLI_DURABILITY(dur), CLI_END};
+	const cli_spec spec = {cmd, payload_usage, opts, 3, 4, "give a database, a collection name and an id"};
+	int rc = cli_parse(&spec, argc, argv, pos, &npos);
+	if (rc != CLI_GO_ON)
+		return rc;
 	bool write = npos == 4 || clear;
 	if (npos == 4 && clear)
 		return cli_usage_error(cmd, payload_usage, "give JSON or --clear, not both");
@@ -449,19 +384,10 @@ int cmd_index(int argc, char **argv)
 {
 	const char *cmd = "index", *pos[4];
 	int npos = 0;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (is_help(a)) {
-			fputs(index_usage, stdout);
-			return EXIT_OK;
-		}
-		if (is_option(a))
-			return cli_usage_error(cmd, index_usage, "unknown option '%s'", a);
-		if (!arg_positional(cmd, index_usage, a, pos, &npos, 4))
-			return cli_synopsis(cmd, index_usage);
-	}
-	if (npos != 4)
-		return cli_usage_error(cmd, index_usage, "give a database, a collection, a field and a kind");
+	const cli_spec spec = {cmd, index_usage, NULL, 4, 4, "give a database, a collection, a field and a kind"};
+	int rc = cli_parse(&spec, argc, argv, pos, &npos);
+	if (rc != CLI_GO_ON)
+		return rc;
 	rv_index_kind kind = !strcmp(pos[3], "keyword") ? RV_INDEX_KEYWORD
 	                     : !strcmp(pos[3], "numeric") ? RV_INDEX_NUMERIC
 	                     : !strcmp(pos[3], "text")    ? RV_INDEX_TEXT
@@ -496,30 +422,17 @@ int cmd_text_search(int argc, char **argv)
 	const char *cmd = "text-search", *pos[3], *filter_json = NULL;
 	int npos = 0;
 	uint64_t k = 10;
-	bool with_payload = false, opts_done = false;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		bool ok = true;
-		if (opts_done || !is_option(a))
-			ok = arg_positional(cmd, text_usage, a, pos, &npos, 3);
-		else if (!strcmp(a, "--"))
-			opts_done = true;
-		else if (is_help(a)) {
-			fputs(text_usage, stdout);
-			return EXIT_OK;
-		} else if (!strcmp(a, "-k") || !strcmp(a, "--k"))
-			ok = arg_u64(argc, argv, &i, 1, RV_K_MAX, &k);
-		else if (!strcmp(a, "--filter"))
-			ok = arg_str(argc, argv, &i, &filter_json);
-		else if (!strcmp(a, "--payload"))
-			with_payload = true;
-		else
-			return cli_usage_error(cmd, text_usage, "unknown option '%s'", a);
-		if (!ok)
-			return cli_synopsis(cmd, text_usage);
-	}
-	if (npos != 3)
-		return cli_usage_error(cmd, text_usage, "give a database, a collection and the text");
+	bool with_payload = false;
+	const cli_opt opts[] = {
+		{.name = "--k", .alias = "-k", .kind = OPT_U64, .out = &k, .min = 1, .max = RV_K_MAX},
+		CLI_STR("--filter", filter_json),
+		CLI_FLAG("--payload", with_payload),
+		CLI_END,
+	};
+	const cli_spec spec = {cmd, text_usage, opts, 3, 3, "give a database, a collection and the text"};
+	int rc = cli_parse(&spec, argc, argv, pos, &npos);
+	if (rc != CLI_GO_ON)
+		return rc;
 	rv_filter *filter = NULL;
 	if (filter_json && parse_filter_arg(cmd, filter_json, &filter) != EXIT_OK)
 		return EXIT_FAIL;
@@ -570,33 +483,13 @@ int cmd_delete(int argc, char **argv)
 	if (!pos)
 		return cli_fail(cmd, "out of memory");
 	int npos = 0, status = EXIT_FAIL;
-	bool opts_done = false;
 	rv_durability dur = RV_SYNC_FULL;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		bool ok = true;
-		if (opts_done || !is_option(a))
-			pos[npos++] = a;
-		else if (!strcmp(a, "--"))
-			opts_done = true;
-		else if (is_help(a)) {
-			fputs(delete_usage, stdout);
-			free(pos);
-			return EXIT_OK;
-		} else if (!strcmp(a, "--durability"))
-			ok = arg_durability(argc, argv, &i, &dur);
-		else {
-			free(pos);
-			return cli_usage_error(cmd, delete_usage, "unknown option '%s'", a);
-		}
-		if (!ok) {
-			free(pos);
-			return cli_synopsis(cmd, delete_usage);
-		}
-	}
-	if (npos < 3) {
+	const cli_opt opts[] = {CLI_DURABILITY(dur), CLI_END};
+	const cli_spec spec = {cmd, delete_usage, opts, 3, -1, "give a database, a collection and at least one id"};
+	int rc = cli_parse(&spec, argc, argv, pos, &npos);
+	if (rc != CLI_GO_ON) {
 		free(pos);
-		return cli_usage_error(cmd, delete_usage, "give a database, a collection and at least one id");
+		return rc;
 	}
 	rv_db *db;
 	rv_collection *c;

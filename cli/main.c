@@ -3,8 +3,6 @@
  * `version` command.
  */
 #define _GNU_SOURCE 1
-#include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,48 +73,6 @@ int cmd_version(int argc, char **argv)
 	printf("isa: %s%s%s%s\n", rv_isa(), *extras ? " (" : "", extras, *extras ? ")" : "");
 	printf("isa limit (RUVECTOR_ISA): %s\n", env && *env ? env : "none");
 	return EXIT_OK;
-}
-
-bool arg_str(int argc, char **argv, int *i, const char **out)
-{
-	if (*i + 1 >= argc) {
-		fprintf(stderr, "ruvector: %s needs a value\n", argv[*i]);
-		return false;
-	}
-	*out = argv[++*i];
-	return true;
-}
-
-bool arg_u64(int argc, char **argv, int *i, uint64_t min, uint64_t max, uint64_t *out)
-{
-	const char *name = argv[*i], *s;
-	if (!arg_str(argc, argv, i, &s))
-		return false;
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v < min || v > max) {
-		fprintf(stderr, "ruvector: %s must be an integer in %" PRIu64 "..%" PRIu64 ", not '%s'\n", name, min, max, s);
-		return false;
-	}
-	*out = v;
-	return true;
-}
-
-bool arg_double(int argc, char **argv, int *i, double min, double max, double *out)
-{
-	const char *name = argv[*i], *s;
-	if (!arg_str(argc, argv, i, &s))
-		return false;
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= min && v <= max)) {
-		fprintf(stderr, "ruvector: %s must be a number in %g..%g, not '%s'\n", name, min, max, s);
-		return false;
-	}
-	*out = v;
-	return true;
 }
 
 double now_s(void)

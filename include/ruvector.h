@@ -232,6 +232,11 @@ typedef struct rv_options {
 /** Fill @p opts with the documented defaults (dim is left 0). */
 void rv_options_init(rv_options *opts);
 
+/** Check @p opts as creating a collection would, without creating
+ *  anything: lets a caller refuse bad options before it makes files.
+ *  @return #RV_OK or #RV_EINVAL with the message in rv_errmsg(NULL). */
+int rv_options_check(const rv_options *opts);
+
 /** Create an empty in-memory collection.
  *  @param[in]  opts options; copied.
  *  @param[out] out  the new handle, or NULL on failure.

@@ -256,8 +256,48 @@ EOF2
 	contains "$TMP/err" "seg-[0-9]*.rvs" "check names the segment"
 }
 
+# Item 8: a failed `create --quant pq:3` (3 does not divide the dimension)
+# left an empty database directory behind. Now the options are checked
+# before anything is made.
+case_8_failed_create_leaves_nothing() {
+	expect 1 "create with pq:3 on dimension 4" "$CLI" create "$TMP/pqdb" A --dim 4 --quant pq:3
+	contains "$TMP/err" "pq:3: the number of subspaces must divide the dimension 4" "create names the quantizer's problem"
+	if [ -e "$TMP/pqdb" ]; then bad "the failed create left $TMP/pqdb"; else ok "the failed create made no directory"; fi
+}
+
+# Item 8: an fvecs path that is a directory read as "truncated at byte 0".
+case_8_fvecs_directory() {
+	DB=$TMP/dirdb
+	"$CLI" create "$DB" A --dim 4 > /dev/null
+	mkdir "$TMP/vdir"
+	expect 1 "import of a directory" "$CLI" import "$DB" A "$TMP/vdir"
+	contains "$TMP/err" "vdir: is a directory, not an fvecs file" "import says it is a directory"
+	expect 1 "search with a directory as the query file" "$CLI" search "$DB" A --query "$TMP/vdir"
+	contains "$TMP/err" "vdir: is a directory" "search says it is a directory"
+}
+
+# Item 8: usage printed twice for an extra argument (search, create,
+# import, payload...). Every command now reports a usage error once.
+case_8_usage_once() {
+	DB=$TMP/usedb
+	"$CLI" create "$DB" A --dim 4 > /dev/null
+	for args in "search $DB A extra --query q" "create $DB B --dim 4 extra" "import $DB A f extra" \
+		"payload $DB A 1 {} extra" "count $DB A extra" "compact $DB A extra" "text-search $DB A t extra" \
+		"search $DB A --query q -k zero" "create $DB B --dim" "bench --generate 10x4 --ef 0"; do
+		# shellcheck disable=SC2086
+		expect 2 "ruvector $args" "$CLI" $args
+		same "$(grep -c '^usage:' "$TMP/err")" 1 "ruvector $args prints the usage once"
+	done
+	expect 2 "an unknown option" "$CLI" search "$DB" A --query q --bogus
+	contains "$TMP/err" "ruvector search: unknown option '--bogus'" "the unknown option is named"
+	expect 2 "a bad number" "$CLI" search "$DB" A --query q -k zero
+	contains "$TMP/err" "ruvector search: -k must be an integer in 1..[0-9]*, not 'zero'" "the bad value is named"
+	expect 0 "ids after -- may start with -" "$CLI" count "$DB" -- A
+}
+
 CASES="case_1_damaged_last_frame case_1_damaged_middle_frame case_1_torn_first_batch case_1_kill_during_import
-case_2_missing_manifest case_2_missing_directory case_5_duplicate_vectors_replayed case_6_damaged_vector_block"
+case_2_missing_manifest case_2_missing_directory case_5_duplicate_vectors_replayed case_6_damaged_vector_block
+case_8_failed_create_leaves_nothing case_8_fvecs_directory case_8_usage_once"
 [ $# -gt 0 ] && CASES="$*"
 for c in $CASES; do
 	echo "# $c"

@@ -55,8 +55,7 @@ typedef enum write_mode {
 	MODE_UPDATE = 2  /* the ids must exist */
 } write_mode;
 
-/* ---- options.c ---- */
-int rv_options_check(const rv_options *o);
+/* ---- options.c: rv_options_check() is in ruvector.h ---- */
 
 /* ---- state.c ---- */
 /* A new, empty collection object (no persistence attached). */

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../platform/vfs.h"
 #include "../util/alloc.h"
 #include "../util/error.h"
 #include "ruvector.h"
@@ -28,6 +29,10 @@ int rv_read_vecs(const char *path, int is_int, size_t limit, void **data, size_t
 		return rv_error(NULL, RV_EINVAL, "NULL argument to rv_read_vecs");
 	*data = NULL;
 	*rows = *dim = 0;
+	bool is_dir = false;
+	uint64_t ignored;
+	if (rv_vfs_current()->stat(path, &is_dir, &ignored) == 0 && is_dir)
+		return rv_error(NULL, RV_EINVAL, "%s: is a directory, not an %s file", path, kind);
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return rv_error(NULL, RV_EIO, "%s: cannot open: %s", path, strerror(errno));
