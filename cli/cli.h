@@ -95,7 +95,7 @@ int cli_synopsis(const char *cmd, const char *usage);
 int cli_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* ---- shared by the database commands (cmd_db.c) ----
+/* ---- shared by the commands (common.c) ----
  * Each prints "ruvector CMD: ..." on stderr and returns an exit status. */
 
 /* Open the database at path with flags (RV_DB_CREATE, RV_DB_READONLY) and

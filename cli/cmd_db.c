@@ -20,52 +20,11 @@
  * another process writes. Commands that write take the database's writer
  * lock and fail at once, naming it, while another process holds it.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-
-/* ---- shared helpers ---- */
-
-int db_open(const char *cmd, const char *path, uint32_t flags, rv_durability dur, rv_db **out)
-{
-	rv_db_options o;
-	rv_db_options_init(&o);
-	o.flags = flags;
-	o.durability = dur;
-	int rc = rv_db_open(path, &o, out);
-	if (rc == RV_OK)
-		return EXIT_OK;
-	if (rc == RV_ENOTFOUND)
-		return cli_fail(cmd, "%s: no database here (create one with 'ruvector create %s COLL --dim D')", path,
-		                path);
-	cli_fail(cmd, "%s", rv_errmsg(NULL));
-	if (rc == RV_EBUSY)
-		fprintf(stderr,
-		        "ruvector %s: the database is locked by another writer; retry when it has finished "
-		        "(count, search, info, check and backup work meanwhile)\n",
-		        cmd);
-	return EXIT_FAIL;
-}
-
-int db_open_coll(const char *cmd, rv_db *db, const char *name, rv_collection **out)
-{
-	if (rv_db_open_collection(db, name, out) == RV_OK)
-		return EXIT_OK;
-	return cli_fail(cmd, "%s", rv_db_errmsg(db));
-}
-
-int db_close(const char *cmd, rv_db *db, int status)
-{
-	int rc = rv_db_close(db);
-	/* The message of a failed close is attached to the handle that close
-	 * has just freed, so only the code can be reported. */
-	if (rc != RV_OK)
-		return cli_fail(cmd, "closing the database failed: %s", rv_strerror(rc));
-	return status;
-}
 
 /* ---- create ---- */
 

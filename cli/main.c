@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <time.h>
 
 #include "cli.h"
 
@@ -73,19 +71,4 @@ int cmd_version(int argc, char **argv)
 	printf("isa: %s%s%s%s\n", rv_isa(), *extras ? " (" : "", extras, *extras ? ")" : "");
 	printf("isa limit (RUVECTOR_ISA): %s\n", env && *env ? env : "none");
 	return EXIT_OK;
-}
-
-double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-size_t peak_rss_bytes(void)
-{
-	struct rusage ru;
-	if (getrusage(RUSAGE_SELF, &ru) != 0)
-		return 0;
-	return (size_t)ru.ru_maxrss * 1024;
 }
