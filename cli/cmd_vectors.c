@@ -15,8 +15,8 @@
  * promises, so the line "acked N" printed after it is a promise that the
  * first N vectors of the file survive a crash. count and search open the
  * database read-only (no lock), so they run while another process writes,
- * and see the state as of their open. Helpers shared with cmd_db.c are
- * declared in cli.h.
+ * and see the state as of their open. What the commands share (arguments,
+ * opening a database) is declared in cli.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
