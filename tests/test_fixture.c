@@ -18,11 +18,11 @@
  */
 #include "harness.h"
 
-#include <dirent.h>
 #include <stdbool.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fixture_files.h"
 #include "ruvector.h"
 
 #define FIXTURE "tests/fixtures/db-v1"
@@ -205,46 +205,6 @@ static void expect_collection(rv_db *db, const model *m, const char *when, uint6
 	CHECK_MSG(rv_check(c, &rep) == RV_OK, "%s %s: graph: %s", when, m->name, rep.first_problem);
 	CHECK(rep.nodes == m->count);
 	rv_collection_free(c);
-}
-
-/* ---- the committed files, to prove nothing changes them ---- */
-
-typedef struct file_sum {
-	char path[512];
-	uint64_t size, hash;
-} file_sum;
-
-static int sum_dir(const char *dir, file_sum *out, int n, int max)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return n;
-	struct dirent *e;
-	while ((e = readdir(d)) && n < max) {
-		if (e->d_name[0] == '.')
-			continue;
-		char p[512];
-		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-		struct stat st;
-		if (stat(p, &st) != 0)
-			continue;
-		if (S_ISDIR(st.st_mode)) {
-			n = sum_dir(p, out, n, max);
-			continue;
-		}
-		file_sum *f = &out[n++];
-		snprintf(f->path, sizeof f->path, "%s", p);
-		f->size = (uint64_t)st.st_size;
-		f->hash = 1469598103934665603ull;
-		FILE *fp = fopen(p, "rb");
-		int ch;
-		while (fp && (ch = fgetc(fp)) != EOF)
-			f->hash = (f->hash ^ (unsigned char)ch) * 1099511628211ull;
-		if (fp)
-			fclose(fp);
-	}
-	closedir(d);
-	return n;
 }
 
 static file_sum before[32];
