@@ -324,19 +324,21 @@ out:
 /* ---- payload ---- */
 
 static const char payload_usage[] =
-	"usage: ruvector payload DB COLL ID [JSON | --clear] [--durability full|normal|off]\n"
+	"usage: ruvector payload DB COLL ID [JSON [--merge] | --clear] [--durability full|normal|off]\n"
 	"\n"
 	"Without JSON, prints the payload of record ID as a JSON object ({} when it has\n"
-	"none). With JSON (a flat object: null, true/false, numbers, strings, arrays of\n"
-	"strings), replaces it; --clear removes it. The vector is unchanged.\n";
+	"none). With JSON (a document: an object of null, true/false, numbers, strings,\n"
+	"arrays and objects), replaces it; with --merge, JSON is a merge patch (RFC 7386)\n"
+	"that changes only the members it names (null removes one, objects merge into\n"
+	"objects); --clear removes the payload. The vector is unchanged.\n";
 
 int cmd_payload(int argc, char **argv)
 {
 	const char *cmd = "payload", *pos[4];
 	int npos = 0;
-	bool clear = false;
+	bool clear = false, merge = false;
 	rv_durability dur = RV_SYNC_FULL;
-	const cli_opt opts[] = {CLI_FLAG("--clear", clear), CLI_DURABILITY(dur), CLI_END};
+	const cli_opt opts[] = {CLI_FLAG("--clear", clear), CLI_FLAG("--merge", merge), CLI_DURABILITY(dur), CLI_END};
 	const cli_spec spec = {cmd, payload_usage, opts, 3, 4, "give a database, a collection name and an id"};
 	int rc = cli_parse(&spec, argc, argv, pos, &npos);
 	if (rc != CLI_GO_ON)
@@ -344,6 +346,8 @@ int cmd_payload(int argc, char **argv)
 	bool write = npos == 4 || clear;
 	if (npos == 4 && clear)
 		return cli_usage_error(cmd, payload_usage, "give JSON or --clear, not both");
+	if (merge && npos != 4)
+		return cli_usage_error(cmd, payload_usage, "--merge needs the JSON of a merge patch");
 	rv_db *db;
 	rv_collection *c;
 	if (db_open(cmd, pos[0], write ? 0 : RV_DB_READONLY, dur, &db) != EXIT_OK)
@@ -352,7 +356,7 @@ int cmd_payload(int argc, char **argv)
 	if (db_open_coll(cmd, db, pos[1], &c) != EXIT_OK)
 		return db_close(cmd, db, EXIT_FAIL);
 	if (write) {
-		if (rv_set_payload(c, pos[2], clear ? NULL : pos[3]) != RV_OK)
+		if ((merge ? rv_merge_payload(c, pos[2], pos[3]) : rv_set_payload(c, pos[2], clear ? NULL : pos[3])) != RV_OK)
 			cli_fail(cmd, "%s", rv_errmsg(c));
 		else
 			status = EXIT_OK;

@@ -453,17 +453,24 @@ int rv_check(rv_collection *coll, rv_check_report *report);
 /** @} */
 
 /** @defgroup payload Payloads
- *  Each record may carry a payload: a flat JSON object whose values are
- *  null, true/false, numbers (float64), strings, or arrays of strings, for
- *  example {"session":"s1","reward":0.9,"success":true,"tags":["a","b"]}.
- *  Payloads go in and come out as JSON text; inside they are stored typed,
- *  logged and checkpointed with the record. Nested objects, arrays of
- *  anything but strings and duplicate keys are refused (#RV_EINVAL naming
- *  the field). Keys are matched bytewise: "a.b" is one key named "a.b". */
+ *  Each record may carry a payload: a JSON object (a document), for
+ *  example {"session":"s1","reward":0.9,"tags":["a","b"],
+ *  "meta":{"author":{"name":"Ada"},"scores":[1,2.5]}}. Values are null,
+ *  true/false, numbers (kept as float64: integers exact up to 2^53),
+ *  strings, arrays of any values and objects. Payloads go in and come out
+ *  as JSON text (object keys come out in bytewise order); inside they are
+ *  stored typed, logged and checkpointed with the record. Bounds: the JSON
+ *  text up to #RV_PAYLOAD_MAX bytes, nesting up to #RV_PAYLOAD_DEPTH_MAX
+ *  (the payload object counts as 1), #RV_PAYLOAD_FIELDS fields per object,
+ *  field names of 1..#RV_PAYLOAD_KEY_MAX bytes, no duplicate keys; beyond
+ *  them #RV_EINVAL names the field. Filters and indexes address fields by
+ *  dotted path ("meta.author.name"; see Filters). */
 /** @{ */
-#define RV_PAYLOAD_MAX      65536u /**< largest payload, as JSON text, in bytes */
-#define RV_PAYLOAD_FIELDS   256u   /**< most fields in one payload */
-#define RV_PAYLOAD_KEY_MAX  255u   /**< longest field name in bytes */
+#define RV_PAYLOAD_MAX       65536u /**< largest payload, as JSON text, in bytes */
+#define RV_PAYLOAD_FIELDS    256u   /**< most fields in one object */
+#define RV_PAYLOAD_KEY_MAX   255u   /**< longest field name in bytes */
+#define RV_PAYLOAD_DEPTH_MAX 16u    /**< deepest nesting of objects and arrays */
+#define RV_PAYLOAD_PATH_MAX  1024u  /**< longest dotted path in a filter or index, in bytes */
 
 /** rv_insert() with a payload (JSON text, NUL-terminated; NULL for none).
  *  An insert, or an upsert that replaces a record, sets the record's
@@ -485,6 +492,17 @@ int rv_insert_batch_payload(rv_collection *coll, size_t n, const char *const *id
  *  #RV_ENOMEM, or a storage error. */
 int rv_set_payload(rv_collection *coll, const char *id, const char *payload);
 
+/** Change part of the payload of an existing record: @p patch is a JSON
+ *  merge patch (RFC 7386), an object whose members replace the payload's
+ *  members of the same name, whose null members remove them, and whose
+ *  object members merge into object members recursively, so
+ *  {"meta":{"level":2,"draft":null}} sets meta.level, removes meta.draft
+ *  and leaves the rest of the document as it was. Read, merged and written
+ *  as one write (no other write comes between). A result of {} removes the
+ *  payload. The result must be within the payload bounds.
+ *  @return the codes of rv_set_payload(). */
+int rv_merge_payload(rv_collection *coll, const char *id, const char *patch);
+
 /** Write the payload of @p id as JSON text into buf (NUL-terminated; "{}"
  *  when it has none). *needed (if not NULL) gets the bytes needed,
  *  counting the NUL.
@@ -499,7 +517,9 @@ typedef enum rv_index_kind {
 	RV_INDEX_TEXT = 3     /**< BM25 full text of a string field (rv_search_text(); one per collection) */
 } rv_index_kind;
 
-/** Index payload field @p key, now and for every later write. Keyword and
+/** Index the payload values at dotted path @p key (1..#RV_PAYLOAD_KEY_MAX
+ *  bytes; every value the path reaches, and each element of an array
+ *  value, as filters match them), now and for every later write. Keyword and
  *  numeric indexes let filtered searches find a small matching set
  *  directly and estimate selectivity exactly; without them the planner
  *  samples. Creating an index that exists is a no-op. Persistent.
@@ -510,31 +530,46 @@ int rv_create_index(rv_collection *coll, const char *key, rv_index_kind kind);
 
 /** @defgroup filters Filters
  *  A filter is a tree of conditions on payload fields, built with
- *  rv_filter_leaf() and rv_filter_node(), or parsed from JSON with
- *  rv_filter_parse(). It is immutable once built, and may be shared by
- *  any number of concurrent searches on any collections.
+ *  rv_filter_leaf(), rv_filter_elem_match() and rv_filter_node(), or parsed
+ *  from JSON with rv_filter_parse(). It is immutable once built, and may be
+ *  shared by any number of concurrent searches on any collections.
  *
- *  Semantics (as MongoDB's, restricted to flat payloads):
- *  - eq: the field equals the value; for a string-array field, an element
- *    equals it. Numbers compare as float64; types never coerce.
+ *  A condition names a field by dotted path ("meta.author.name"), resolved
+ *  as MongoDB does: through arrays the path goes on in every element that
+ *  is an object, and a numeric segment picks one element ("authors.0.name").
+ *  A field name that itself holds dots still matches whole ("a.b" names
+ *  the key "a.b" where there is one). A path of 1..#RV_PAYLOAD_PATH_MAX
+ *  bytes, without empty segments.
+ *
+ *  Semantics (MongoDB's): a condition holds when any value the path reaches
+ *  satisfies it, and a value that is an array satisfies it when the array
+ *  does ($size, $elemMatch) or any of its elements does (the others).
+ *  - eq: equals the value. Numbers compare as float64; types never coerce.
  *  - ne: not eq (a record without the field matches).
  *  - in / nin: eq to any / none of the values.
  *  - gt, gte, lt, lte: numbers numerically, strings bytewise (UTF-8 code
- *    point order); a field of another type does not match.
- *  - exists: values[0] true: the field is present (even if null);
- *    false: it is absent.
- *  - contains: a string-array field has an element equal to the string; a
- *    string field contains it as a substring.
+ *    point order); a value of another type does not match.
+ *  - exists: values[0] true: the path reaches something (even null);
+ *    false: it reaches nothing.
+ *  - contains: a string containing the string as a substring, or an array
+ *    with an element equal to it.
+ *  - size: an array of exactly values[0] elements (a whole number).
+ *  - elem_match: an array with an element matching the sub-filter: for an
+ *    element that is an object, the sub-filter's paths are inside it; in a
+ *    sub-filter built from conditions without a field (rv_filter_leaf()
+ *    with key ""), they apply to the element itself.
  *  - and, or, not over sub-filters.
  *
  *  JSON syntax: an object whose entries all hold (an implicit and):
- *    {"field": value}                      eq (value: null, bool, number, string)
- *    {"field": {"$op": value, ...}}        $eq $ne $gt $gte $lt $lte $in $nin $exists $contains
+ *    {"path": value}                       eq (value: null, bool, number, string)
+ *    {"path": {"$op": value, ...}}         $eq $ne $gt $gte $lt $lte $in $nin
+ *                                          $exists $contains $size
+ *    {"path": {"$elemMatch": {"sub.path": ..., ...}}}   on arrays of objects
+ *    {"path": {"$elemMatch": {"$gte": 1, "$lt": 5}}}   on arrays of values
  *    {"$and": [f, ...]}  {"$or": [f, ...]}  {"$not": f}
- *  This is the operator set of agentdb's MetadataFilter and ruvector's
- *  filter. Bounds: nesting depth #RV_FILTER_DEPTH_MAX, #RV_FILTER_IN_MAX
- *  values per $in/$nin, #RV_FILTER_NODES_MAX conditions in all, JSON text
- *  up to #RV_FILTER_JSON_MAX bytes. */
+ *  Bounds: nesting depth #RV_FILTER_DEPTH_MAX, #RV_FILTER_IN_MAX values per
+ *  $in/$nin, #RV_FILTER_NODES_MAX conditions in all, JSON text up to
+ *  #RV_FILTER_JSON_MAX bytes. */
 /** @{ */
 #define RV_FILTER_DEPTH_MAX  16u      /**< deepest nesting of and/or/not */
 #define RV_FILTER_IN_MAX     1024u    /**< most values in one in/nin */
@@ -547,7 +582,8 @@ typedef enum rv_filter_op {
 	RV_FILTER_AND = 1, RV_FILTER_OR, RV_FILTER_NOT,
 	RV_FILTER_EQ, RV_FILTER_NE, RV_FILTER_IN, RV_FILTER_NIN,
 	RV_FILTER_GT, RV_FILTER_GTE, RV_FILTER_LT, RV_FILTER_LTE,
-	RV_FILTER_EXISTS, RV_FILTER_CONTAINS
+	RV_FILTER_EXISTS, RV_FILTER_CONTAINS,
+	RV_FILTER_SIZE, RV_FILTER_ELEM_MATCH
 } rv_filter_op;
 
 /** Type of a filter value. */
@@ -564,12 +600,19 @@ typedef struct rv_value {
 	size_t length;      /**< its length in bytes */
 } rv_value;
 
-/** A condition on one field. eq, ne, gt..lte and contains take one value
- *  (gt..lte: a number or a string; contains: a string); in and nin take
- *  1..#RV_FILTER_IN_MAX; exists takes one boolean.
+/** A condition on one field. eq, ne, gt..lte, contains and size take one
+ *  value (gt..lte: a number or a string; contains: a string; size: a whole
+ *  number); in and nin take 1..#RV_FILTER_IN_MAX; exists takes one boolean.
+ *  @p key is a dotted path, or "" for the element itself inside
+ *  rv_filter_elem_match().
  *  @return #RV_OK with *out (free with rv_filter_free()), #RV_EINVAL (wrong
- *  count or type of values, bad key; rv_errmsg(NULL) names it), #RV_ENOMEM. */
+ *  count or type of values, bad path; rv_errmsg(NULL) names it), #RV_ENOMEM. */
 int rv_filter_leaf(rv_filter_op op, const char *key, const rv_value *values, size_t n, rv_filter **out);
+
+/** elem_match: the array at @p key has an element matching @p sub. Takes
+ *  ownership of @p sub, also when it fails.
+ *  @return #RV_OK, #RV_EINVAL (bad path, depth beyond the bound), #RV_ENOMEM. */
+int rv_filter_elem_match(const char *key, rv_filter *sub, rv_filter **out);
 
 /** and / or over 1..n sub-filters, or not over exactly one. Takes
  *  ownership of kids[0..n), also when it fails.

@@ -339,6 +339,8 @@ export declare class Collection {
   searchHybrid(vector: VectorLike, text: string, k: number, options?: HybridSearchOptions): Promise<HybridHit[]>;
   /** Replace the payload of an existing id (null removes it); rejects RV_ENOTFOUND for an unknown id. */
   setPayload(id: Id, payload: Payload | string | null): Promise<void>;
+  /** A JSON merge patch (RFC 7386): members replace, null removes, objects merge. One write. */
+  mergePayload(id: Id, patch: Payload | string): Promise<void>;
   /** The payload ({} when none), or null when the id does not exist. */
   getPayload(id: Id): Promise<Payload | null>;
   /** Index a payload field (existing records too); a no-op when it exists. One text index per collection. */

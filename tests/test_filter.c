@@ -140,8 +140,9 @@ TEST(bad_payloads_are_refused_and_change_nothing)
 		const char *json;
 		const char *says;
 	} bad[] = {
-		{"{\"o\":{\"x\":1}}", "nested"},
-		{"{\"a\":[1,2]}", "only strings"},
+		{"{\"o\":{\"\":1}}", "field name \"o.\" must be"},
+		{"{\"o\":[1,{\"p\":{\"\":1}}]}", "field name \"o[1].p.\" must be"},
+		{"{\"a\":[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]}", "nesting deeper than 16"},
 		{"[1]", "JSON object"},
 		{"{\"a\":1,}", "JSON"},
 		{"{\"a\":1,\"a\":2}", "duplicate"},
@@ -171,7 +172,7 @@ TEST(bad_payloads_are_refused_and_change_nothing)
 	free(big);
 	/* a bad entry fails the whole batch, naming it */
 	const char *ids[3] = {"x", "y", "z"};
-	const char *pls[3] = {"{}", NULL, "{\"q\":{}}"};
+	const char *pls[3] = {"{}", NULL, "{\"q\":{\"\":0}}"};
 	float vs[6] = {1, 2, 3, 4, 5, 6};
 	CHECK_RC(rv_insert_batch_payload(c, 3, ids, vs, 2, pls, 0), RV_EINVAL);
 	CHECK_MSG(strstr(rv_errmsg(c), "entry 2") != NULL, "%s", rv_errmsg(c));
@@ -201,7 +202,15 @@ TEST(filter_errors_name_the_offending_part)
 		{"{\"$and\":[1]}", "$and[0]: expected a filter object"},
 		{"{\"$or\":[{\"a\":1},{\"b\":{\"$lt\":[1]}}]}", "$or[1].b.$lt"},
 		{"{\"a\":[1,2]}", "$in"},
-		{"{\"a\":{\"b\":1}}", "nested field"},
+		{"{\"a\":{\"b\":1}}", "write its dotted path (\"a.b\")"},
+		{"{\"a..b\":1}", "empty segment"},
+		{"{\"a.\":1}", "empty segment"},
+		{"{\"a\":{\"$size\":-1}}", "a.$size: $size takes one whole number"},
+		{"{\"a\":{\"$size\":1.5}}", "$size takes one whole number"},
+		{"{\"a\":{\"$size\":\"x\"}}", "$size expects a whole number, got string"},
+		{"{\"a\":{\"$elemMatch\":5}}", "$elemMatch expects a non-empty object, got number"},
+		{"{\"a\":{\"$elemMatch\":{}}}", "$elemMatch expects a non-empty object, got object (empty)"},
+		{"{\"a\":{\"$elemMatch\":{\"$gt\":true}}}", "a.$elemMatch.$gt: $gt expects a number or a string"},
 		{"{}", "empty filter"},
 		{"[]", "expected a filter object"},
 		{"{\"a\":1", "JSON"},

@@ -399,6 +399,18 @@ class Collection {
     return this.#write(() => this.#native.setPayload(s, pl));
   }
 
+  /**
+   * Change part of the payload of `id`: `patch` is a JSON merge patch (RFC 7386): its members
+   * replace those of the same name, null removes one, objects merge into objects. One write.
+   */
+  async mergePayload(id, patch) {
+    this.#open();
+    const s = idString(id);
+    if (patch === null || patch === undefined) throw typeError('mergePayload(id, patch): patch must be an object');
+    const pl = payloadJson(patch);
+    return this.#write(() => this.#native.mergePayload(s, pl === null ? '{}' : pl));
+  }
+
   /** The payload of `id` as an object ({} when it has none), or null when the id does not exist. */
   async getPayload(id) {
     this.#open();

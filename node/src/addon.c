@@ -343,6 +343,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */)
 		RVN_METHOD("searchText", rvn_search_text),
 		RVN_METHOD("searchHybrid", rvn_search_hybrid),
 		RVN_METHOD("setPayload", rvn_set_payload),
+		RVN_METHOD("mergePayload", rvn_merge_payload),
 		RVN_METHOD("getPayload", rvn_get_payload),
 		RVN_METHOD("createIndex", rvn_create_index),
 		RVN_METHOD("countMatching", rvn_count_matching),

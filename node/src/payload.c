@@ -1,6 +1,7 @@
 /*
- * payload.c: the Collection's payload methods: setPayload, getPayload,
- * createIndex (a payload index) and countMatching (a filter over payloads).
+ * payload.c: the Collection's payload methods: setPayload, mergePayload,
+ * getPayload, createIndex (a payload index) and countMatching (a filter
+ * over payloads).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,14 @@ static void exec_set_payload(rvn_job *base)
 {
 	cjob *j = (cjob *)base;
 	int rc = rv_set_payload(j->c, j->ids[0], j->text);
+	if (rc != RV_OK)
+		rvn_cjob_fail(j, rc);
+}
+
+static void exec_merge_payload(rvn_job *base)
+{
+	cjob *j = (cjob *)base;
+	int rc = rv_merge_payload(j->c, j->ids[0], j->text);
 	if (rc != RV_OK)
 		rvn_cjob_fail(j, rc);
 }
@@ -72,6 +81,7 @@ static bool count_result(napi_env env, rvn_job *base, napi_value self, napi_valu
 }
 
 static const rvn_job_ops set_payload_ops = RVN_CJOB_OPS(exec_set_payload, rvn_cjob_undefined);
+static const rvn_job_ops merge_payload_ops = RVN_CJOB_OPS(exec_merge_payload, rvn_cjob_undefined);
 static const rvn_job_ops get_payload_ops = RVN_CJOB_OPS(exec_get_payload, get_payload_result);
 static const rvn_job_ops create_index_ops = RVN_CJOB_OPS(exec_create_index, rvn_cjob_undefined);
 static const rvn_job_ops count_ops = RVN_CJOB_OPS(exec_count, count_result);
@@ -97,6 +107,33 @@ napi_value rvn_set_payload(napi_env env, napi_callback_info info)
 	if (!rvn_cjob_ids(env, j, argv[0], one) || !rvn_get_text_opt(env, argv[1], "payload", &j->text, &len))
 		return rvn_cjob_drop(env, j);
 	return rvn_cjob_queue(env, self, j, "ruvector.setPayload");
+}
+
+/* mergePayload(id, patch: JSON string) -> Promise<undefined>: a JSON merge
+ * patch (RFC 7386) applied in the core as one write. */
+napi_value rvn_merge_payload(napi_env env, napi_callback_info info)
+{
+	size_t argc = 2;
+	napi_value argv[2], self, one;
+	rvn_coll *rc = rvn_this(env, info, &argc, argv, &self, true);
+	if (!rc)
+		return NULL;
+	if (argc < 2) {
+		rvn_throw_type(env, "ERR_MISSING_ARGS", "mergePayload(id, patch)");
+		return NULL;
+	}
+	RVN_CALL(env, napi_create_uint32(env, 1, &one), NULL);
+	cjob *j = rvn_cjob_new(env, rc, &merge_payload_ops);
+	if (!j)
+		return NULL;
+	size_t len;
+	if (!rvn_cjob_ids(env, j, argv[0], one) || !rvn_get_text_opt(env, argv[1], "patch", &j->text, &len))
+		return rvn_cjob_drop(env, j);
+	if (!j->text) {
+		rvn_throw_type(env, "ERR_INVALID_ARG_TYPE", "patch must be a JSON object");
+		return rvn_cjob_drop(env, j);
+	}
+	return rvn_cjob_queue(env, self, j, "ruvector.mergePayload");
 }
 
 /* getPayload(id) -> Promise<JSON string ("{}" without a payload) | null (no such id)> */

@@ -6,7 +6,7 @@
  *
  *   write.c    insert, delete
  *   search.c   search, searchBatch, searchText, searchHybrid, get
- *   payload.c  setPayload, getPayload, createIndex, countMatching
+ *   payload.c  setPayload, mergePayload, getPayload, createIndex, countMatching
  *   work.c     the job itself (arguments in, shared outputs, ops) and the
  *              maintenance methods: vacuum, optimize, check, checkpoint,
  *              compact
@@ -133,6 +133,7 @@ napi_value rvn_search_hybrid(napi_env env, napi_callback_info info);
 napi_value rvn_get(napi_env env, napi_callback_info info);
 /* payload.c */
 napi_value rvn_set_payload(napi_env env, napi_callback_info info);
+napi_value rvn_merge_payload(napi_env env, napi_callback_info info);
 napi_value rvn_get_payload(napi_env env, napi_callback_info info);
 napi_value rvn_create_index(napi_env env, napi_callback_info info);
 napi_value rvn_count_matching(napi_env env, napi_callback_info info);

@@ -180,20 +180,54 @@ test('payloads round-trip: objects, JSON text, batches, set, replace, clear', as
 
 test('bad payloads reject with the core message and change nothing', async () => {
   const c = new Collection({ dim: 2 });
-  await expectReject(c.insert('a', [1, 0], { payload: { nested: { x: 1 } } }), 'RV_EINVAL', 'nested');
-  await expectReject(c.insert('a', [1, 0], { payload: { arr: [1, 2] } }), 'RV_EINVAL', 'arr');
+  let deep = 1;
+  for (let i = 0; i < 16; i++) deep = { k: deep }; // 17 levels with the payload itself
+  await expectReject(c.insert('a', [1, 0], { payload: deep }), 'RV_EINVAL', 'nesting deeper than 16');
+  await expectReject(c.insert('a', [1, 0], { payload: { arr: [1, { '': 2 }] } }), 'RV_EINVAL', 'field name "arr[1]."');
   await expectReject(c.insert('a', [1, 0], { payload: '{"a":' }), 'RV_EINVAL');
   await expectReject(c.insert('a', [1, 0], { payload: '{"a":1,"a":2}' }), 'RV_EINVAL');
   await assert.rejects(c.insert('a', [1, 0], { payload: 42 }), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
   await assert.rejects(c.insert('a', [1, 0], { payload: 'x\0y' }), { code: 'RV_EINVAL' });
   assert.equal(c.len(), 0);
-  await expectReject(c.insertBatch(['a', 'b', 'c'], [[1, 0], [0, 1], [1, 1]], { payloads: [{}, {}, { bad: { x: 1 } }] }),
+  await expectReject(c.insertBatch(['a', 'b', 'c'], [[1, 0], [0, 1], [1, 1]], { payloads: [{}, {}, { bad: { '': 1 } }] }),
     'RV_EINVAL', 'entry 2');
   await assert.rejects(c.insertBatch(['a', 'b'], [[1, 0], [0, 1]], { payloads: [{}] }), { code: 'ERR_INVALID_ARG_VALUE' });
   assert.equal(c.len(), 0);
   await c.insert('a', [1, 0], { payload: { k: 1 } });
-  await expectReject(c.setPayload('a', { k: { deep: 1 } }), 'RV_EINVAL', 'k');
+  await expectReject(c.setPayload('a', { k: { '': 1 } }), 'RV_EINVAL', 'k.');
   assert.deepEqual(await c.getPayload('a'), { k: 1 });
+});
+
+test('documents: nested payloads round-trip; dotted paths, $elemMatch and $size filter them in the core', async () => {
+  const c = new Collection({ dim: 2 });
+  const docs = {
+    a: { meta: { author: { name: 'ada' }, level: 3 }, scores: [0.5, 2.5], items: [{ sku: 'x', qty: 2 }, { sku: 'y', qty: 0 }] },
+    b: { meta: { author: { name: 'bob' }, level: 1 }, scores: [], items: [{ sku: 'x', qty: 0 }, { sku: 'y', qty: 5 }] },
+    c: { meta: { level: 5 }, scores: [9], items: [], note: null },
+  };
+  for (const [id, p] of Object.entries(docs)) await c.insert(id, id === 'a' ? [1, 0] : [0, 1], { payload: p });
+  for (const [id, p] of Object.entries(docs)) assert.deepEqual(await c.getPayload(id), p);
+  const ids = async (filter) => (await c.search([1, 0], 10, { filter })).map((h) => h.id).sort();
+  assert.deepEqual(await ids({ 'meta.author.name': 'ada' }), ['a']);
+  assert.deepEqual(await ids({ 'meta.level': { $gte: 3 } }), ['a', 'c']);
+  assert.deepEqual(await ids({ scores: { $gt: 2 } }), ['a', 'c']);
+  assert.deepEqual(await ids({ scores: { $size: 0 } }), ['b']);
+  assert.deepEqual(await ids({ 'items.sku': 'x', 'items.qty': { $gte: 2 } }), ['a', 'b']);
+  assert.deepEqual(await ids({ items: { $elemMatch: { sku: 'x', qty: { $gte: 2 } } } }), ['a']);
+  assert.deepEqual(await ids({ 'items.1.sku': 'y' }), ['a', 'b']);
+  assert.deepEqual(await ids({ 'meta.author': { $exists: false } }), ['c']);
+  await c.createIndex('items.sku', 'keyword');
+  await c.createIndex('meta.level', 'numeric');
+  assert.deepEqual(await ids({ 'items.sku': 'y', 'meta.level': { $lt: 2 } }), ['b']);
+  assert.equal(await c.countMatching({ 'items.sku': { $in: ['x', 'y'] } }), 2);
+  // a merge patch changes part of a document, in the core, as one write
+  await c.mergePayload('a', { meta: { author: null, level: 0 }, extra: { k: [1] } });
+  assert.deepEqual(await c.getPayload('a'), { ...docs.a, meta: { level: 0 }, extra: { k: [1] } });
+  assert.deepEqual(await ids({ 'meta.level': { $lt: 2 } }), ['a', 'b']);
+  assert.deepEqual(await ids({ 'items.sku': 'y', 'meta.level': { $lt: 2 } }), ['a', 'b']);
+  await expectReject(c.mergePayload('a', '[1]'), 'RV_EINVAL', 'patch must be a JSON object');
+  await expectReject(c.mergePayload('nope', {}), 'RV_ENOTFOUND');
+  await assert.rejects(c.mergePayload('a', null), { name: 'TypeError' });
 });
 
 test('filters agree with a reference evaluation, with and without indexes', async () => {
@@ -279,7 +313,8 @@ test('bad filters reject with the core message naming the offending part', async
     'filter a.$gt: $gt expects a number or a string, got boolean');
   await expectReject(c.search([1, 0], 1, { filter: { a: { $regex: 'x' } } }), 'RV_EINVAL', '$regex');
   await expectReject(c.search([1, 0], 1, { filter: { $or: [{ a: 1 }, { b: { $lt: [1] } }] } }), 'RV_EINVAL', '$or[1].b.$lt');
-  await expectReject(c.search([1, 0], 1, { filter: { a: { b: 1 } } }), 'RV_EINVAL', 'nested field');
+  await expectReject(c.search([1, 0], 1, { filter: { a: { b: 1 } } }), 'RV_EINVAL', 'write its dotted path ("a.b")');
+  await expectReject(c.search([1, 0], 1, { filter: { 'a..b': 1 } }), 'RV_EINVAL', 'empty segment');
   await expectReject(c.search([1, 0], 1, { filter: {} }), 'RV_EINVAL', 'empty filter');
   await expectReject(c.search([1, 0], 1, { filter: '{"a":1' }), 'RV_EINVAL', 'JSON');
   await expectReject(c.searchBatch([[1, 0]], 1, { filter: { a: { $in: 3 } } }), 'RV_EINVAL', 'a.$in');

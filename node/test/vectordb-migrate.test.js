@@ -147,10 +147,25 @@ test('metadata the core refuses fails the open naming the id; the log stays', as
   await c.insertBatch(['a', 'b'], [[1, 2], [2, 1]]);
   await c.close();
   const meta = path.join(dir, 'vectordb.meta');
-  fs.writeFileSync(meta, metaLog([['s', 'a', '{"x":1}'], ['s', 'b', '{"deep":{"x":1}}']]));
+  fs.writeFileSync(meta, metaLog([['s', 'a', '{"x":1}'], ['s', 'b', '{"deep":{"":1}}']]));
   await expectReject(new VectorDB({ dimensions: 2, storagePath: dir }).ready(), 'RV_EINVAL',
     /vectordb\.meta: cannot move the metadata of id "b" into the collection \(the file is kept; nothing was lost\): .*"deep"/);
   assert.equal(fs.existsSync(meta), true);
+});
+
+test('nested metadata of the earlier format migrates as documents', async () => {
+  const dir = fresh();
+  const c = await Collection.open({ path: dir, name: 'vectordb', dimensions: 2, metric: 'cosine' });
+  await c.insertBatch(['a', 'b'], [[1, 2], [2, 1]]);
+  await c.close();
+  const meta = path.join(dir, 'vectordb.meta');
+  const deep = { deep: { x: [1, { y: 'z' }], n: null }, tags: ['t'] };
+  fs.writeFileSync(meta, metaLog([['s', 'a', JSON.stringify(deep)], ['s', 'b', '{"k":1}']]));
+  const db = new VectorDB({ dimensions: 2, storagePath: dir });
+  assert.deepEqual((await db.get('a')).metadata, deep);
+  assert.deepEqual((await db.search({ vector: [1, 2], k: 2, filter: { 'deep.x.y': 'z' } })).map((h) => h.id), ['a']);
+  assert.equal(fs.existsSync(meta), false);
+  await db.close();
 });
 
 // A store of the earlier format with N records, its metadata log holding

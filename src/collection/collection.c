@@ -293,6 +293,64 @@ int rv_set_payload(rv_collection *c, const char *id, const char *payload)
 	return rc;
 }
 
+int rv_merge_payload(rv_collection *c, const char *id, const char *patch)
+{
+	size_t len;
+	int rc = rv_coll_check_id_str(c, id, &len, NULL, 0);
+	if (rc != RV_OK)
+		return rc;
+	if (!patch)
+		return rv_error(c, RV_EINVAL, "patch is NULL");
+	if (c->readonly)
+		return refuse_readonly(c);
+	size_t plen = strlen(patch);
+	if (plen > RV_PAYLOAD_MAX)
+		return rv_error(c, RV_EINVAL, "patch is %zu bytes; the limit is %u", plen, RV_PAYLOAD_MAX);
+	rv_json_limits lim = {.max_depth = RV_PAYLOAD_DEPTH_MAX, .max_bytes = RV_PAYLOAD_MAX};
+	rv_json *doc = NULL;
+	char why[200];
+	if ((rc = rv_json_parse(patch, plen, &lim, &doc, why, sizeof why)) != RV_OK)
+		return rv_error(c, rc, "patch: %s", why);
+	if (doc->type != RV_JSON_OBJECT) {
+		rc = rv_error(c, RV_EINVAL, "patch must be a JSON object, not %s", rv_json_type_name(doc->type));
+		rv_json_free(doc);
+		return rc;
+	}
+	/* read, merge and write under the writer's lock: no write between */
+	rv_mutex_lock(&c->wlock);
+	uint32_t slot = rv_idmap_find(&c->ids, id, len);
+	if (slot == RV_IDMAP_NONE) {
+		rv_mutex_unlock(&c->wlock);
+		rv_json_free(doc);
+		return rv_error(c, RV_ENOTFOUND, "no record with id \"%s\"", id);
+	}
+	rv_strbuf merged = {0};
+	rv_rwlock_rdlock(&c->payloads.lock);
+	rv_payload_merge(rv_payloads_get_locked(&c->payloads, slot), doc, &merged);
+	rv_rwlock_unlock(&c->payloads.lock);
+	rv_json_free(doc);
+	uint8_t *blob = NULL;
+	if (merged.failed)
+		rc = rv_error(c, RV_ENOMEM, "out of memory merging the payload");
+	else if (strcmp(merged.buf, "{}") != 0)
+		rc = parse_payload(c, merged.buf, &blob);
+	rv_strbuf_free(&merged);
+	rv_ticket t;
+	if (rc == RV_OK && (rc = rv_persist_log_payload(c, id, blob, &t)) == RV_OK) {
+		rc = rv_coll_apply_payload(c, id, blob);
+		if (rc != RV_OK)
+			rv_persist_unlog(c, &t);
+	}
+	rv_mutex_unlock(&c->wlock);
+	rv_free(blob);
+	if (rc != RV_OK)
+		return rc;
+	rc = rv_persist_commit(c, &t);
+	if (rc == RV_OK)
+		rv_persist_after_write(c);
+	return rc;
+}
+
 int rv_get_payload(rv_collection *c, const char *id, char *buf, size_t size, size_t *needed)
 {
 	size_t len;
@@ -326,8 +384,11 @@ int rv_create_index(rv_collection *c, const char *key, rv_index_kind kind)
 	if (!key)
 		return rv_error(c, RV_EINVAL, "key is NULL");
 	size_t len = strlen(key);
+	char why[160];
 	if (len == 0 || len > RV_PAYLOAD_KEY_MAX || rv_utf8_check(key, len) != len)
-		return rv_error(c, RV_EINVAL, "index key must be 1..%u bytes of UTF-8", RV_PAYLOAD_KEY_MAX);
+		return rv_error(c, RV_EINVAL, "an index path must be 1..%u bytes of UTF-8", RV_PAYLOAD_KEY_MAX);
+	if (!rv_payload_path_ok(key, len, why, sizeof why))
+		return rv_error(c, RV_EINVAL, "index: %s", why);
 	if (kind != RV_INDEX_KEYWORD && kind != RV_INDEX_NUMERIC && kind != RV_INDEX_TEXT)
 		return rv_error(c, RV_EINVAL, "unknown index kind %d", (int)kind);
 	if (c->readonly)

@@ -1,8 +1,9 @@
 /*
  * filter.c: building, parsing and evaluating filters.
  *
- * The JSON form is MongoDB's query language cut down to flat payloads
- * (ruvector.h lists it). Parsing goes JSON text -> rv_json (util/json.c,
+ * The JSON form is MongoDB's query language over payload documents
+ * (ruvector.h lists it and gives the semantics; payload_path.c resolves
+ * dotted paths). Parsing goes JSON text -> rv_json (util/json.c,
  * with its own depth, size and item bounds) -> a filter tree, checking
  * every operator and value type on the way, so evaluation never meets a
  * malformed tree. Error messages name the path to the offending part, for
@@ -72,6 +73,13 @@ static int values_for(rv_filter_op op, const rv_value *v, size_t n, char *why, s
 			return RV_EINVAL;
 		}
 		return RV_OK;
+	case RV_FILTER_SIZE:
+		if (n != 1 || v[0].type != RV_VALUE_NUMBER || !(v[0].number >= 0 && v[0].number <= 4294967295.0) ||
+		    v[0].number != (double)(uint32_t)v[0].number) {
+			snprintf(why, ws, "takes one whole number, 0 or more");
+			return RV_EINVAL;
+		}
+		return RV_OK;
 	default:
 		snprintf(why, ws, "is not a condition on a field (op %d)", (int)op);
 		return RV_EINVAL;
@@ -82,10 +90,13 @@ static int leaf(rv_filter_op op, const char *key, size_t keylen, const rv_value 
                 char *why, size_t ws)
 {
 	*out = NULL;
-	if (!key || keylen == 0 || keylen > RV_PAYLOAD_KEY_MAX || rv_utf8_check(key, keylen) != keylen) {
-		snprintf(why, ws, "field name must be 1..%u bytes of UTF-8", RV_PAYLOAD_KEY_MAX);
+	/* an empty path is the value itself (inside elem_match) */
+	if (!key || rv_utf8_check(key, keylen) != keylen) {
+		snprintf(why, ws, "a field path must be UTF-8");
 		return RV_EINVAL;
 	}
+	if (keylen && !rv_payload_path_ok(key, keylen, why, ws))
+		return RV_EINVAL;
 	if (n && !values) {
 		snprintf(why, ws, "values is NULL");
 		return RV_EINVAL;
@@ -140,6 +151,56 @@ static int leaf(rv_filter_op op, const char *key, size_t keylen, const rv_value 
 	}
 	*out = f;
 	return RV_OK;
+}
+
+static int elem_match(const char *key, size_t keylen, rv_filter *sub, rv_filter **out, char *why, size_t ws)
+{
+	*out = NULL;
+	int rc = RV_EINVAL;
+	if (!sub)
+		snprintf(why, ws, "elem_match needs a sub-filter");
+	else if (!key || keylen == 0 || rv_utf8_check(key, keylen) != keylen || !rv_payload_path_ok(key, keylen, why, ws))
+		snprintf(why, ws, "elem_match needs a field path of UTF-8");
+	else if (sub->depth + 1 > RV_FILTER_DEPTH_MAX)
+		snprintf(why, ws, "nesting deeper than %u", RV_FILTER_DEPTH_MAX);
+	else if (sub->nodes + 1 > RV_FILTER_NODES_MAX)
+		snprintf(why, ws, "more than %u conditions", RV_FILTER_NODES_MAX);
+	else
+		rc = RV_OK;
+	rv_filter *f = NULL;
+	if (rc == RV_OK) {
+		f = rv_calloc(1, sizeof *f);
+		rv_filter **k = f ? rv_malloc(sizeof *k) : NULL;
+		char *kk = k ? rv_strndup(key, keylen) : NULL;
+		if (!kk) {
+			rv_free(k);
+			rv_free(f);
+			rc = RV_ENOMEM;
+		} else {
+			k[0] = sub;
+			*f = (rv_filter){.op = RV_FILTER_ELEM_MATCH, .depth = sub->depth + 1, .nodes = sub->nodes + 1,
+			                 .key = kk, .keylen = keylen, .kids = k, .nkids = 1};
+			*out = f;
+			return RV_OK;
+		}
+	}
+	rv_filter_free(sub);
+	return rc;
+}
+
+int rv_filter_elem_match(const char *key, rv_filter *sub, rv_filter **out)
+{
+	char why[160];
+	if (!out) {
+		rv_filter_free(sub);
+		return RV_EINVAL;
+	}
+	int rc = elem_match(key, key ? strlen(key) : 0, sub, out, why, sizeof why);
+	if (rc == RV_EINVAL)
+		return rv_error(NULL, rc, "filter on \"%.60s\": %s", key ? key : "(null)", why);
+	if (rc == RV_ENOMEM)
+		return rv_error(NULL, rc, "out of memory building a filter");
+	return rc;
 }
 
 int rv_filter_leaf(rv_filter_op op, const char *key, const rv_value *values, size_t n, rv_filter **out)
@@ -295,8 +356,9 @@ static const struct {
 } field_ops[] = {
 	{"$eq", RV_FILTER_EQ},   {"$ne", RV_FILTER_NE},   {"$in", RV_FILTER_IN},         {"$nin", RV_FILTER_NIN},
 	{"$gt", RV_FILTER_GT},   {"$gte", RV_FILTER_GTE}, {"$lt", RV_FILTER_LT},         {"$lte", RV_FILTER_LTE},
-	{"$exists", RV_FILTER_EXISTS}, {"$contains", RV_FILTER_CONTAINS},
+	{"$exists", RV_FILTER_EXISTS}, {"$contains", RV_FILTER_CONTAINS}, {"$size", RV_FILTER_SIZE},
 };
+#define KNOWN_OPS "$eq $ne $gt $gte $lt $lte $in $nin $exists $contains $size $elemMatch"
 
 /* One `$op: value` on field `key`. */
 static int parse_op(parser *p, const char *key, size_t keylen, const char *opname, const rv_json *arg,
@@ -307,8 +369,7 @@ static int parse_op(parser *p, const char *key, size_t keylen, const char *opnam
 		if (strcmp(field_ops[i].name, opname) == 0)
 			op = field_ops[i].op;
 	if (!op)
-		return perr(p, RV_EINVAL,
-		            "unknown operator \"%.40s\" (known: $eq $ne $gt $gte $lt $lte $in $nin $exists $contains)", opname);
+		return perr(p, RV_EINVAL, "unknown operator \"%.40s\" (known: " KNOWN_OPS ")", opname);
 	rv_value one, *vals = &one;
 	size_t n = 1;
 	int rc;
@@ -335,6 +396,8 @@ static int parse_op(parser *p, const char *key, size_t keylen, const char *opnam
 			return perr(p, RV_EINVAL, "$exists expects a boolean, got %s", rv_json_type_name(arg->type));
 		if (op == RV_FILTER_CONTAINS && arg->type != RV_JSON_STRING)
 			return perr(p, RV_EINVAL, "$contains expects a string, got %s", rv_json_type_name(arg->type));
+		if (op == RV_FILTER_SIZE && arg->type != RV_JSON_NUMBER)
+			return perr(p, RV_EINVAL, "$size expects a whole number, got %s", rv_json_type_name(arg->type));
 		if (op >= RV_FILTER_GT && op <= RV_FILTER_LTE && arg->type != RV_JSON_NUMBER && arg->type != RV_JSON_STRING)
 			return perr(p, RV_EINVAL, "%s expects a number or a string, got %s", opname,
 			            rv_json_type_name(arg->type));
@@ -365,7 +428,57 @@ static int and_of(parser *p, rv_filter **parts, size_t n, rv_filter **out)
 	return rc;
 }
 
-static int parse_field(parser *p, const char *key, size_t keylen, const rv_json *v, rv_filter **out)
+/* {"$elemMatch": arg} on field key: a filter over object elements, or
+ * operators on the element itself. */
+static int parse_elem_match(parser *p, const char *key, size_t keylen, const rv_json *arg, unsigned depth,
+                            rv_filter **out)
+{
+	*out = NULL;
+	if (arg->type != RV_JSON_OBJECT || arg->len == 0)
+		return perr(p, RV_EINVAL, "$elemMatch expects a non-empty object, got %s%s", rv_json_type_name(arg->type),
+		            arg->type == RV_JSON_OBJECT ? " (empty)" : "");
+	bool ops = true;
+	for (size_t i = 0; i < arg->len; i++)
+		if (arg->keys[i][0] != '$' || !strcmp(arg->keys[i], "$and") || !strcmp(arg->keys[i], "$or") ||
+		    !strcmp(arg->keys[i], "$not"))
+			ops = false;
+	rv_filter *sub = NULL;
+	int rc;
+	if (ops) {
+		/* operators on the element itself: an empty path */
+		rv_filter **parts = rv_calloc(arg->len, sizeof *parts);
+		if (!parts)
+			return RV_ENOMEM;
+		size_t i = 0;
+		rc = RV_OK;
+		for (; i < arg->len && rc == RV_OK; i++) {
+			size_t old = push_path(p, "%s%s", arg->keys[i], 0);
+			if (!strcmp(arg->keys[i], "$elemMatch"))
+				rc = perr(p, RV_EINVAL, "$elemMatch on the element itself is not supported");
+			else
+				rc = parse_op(p, "", 0, arg->keys[i], &arg->items[i], &parts[i]);
+			if (rc == RV_OK)
+				p->path[old] = '\0';
+		}
+		if (rc != RV_OK) {
+			for (size_t j = 0; j + 1 < i; j++)
+				rv_filter_free(parts[j]);
+			rv_free(parts);
+			return rc;
+		}
+		rc = and_of(p, parts, arg->len, &sub);
+		rv_free(parts);
+	} else {
+		rc = parse_filter(p, arg, depth + 1, &sub);
+	}
+	if (rc != RV_OK)
+		return rc;
+	char why[160];
+	rc = elem_match(key, keylen, sub, out, why, sizeof why);
+	return rc == RV_EINVAL ? perr(p, rc, "$elemMatch %s", why) : rc;
+}
+
+static int parse_field(parser *p, const char *key, size_t keylen, const rv_json *v, unsigned depth, rv_filter **out)
 {
 	*out = NULL;
 	if (v->type == RV_JSON_ARRAY)
@@ -391,7 +504,11 @@ static int parse_field(parser *p, const char *key, size_t keylen, const rv_json 
 		size_t old = push_path(p, "%s%s", op, 0);
 		if (op[0] != '$')
 			rc = perr(p, RV_EINVAL,
-			          "nested field \"%.40s\" is not supported (payloads are flat; an operator starts with $)", op);
+			          "\"%.40s\" is not an operator; to match a field inside an object, write its dotted path "
+			          "(\"%.60s.%.40s\")",
+			          op, key, op);
+		else if (!strcmp(op, "$elemMatch"))
+			rc = parse_elem_match(p, key, keylen, &v->items[i], depth, &parts[i]);
 		else
 			rc = parse_op(p, key, keylen, op, &v->items[i], &parts[i]);
 		p->path[old] = '\0';
@@ -478,7 +595,7 @@ static int parse_filter(parser *p, const rv_json *j, unsigned depth, rv_filter *
 		if (key[0] == '$')
 			rc = parse_logic(p, key, &j->items[i], depth, &parts[i]);
 		else
-			rc = parse_field(p, key, j->key_lens[i], &j->items[i], &parts[i]);
+			rc = parse_field(p, key, j->key_lens[i], &j->items[i], depth, &parts[i]);
 		p->path[old] = '\0';
 		if (rc != RV_OK)
 			break;
@@ -533,35 +650,20 @@ static int cmp_bytes(const uint8_t *a, size_t al, const char *b, size_t bl)
 	return c ? c : (al > bl) - (al < bl);
 }
 
-/* The field equals the value (an element of it, for arrays). */
-static bool field_eq(const rv_pfield *f, const rv_fvalue *v)
+/* A scalar value equals the filter value. */
+static bool scalar_eq(const rv_pfield *f, const rv_fvalue *v)
 {
 	switch (v->type) {
-	case RV_VALUE_NULL:
-		return f->type == RV_PT_NULL;
-	case RV_VALUE_BOOL:
-		return f->type == (v->boolean ? RV_PT_TRUE : RV_PT_FALSE);
-	case RV_VALUE_NUMBER:
-		return f->type == RV_PT_NUMBER && f->num == v->number;
-	case RV_VALUE_STRING:
-		if (f->type == RV_PT_STRING)
-			return f->len == v->len && memcmp(f->str, v->str, v->len) == 0;
-		if (f->type == RV_PT_STRINGS) {
-			const uint8_t *it = NULL;
-			for (uint32_t i = 0; i < f->len; i++) {
-				uint32_t l;
-				const uint8_t *e = rv_pfield_string_at(f, &it, &l);
-				if (l == v->len && memcmp(e, v->str, l) == 0)
-					return true;
-			}
-		}
-		return false;
+	case RV_VALUE_NULL: return f->type == RV_PT_NULL;
+	case RV_VALUE_BOOL: return f->type == (v->boolean ? RV_PT_TRUE : RV_PT_FALSE);
+	case RV_VALUE_NUMBER: return f->type == RV_PT_NUMBER && f->num == v->number;
+	case RV_VALUE_STRING: return f->type == RV_PT_STRING && f->len == v->len && memcmp(f->str, v->str, v->len) == 0;
 	}
 	return false;
 }
 
-/* <0, 0, >0 comparing field with value, or 2 when they do not compare. */
-static int field_cmp(const rv_pfield *f, const rv_fvalue *v)
+/* <0, 0, >0 comparing a scalar with the value, or 2 when they do not compare. */
+static int scalar_cmp(const rv_pfield *f, const rv_fvalue *v)
 {
 	if (v->type == RV_VALUE_NUMBER && f->type == RV_PT_NUMBER)
 		return (f->num > v->number) - (f->num < v->number);
@@ -582,58 +684,104 @@ static bool substring(const uint8_t *h, size_t hl, const char *n, size_t nl)
 	return false;
 }
 
-bool rv_filter_eval(const rv_filter *f, const uint8_t *b)
+/* The positive part of a leaf (eq for ne, in for nin) on one scalar. */
+static bool scalar_matches(const rv_filter *f, const rv_pfield *v)
 {
 	switch (f->op) {
-	case RV_FILTER_AND:
-		for (size_t i = 0; i < f->nkids; i++)
-			if (!rv_filter_eval(f->kids[i], b))
-				return false;
-		return true;
-	case RV_FILTER_OR:
-		for (size_t i = 0; i < f->nkids; i++)
-			if (rv_filter_eval(f->kids[i], b))
+	case RV_FILTER_EQ:
+	case RV_FILTER_NE: return scalar_eq(v, &f->vals[0]);
+	case RV_FILTER_IN:
+	case RV_FILTER_NIN:
+		for (size_t i = 0; i < f->nvals; i++)
+			if (scalar_eq(v, &f->vals[i]))
 				return true;
 		return false;
-	case RV_FILTER_NOT:
-		return !rv_filter_eval(f->kids[0], b);
-	default:
-		break;
-	}
-	rv_pfield fld;
-	bool has = b && rv_payload_field(b, f->key, f->keylen, &fld);
-	switch (f->op) {
-	case RV_FILTER_EXISTS:
-		return has == f->vals[0].boolean;
-	case RV_FILTER_EQ:
-		return has && field_eq(&fld, &f->vals[0]);
-	case RV_FILTER_NE:
-		return !(has && field_eq(&fld, &f->vals[0]));
-	case RV_FILTER_IN:
-	case RV_FILTER_NIN: {
-		bool any = false;
-		for (size_t i = 0; has && !any && i < f->nvals; i++)
-			any = field_eq(&fld, &f->vals[i]);
-		return f->op == RV_FILTER_IN ? any : !any;
-	}
 	case RV_FILTER_GT:
 	case RV_FILTER_GTE:
 	case RV_FILTER_LT:
 	case RV_FILTER_LTE: {
-		if (!has)
-			return false;
-		int c = field_cmp(&fld, &f->vals[0]);
+		int c = scalar_cmp(v, &f->vals[0]);
 		if (c == 2)
 			return false;
 		return f->op == RV_FILTER_GT ? c > 0 : f->op == RV_FILTER_GTE ? c >= 0 : f->op == RV_FILTER_LT ? c < 0 : c <= 0;
 	}
-	case RV_FILTER_CONTAINS:
-		if (!has)
-			return false;
-		if (fld.type == RV_PT_STRING)
-			return substring(fld.str, fld.len, f->vals[0].str, f->vals[0].len);
-		return fld.type == RV_PT_STRINGS && field_eq(&fld, &f->vals[0]);
-	default:
-		return false;
+	default: return false;
 	}
+}
+
+static bool eval(const rv_filter *f, const uint8_t *obj, const rv_pfield *self);
+
+/* The positive part of a leaf on one value the path reached. */
+static bool value_matches(const rv_filter *f, const rv_pfield *v)
+{
+	bool array = rv_pfield_is_array(v);
+	switch (f->op) {
+	case RV_FILTER_EXISTS: return true;
+	case RV_FILTER_SIZE: return array && v->len == (uint32_t)f->vals[0].number;
+	case RV_FILTER_CONTAINS:
+		if (v->type == RV_PT_STRING)
+			return substring(v->str, v->len, f->vals[0].str, f->vals[0].len);
+		break;
+	default:
+		if (!array)
+			return scalar_matches(f, v);
+		break;
+	}
+	if (!array)
+		return false;
+	const uint8_t *it = NULL;
+	rv_pfield e;
+	for (uint32_t i = 0; i < v->len && rv_pfield_elem(v, &it, &e); i++) {
+		bool m;
+		if (f->op == RV_FILTER_ELEM_MATCH)
+			m = eval(f->kids[0], e.type == RV_PT_OBJECT ? e.obj : NULL, &e);
+		else if (f->op == RV_FILTER_CONTAINS)
+			m = e.type == RV_PT_STRING && e.len == f->vals[0].len && !memcmp(e.str, f->vals[0].str, e.len);
+		else
+			m = scalar_matches(f, &e);
+		if (m)
+			return true;
+	}
+	return false;
+}
+
+static bool visit_leaf(void *ctx, const rv_pfield *v)
+{
+	return value_matches(ctx, v);
+}
+
+/* f on the object obj (NULL: none); self is the value an empty path names
+ * (an element, inside elem_match; NULL elsewhere). */
+static bool eval(const rv_filter *f, const uint8_t *obj, const rv_pfield *self)
+{
+	switch (f->op) {
+	case RV_FILTER_AND:
+		for (size_t i = 0; i < f->nkids; i++)
+			if (!eval(f->kids[i], obj, self))
+				return false;
+		return true;
+	case RV_FILTER_OR:
+		for (size_t i = 0; i < f->nkids; i++)
+			if (eval(f->kids[i], obj, self))
+				return true;
+		return false;
+	case RV_FILTER_NOT: return !eval(f->kids[0], obj, self);
+	default: break;
+	}
+	bool hit;
+	if (f->keylen == 0)
+		hit = self && value_matches(f, self);
+	else
+		hit = rv_payload_path_each(obj, f->key, f->keylen, visit_leaf, (void *)f);
+	switch (f->op) {
+	case RV_FILTER_EXISTS: return hit == f->vals[0].boolean;
+	case RV_FILTER_NE:
+	case RV_FILTER_NIN: return !hit;
+	default: return hit;
+	}
+}
+
+bool rv_filter_eval(const rv_filter *f, const uint8_t *b)
+{
+	return eval(f, b, NULL);
 }

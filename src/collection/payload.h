@@ -1,10 +1,11 @@
 /*
- * payload.h: record payloads, typed and flat.
+ * payload.h: record payloads: JSON documents, kept encoded.
  *
  * A payload comes in as a JSON object and is kept encoded, so that filters
- * read it without parsing and the log and segments store it as it is:
+ * read it without parsing and the log and segments store it as it is. An
+ * object (the payload itself, and any object inside it) is:
  *
- *   u32 length of what follows (the blob's body)
+ *   u32 length of what follows (the object's body)
  *   u16 field count, u16 zero
  *   fields in increasing bytewise order of key, keys distinct:
  *     u8 key length (1..255), key bytes, u8 type, value
@@ -14,7 +15,15 @@
  *     2 true        (nothing)
  *     3 number      f64, little-endian, finite
  *     4 string      u32 length, UTF-8 bytes
- *     5 strings     u32 count, then count x (u32 length, UTF-8 bytes)
+ *     5 strings     u32 count, then count x (u32 length, UTF-8 bytes):
+ *                   an array of strings only (also the empty array)
+ *     6 object      an object as above (format version 3)
+ *     7 array       u32 length of what follows, u32 count, then count x
+ *                   (u8 type, value): any other array (format version 3)
+ *
+ * Format version 2 had types 0-5 only, in the top-level object; a flat
+ * payload is encoded byte for byte as it was then. Nesting (objects and
+ * arrays, the payload itself counting as 1) is at most RV_PAYLOAD_DEPTH_MAX.
  *
  * Everything read from a file or a log goes through rv_payload_check()
  * before anything else touches it, so later readers trust the layout.
@@ -31,18 +40,28 @@
 #include <stdint.h>
 
 #include "../platform/platform.h"
+#include "../util/json.h"
 #include "ruvector.h"
 
-enum { RV_PT_NULL = 0, RV_PT_FALSE = 1, RV_PT_TRUE = 2, RV_PT_NUMBER = 3, RV_PT_STRING = 4, RV_PT_STRINGS = 5 };
+enum {
+	RV_PT_NULL = 0, RV_PT_FALSE = 1, RV_PT_TRUE = 2, RV_PT_NUMBER = 3, RV_PT_STRING = 4, RV_PT_STRINGS = 5,
+	RV_PT_OBJECT = 6, RV_PT_ARRAY = 7
+};
 
-/* A field found in a blob. */
+/* A value found in a blob. */
 typedef struct rv_pfield {
 	int type;
 	double num;              /* RV_PT_NUMBER */
 	const uint8_t *str;      /* RV_PT_STRING: bytes */
-	uint32_t len;            /* RV_PT_STRING: length; RV_PT_STRINGS: count */
-	const uint8_t *items;    /* RV_PT_STRINGS: the first (u32 length, bytes) */
+	uint32_t len;            /* STRING: length; STRINGS, ARRAY: count; OBJECT: fields */
+	const uint8_t *items;    /* STRINGS: the first (u32 length, bytes); ARRAY: the first (u8 type, value) */
+	const uint8_t *obj;      /* OBJECT: the object, laid out as a payload */
 } rv_pfield;
+
+static inline bool rv_pfield_is_array(const rv_pfield *f)
+{
+	return f->type == RV_PT_STRINGS || f->type == RV_PT_ARRAY;
+}
 
 /* Bytes of a blob, header included. */
 static inline size_t rv_payload_size(const uint8_t *b)
@@ -66,7 +85,26 @@ bool rv_payload_field(const uint8_t *b, const char *key, size_t keylen, rv_pfiel
 bool rv_payload_next(const uint8_t *b, size_t *pos, const char **key, size_t *keylen, rv_pfield *out);
 /* The i-th element of a string array field, walking from *it (start NULL). */
 const uint8_t *rv_pfield_string_at(const rv_pfield *f, const uint8_t **it, uint32_t *len);
+/* The next element of an array (STRINGS or ARRAY) into *out, walking from
+ * *it (start NULL); call it f->len times. */
+bool rv_pfield_elem(const rv_pfield *f, const uint8_t **it, rv_pfield *out);
 uint8_t *rv_payload_dup(const uint8_t *b);
+/* Append to s, as JSON text, the object old (NULL: none) with the JSON
+ * merge patch (RFC 7386) applied: each member of patch replaces the member
+ * of that name, null removes it, and an object merges into an object
+ * member recursively (into anything else, as if into {}). */
+void rv_payload_merge(const uint8_t *old, const rv_json *patch, rv_strbuf *s);
+
+/* ---- payload_path.c ---- */
+/* Called with each value a path reaches; true stops the walk. */
+typedef bool (*rv_pvisit)(void *ctx, const rv_pfield *value);
+/* Visit the values dotted path[0..len) names in blob b (NULL: none);
+ * returns true when a visit stopped the walk. */
+bool rv_payload_path_each(const uint8_t *b, const char *path, size_t len, rv_pvisit visit, void *ctx);
+/* Whether path[0..len) is a valid path: 1..RV_PAYLOAD_PATH_MAX bytes, no
+ * empty segment, none over RV_PAYLOAD_KEY_MAX; if not, why says so. The
+ * caller checks UTF-8. */
+bool rv_payload_path_ok(const char *path, size_t len, char *why, size_t why_size);
 
 typedef struct rv_payloads {
 	rv_rwlock lock;

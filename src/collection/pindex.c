@@ -344,28 +344,80 @@ int rv_pindexes_define(rv_pindexes *ix, const char *key, size_t keylen, rv_index
 	return RV_OK;
 }
 
+/* One value the index's path reached, and the elements of an array. */
+typedef struct index_walk {
+	rv_pindex *x;
+	uint32_t slot;
+	bool adding, ok;
+} index_walk;
+
+static bool index_number(index_walk *w, double v)
+{
+	if (w->adding)
+		return num_add(w->x, v, w->slot);
+	num_remove(w->x, v, w->slot);
+	return true;
+}
+
+static bool index_value(void *ctx, const rv_pfield *f)
+{
+	index_walk *w = ctx;
+	if (w->x->kind == RV_INDEX_KEYWORD) {
+		if (f->type == RV_PT_ARRAY) {
+			const uint8_t *it = NULL;
+			rv_pfield e;
+			for (uint32_t i = 0; i < f->len && w->ok && rv_pfield_elem(f, &it, &e); i++)
+				if (e.type != RV_PT_ARRAY && e.type != RV_PT_STRINGS)
+					w->ok = kw_each(w->x, &e, w->slot, w->adding);
+		} else {
+			w->ok = kw_each(w->x, f, w->slot, w->adding);
+		}
+	} else if (f->type == RV_PT_NUMBER) {
+		w->ok = index_number(w, f->num);
+	} else if (f->type == RV_PT_ARRAY) {
+		const uint8_t *it = NULL;
+		rv_pfield e;
+		for (uint32_t i = 0; i < f->len && w->ok && rv_pfield_elem(f, &it, &e); i++)
+			if (e.type == RV_PT_NUMBER)
+				w->ok = index_number(w, e.num);
+	}
+	return !w->ok; /* on with the next value, unless out of memory */
+}
+
+/* Add (or remove) every value the index's path reaches in blob: each
+ * value, and each element of an array value (numbers for a numeric index;
+ * strings, booleans and null for a keyword one), as the filters match
+ * them. Removing walks the same values, so it undoes adding exactly. */
 static bool index_one(rv_pindex *x, uint32_t slot, const uint8_t *blob, bool adding)
 {
-	rv_pfield f;
-	if (!blob || !rv_payload_field(blob, x->key, x->keylen, &f))
-		return true;
-	if (x->kind == RV_INDEX_KEYWORD)
-		return kw_each(x, &f, slot, adding);
-	if (f.type != RV_PT_NUMBER)
-		return true;
-	if (adding)
-		return num_add(x, f.num, slot);
-	num_remove(x, f.num, slot);
+	index_walk w = {x, slot, adding, true};
+	(void)rv_payload_path_each(blob, x->key, x->keylen, index_value, &w);
+	return w.ok;
+}
+
+/* The text of the text index's field: the first string its path reaches. */
+typedef struct text_find {
+	const char *s;
+	size_t len;
+} text_find;
+
+static bool text_value(void *ctx, const rv_pfield *f)
+{
+	text_find *t = ctx;
+	if (f->type != RV_PT_STRING)
+		return false;
+	t->s = (const char *)f->str;
+	t->len = f->len;
 	return true;
 }
 
 static bool text_of(const rv_pindexes *ix, const uint8_t *blob, const char **s, size_t *len)
 {
-	rv_pfield f;
-	if (!blob || !rv_payload_field(blob, ix->text_key, ix->text_keylen, &f) || f.type != RV_PT_STRING)
+	text_find t = {NULL, 0};
+	if (!rv_payload_path_each(blob, ix->text_key, ix->text_keylen, text_value, &t))
 		return false;
-	*s = (const char *)f.str;
-	*len = f.len;
+	*s = t.s;
+	*len = t.len;
 	return true;
 }
 
