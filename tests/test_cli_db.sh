@@ -225,7 +225,7 @@ assert set(cs) == {"docs", "other"}, cs
 for c in cs.values():
     for k in ["count", "dim", "metric", "generation", "segment_bytes", "log_bytes", "format_version"]:
         assert k in c, (k, c)
-    assert c["format_version"] == 2 and c["generation"] >= 1, c
+    assert c["format_version"] == 3 and c["generation"] >= 1, c
 assert cs["docs"]["count"] == 1002 and cs["docs"]["dim"] == 16 and cs["docs"]["metric"] == "l2"
 assert cs["docs"]["generation"] == 3 and cs["docs"]["segment_bytes"] > 0
 assert cs["other"]["metric"] == "cosine" and cs["other"]["segment_bytes"] == 0
@@ -254,9 +254,9 @@ cp -r "$DB" "$TMP/newer"
 "$PY" -c "
 import sys
 with open(sys.argv[1], 'r+b') as f:
-    f.seek(8); f.write(bytes([3, 0, 0, 0]))" "$TMP/newer/RUVECTOR"
+    f.seek(8); f.write(bytes([4, 0, 0, 0]))" "$TMP/newer/RUVECTOR"
 expect 1 "a newer format version" "$CLI" count "$TMP/newer" docs
-contains "$TMP/err" "format version 3" "the newer version is named"
+contains "$TMP/err" "format version 4" "the newer version is named"
 expect 1 "check a newer format version" "$CLI" check "$TMP/newer"
 
 # a second writer while an import runs; readers go on
@@ -333,8 +333,11 @@ expect 0 "read a payload" "$CLI" payload "$DB" pl 1
 same "$(cat "$TMP/out")" '{"body":"quick quick dog","n":2,"tag":"b"}' "payload prints the stored JSON, keys sorted"
 expect 0 "a record without payload" "$CLI" payload "$DB" pl 5
 same "$(cat "$TMP/out")" '{}' "no payload prints {}"
-expect 1 "a nested payload is refused" "$CLI" payload "$DB" pl 3 '{"o":{"x":1}}'
-contains "$TMP/err" 'nested objects are not supported' "the error names the nesting"
+expect 1 "a payload with an empty nested field name is refused" "$CLI" payload "$DB" pl 3 '{"o":{"":1}}'
+contains "$TMP/err" 'payload field name "o." must be' "the error names the field by its path"
+expect 0 "a nested payload" "$CLI" payload "$DB" pl 3 '{"o":{"x":[1,{"y":"z"}]}}'
+expect 0 "filter by a path through an array" "$CLI" search "$DB" pl --query "$TMP/p.fvecs" --queries 1 --exact -k 10 --filter '{"o.x.y":"z"}'
+same "$(cut -d' ' -f3 "$TMP/out")" "3" "the path reaches the nested field"
 expect 1 "payload of a missing id" "$CLI" payload "$DB" pl 99
 contains "$TMP/err" 'no record with id "99"' "the error names the id"
 expect 0 "keyword index" "$CLI" index "$DB" pl tag keyword

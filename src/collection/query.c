@@ -127,11 +127,6 @@ static int filtered(rv_collection *c, rv_scratch *s, const float *q, size_t k, s
 	return rv_flat_search(x, s, q, k, accept_filter, &a, rv_coll_tie_by_id, &c->ids, out);
 }
 
-static float mmr_l2(const float *a, const float *b, size_t n) { return rv_kernels_active()->l2sq(a, b, n); }
-static float mmr_ip(const float *a, const float *b, size_t n) { return -rv_kernels_active()->dot(a, b, n); }
-static float mmr_cos(const float *a, const float *b, size_t n) { return 1.0f - rv_kernels_active()->dot(a, b, n); }
-static float mmr_l1(const float *a, const float *b, size_t n) { return rv_kernels_active()->l1(a, b, n); }
-
 /* Re-rank cand[0..n) by MMR into out[0..min(k, n)). */
 static int mmr(rv_collection *c, const rv_cand *cand, size_t n, size_t k, float lambda, rv_cand *out)
 {
@@ -148,9 +143,7 @@ static int mmr(rv_collection *c, const rv_cand *cand, size_t n, size_t k, float 
 			memcpy(vecs + i * dim, rv_vec(x, cand[i].slot), dim * sizeof(float));
 			qd[i] = cand[i].dist;
 		}
-		rv_f32_dist_fn fn = x->metric == RV_METRIC_L2 ? mmr_l2 : x->metric == RV_METRIC_IP ? mmr_ip
-		                  : x->metric == RV_METRIC_COSINE ? mmr_cos : mmr_l1;
-		rc = rv_mmr(vecs, n, dim, qd, fn, lambda, k, order);
+		rc = rv_mmr(vecs, n, dim, qd, rv_metric_pair(x->metric), lambda, k, order);
 		for (int i = 0; i < rc; i++)
 			out[i] = cand[order[i]];
 	}

@@ -30,31 +30,7 @@
 /* Double-precision distance between the caller's query and a stored row. */
 static double exact_dist(const rv_index *x, const float *q, double qnorm, uint32_t slot)
 {
-	const float *v = rv_vec(x, slot);
-	double s = 0, vv = 0;
-	switch (x->metric) {
-	case RV_METRIC_L2:
-		for (uint32_t i = 0; i < x->dim; i++) {
-			double d = (double)q[i] - v[i];
-			s += d * d;
-		}
-		return s;
-	case RV_METRIC_IP:
-		for (uint32_t i = 0; i < x->dim; i++)
-			s += (double)q[i] * v[i];
-		return -s;
-	case RV_METRIC_COSINE:
-		for (uint32_t i = 0; i < x->dim; i++) {
-			s += (double)q[i] * v[i];
-			vv += (double)v[i] * v[i];
-		}
-		return vv == 0 || qnorm == 0 ? 1.0 : 1.0 - s / (qnorm * sqrt(vv));
-	case RV_METRIC_L1:
-		for (uint32_t i = 0; i < x->dim; i++)
-			s += fabs((double)q[i] - v[i]);
-		return s;
-	}
-	return 0;
+	return rv_metric_exact(x->metric, q, qnorm, rv_vec(x, slot), x->dim);
 }
 
 static int exact_cmp(const rv_exact *a, const rv_exact *b, rv_tie_fn tie, void *tctx)

@@ -47,20 +47,9 @@ int rv_index_new(const rv_index_params *p, rv_index **out)
 	x->k = p->kernels;
 	x->row_bytes = (size_t)p->dim * sizeof(float);
 	rv_vecstore_init(&x->vs, p->dim);
-	switch (p->metric) {
-	case RV_METRIC_L2:
-		x->raw = x->k->l2sq, x->raw4 = x->k->l2sq_x4, x->dsign = 1.0f, x->doff = 0.0f;
-		break;
-	case RV_METRIC_IP:
-		x->raw = x->k->dot, x->raw4 = x->k->dot_x4, x->dsign = -1.0f, x->doff = 0.0f;
-		break;
-	case RV_METRIC_COSINE:
-		x->raw = x->k->dot, x->raw4 = x->k->dot_x4, x->dsign = -1.0f, x->doff = 1.0f;
-		break;
-	case RV_METRIC_L1:
-		x->raw = x->k->l1, x->raw4 = x->k->l1_x4, x->dsign = 1.0f, x->doff = 0.0f;
-		break;
-	}
+	rv_metric_kernel mk;
+	rv_metric_walk(x->k, p->metric, &mk);
+	x->raw = mk.raw, x->raw4 = mk.raw4, x->dsign = mk.sign, x->doff = mk.off;
 	atomic_init(&x->entry, RV_NO_ENTRY);
 	atomic_init(&x->n_slots, 0);
 	atomic_init(&x->n_pending, 0);

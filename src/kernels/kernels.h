@@ -30,6 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ruvector.h"
+
 typedef enum rv_isa_id {
 	RV_ISA_SERIAL = 0,
 	RV_ISA_AVX2 = 1,
@@ -77,6 +79,19 @@ typedef struct rv_kernels {
 	rv_pq_lut_fn pq_lut;
 	char extras[48];     /* sub-features in use, e.g. "vnni vpopcntdq" */
 } rv_kernels;
+
+/* ---- metric.c: the one map from a metric to its distances ---- */
+/* distance(a, b) = sign * raw(a, b, n) + off. */
+typedef struct rv_metric_kernel {
+	rv_f32_dist_fn raw;
+	rv_f32_dist4_fn raw4;
+	float sign, off;
+} rv_metric_kernel;
+void rv_metric_walk(const rv_kernels *k, rv_metric m, rv_metric_kernel *out);
+/* The distance from q (|q| = qnorm, used by cosine) to v, in double. */
+double rv_metric_exact(rv_metric m, const float *q, double qnorm, const float *v, size_t dim);
+/* The distance between two stored vectors (cosine: both normalized). */
+rv_f32_dist_fn rv_metric_pair(rv_metric m);
 
 /* x86 sub-features beyond the base of each table (cpu.c). */
 #define RV_CPU_AVX512BW 0x1u  /* and AVX512VL */
