@@ -181,7 +181,7 @@ test('payloads round-trip: objects, JSON text, batches, set, replace, clear', as
 test('bad payloads reject with the core message and change nothing', async () => {
   const c = new Collection({ dim: 2 });
   let deep = 1;
-  for (let i = 0; i < 16; i++) deep = { k: deep }; // 17 levels with the payload itself
+  for (let i = 0; i < 17; i++) deep = { k: deep }; // 17 objects: one level too deep
   await expectReject(c.insert('a', [1, 0], { payload: deep }), 'RV_EINVAL', 'nesting deeper than 16');
   await expectReject(c.insert('a', [1, 0], { payload: { arr: [1, { '': 2 }] } }), 'RV_EINVAL', 'field name "arr[1]."');
   await expectReject(c.insert('a', [1, 0], { payload: '{"a":' }), 'RV_EINVAL');
