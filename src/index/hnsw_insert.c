@@ -48,7 +48,7 @@ size_t rv_hnsw_select(const rv_index *x, const rv_cand *c, size_t n, size_t max,
 	size_t m = 0;
 	for (size_t i = 0; i < n && m < max; i++) {
 		const float *vi = rv_vec(x, c[i].slot);
-		const float limit = c[i].dist;
+		const float limit = c[i].dist, here = rv_dist(x, vi, vi);
 		bool keep = true;
 		/* distances to the kept ones, four at a time, stopping early */
 		for (size_t j = 0; j < m && keep; j += 4) {
@@ -56,8 +56,8 @@ size_t rv_hnsw_select(const rv_index *x, const rv_cand *c, size_t n, size_t max,
 			float d[4];
 			rv_dists(x, vi, out + j, g, d);
 			for (size_t t = 0; t < g; t++)
-				if (alpha * d[t] < limit)
-					keep = false;
+				if (alpha * d[t] < limit || d[t] == here)
+					keep = false; /* dominated, or a copy of a kept one */
 		}
 		if (keep)
 			out[m++] = c[i].slot;
@@ -100,10 +100,13 @@ static bool add_link(rv_index *x, uint32_t node, uint32_t from, int level)
 		ids[j] = atomic_load_explicit(&row[j], memory_order_relaxed);
 	rv_dists(x, base, ids, cnt, to_node);
 	rv_dists(x, fv, ids, cnt, to_new);
-	float d_new = rv_dist(x, base, fv);
+	float d_new = rv_dist(x, base, fv), here = rv_dist(x, fv, fv);
 	for (uint32_t j = 0; j < cnt; j++) {
-		/* a nearer member that is nearer to the newcomer than node is */
-		if (to_node[j] < d_new && alpha * to_new[j] < d_new) {
+		/* a nearer member that is nearer to the newcomer than node is, or
+		 * a member at the newcomer's very place (an exact duplicate: taking
+		 * it in would push out the farthest member, and a row of
+		 * duplicates would lose its last link elsewhere) */
+		if ((to_node[j] < d_new && alpha * to_new[j] < d_new) || to_new[j] == here) {
 			rv_mutex_unlock(stripe(x, node));
 			return false;
 		}
@@ -128,11 +131,60 @@ static bool add_link(rv_index *x, uint32_t node, uint32_t from, int level)
 	return true;
 }
 
-/* Put `from` into node's level-0 row unconditionally, replacing the member
- * farthest from node if the row is full. Used when every neighbour turned a
- * new node away, which would leave it with no way in. */
+/* Append `from` to node's level-0 row if it has room (or holds it
+ * already). */
+static bool append_link(rv_index *x, uint32_t node, uint32_t from)
+{
+	bool done = false;
+	rv_mutex_lock(stripe(x, node));
+	_Atomic uint32_t *row = rv_links(x, node, 0);
+	for (uint32_t j = 0; j < x->m0 && !done; j++) {
+		uint32_t v = atomic_load_explicit(&row[j], memory_order_relaxed);
+		if (v == RV_NO_SLOT)
+			atomic_store_explicit(&row[j], from, memory_order_release);
+		done = v == RV_NO_SLOT || v == from;
+	}
+	rv_mutex_unlock(stripe(x, node));
+	return done;
+}
+
+#define FORCE_ROWS 64 /* rows force_link looks at for room */
+
+/* Give `from` a way in when every neighbour turned it away: a link from
+ * node, or from a row near it with room. Rows fill up this way among exact
+ * duplicates, which turn each other away (add_link): the first row with
+ * room, breadth first from node over members at from's very place, takes
+ * it, so a cluster of copies grows as a tree and no link leaves for it.
+ * Only when none of FORCE_ROWS rows has room does node's farthest member
+ * give way. */
 static void force_link(rv_index *x, uint32_t node, uint32_t from)
 {
+	uint32_t queue[FORCE_ROWS];
+	size_t head = 0, tail = 0;
+	queue[tail++] = node;
+	const float *fv = rv_vec(x, from);
+	while (head < tail) {
+		uint32_t u = queue[head++];
+		if (u != from && append_link(x, u, from))
+			return;
+		rv_mutex_lock(stripe(x, u));
+		const _Atomic uint32_t *row = rv_links(x, u, 0);
+		uint32_t members[RV_M_MAX * 2], n = 0;
+		for (uint32_t j = 0; j < x->m0; j++) {
+			uint32_t v = atomic_load_explicit(&row[j], memory_order_relaxed);
+			if (v == RV_NO_SLOT)
+				break;
+			members[n++] = v;
+		}
+		rv_mutex_unlock(stripe(x, u));
+		for (uint32_t j = 0; j < n && tail < FORCE_ROWS; j++) {
+			bool seen = members[j] == from;
+			for (size_t q = 0; q < tail && !seen; q++)
+				seen = queue[q] == members[j];
+			if (!seen && rv_dist(x, fv, rv_vec(x, members[j])) == rv_dist(x, fv, fv))
+				queue[tail++] = members[j];
+		}
+	}
 	rv_mutex_lock(stripe(x, node));
 	_Atomic uint32_t *row = rv_links(x, node, 0);
 	const float *base = rv_vec(x, node);
@@ -142,10 +194,6 @@ static void force_link(rv_index *x, uint32_t node, uint32_t from)
 		uint32_t v = atomic_load_explicit(&row[j], memory_order_relaxed);
 		if (v == from) {
 			at = x->m0;
-			break;
-		}
-		if (v == RV_NO_SLOT) {
-			at = j;
 			break;
 		}
 		float d = rv_dist(x, base, rv_vec(x, v));
