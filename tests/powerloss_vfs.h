@@ -685,9 +685,43 @@ static void powerloss_free(void)
 	pl.root_node = NULL;
 }
 
-/* Start simulating under `root`, an existing empty directory whose own
- * name is durable: the call numbered `crash_at` (from 1; <= 0: none) loses
- * power in `mode`, with the torn modes' choices drawn from `seed`. */
+/* Take what a directory holds now as durable (a crash already happened,
+ * or everything was synced before the simulation began). */
+static void pl_scan(pl_node *d, const char *path)
+{
+	DIR *dir = opendir(path);
+	if (!dir)
+		pl_broken("cannot list", path);
+	struct dirent *e;
+	while ((e = readdir(dir)) != NULL) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		char p[4096];
+		snprintf(p, sizeof p, "%s/%s", path, e->d_name);
+		struct stat st;
+		if (lstat(p, &st) != 0)
+			pl_broken("cannot stat", p);
+		pl_node *n = pl_new_node(S_ISDIR(st.st_mode));
+		if (n->is_dir) {
+			pl_scan(n, p);
+		} else {
+			n->dur = pl_alloc((size_t)st.st_size);
+			n->dur_size = (uint64_t)st.st_size;
+			int fd = open(p, O_RDONLY);
+			if (fd < 0 || (st.st_size && read(fd, n->dur, (size_t)st.st_size) != (ssize_t)st.st_size) ||
+			    close(fd) != 0)
+				pl_broken("cannot read", p);
+		}
+		pl_set(&d->cur, e->d_name, n);
+		pl_set(&d->dur_ents, e->d_name, n);
+	}
+	closedir(dir);
+}
+
+/* Start simulating under `root`, an existing directory whose own name is
+ * durable, and whose contents are taken as durable: the call numbered
+ * `crash_at` (from 1; <= 0: none) loses power in `mode`, with the torn
+ * modes' choices drawn from `seed`. */
 static void powerloss_install(const char *root, long crash_at, pl_mode mode, uint64_t seed)
 {
 	powerloss_free();
@@ -696,6 +730,7 @@ static void powerloss_install(const char *root, long crash_at, pl_mode mode, uin
 	while (pl.root_len > 1 && pl.root[pl.root_len - 1] == '/')
 		pl.root[--pl.root_len] = 0;
 	pl.root_node = pl_new_node(true);
+	pl_scan(pl.root_node, pl.root);
 	pl.ops = 0;
 	pl.crash_at = crash_at;
 	pl.mode = mode;

@@ -32,6 +32,8 @@
 #define _DEFAULT_SOURCE 1 /* MAP_ANONYMOUS */
 #include "harness.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -286,19 +288,32 @@ static void child(long crash_at, pl_mode mode, uint64_t seed)
 	_exit(0);
 }
 
+/* The recovery itself on the simulator: open the database and every
+ * collection the workload may have made, then close (which checkpoints). */
+static int recover_from = -1; /* >= 0: run this, for a crash after that many steps */
+
+static void child_recover(long crash_at, pl_mode mode, uint64_t seed)
+{
+	sh->acked = recover_from; /* what the parent checks against */
+	powerloss_install(root, crash_at, mode, seed);
+	state before;
+	state_after(recover_from, &before);
+	int rc;
+	rv_db *db = db_open(before.db ? 0 : RV_DB_CREATE, &rc);
+	for (int c = 0; db && c < NCOLL; c++) {
+		rv_collection *coll;
+		rv_db_open_collection(db, coll_name[c], &coll); /* the parent judges what it finds */
+	}
+	if (db)
+		rv_db_close(db);
+	sh->calls = pl.ops;
+	_exit(0);
+}
+
 /* ---- the parent: recover and compare ---- */
 
-static void clean(void)
-{
-	struct stat st;
-	if (stat(root, &st) != 0)
-		return;
-	pl_rm_tree(root);
-	if (rmdir(root) != 0) {
-		perror(root);
-		exit(2);
-	}
-}
+static void remove_tree(const char *path);
+static void clean(void) { remove_tree(root); }
 
 /* Whether the open collection holds exactly collection c of st. */
 static bool holds(rv_collection *coll, int c, const state *st, char *why, size_t size)
@@ -398,12 +413,72 @@ static void verify(const char *scenario, pl_mode mode)
 	CHECK_MSG(rc == RV_OK, "%s: check: %d %s", scenario, rc, problem);
 }
 
-/* Run the workload losing power at call `at` (0: never); false when the
- * child did not end as expected. */
-static bool run_case(long at, pl_mode mode, uint64_t seed, const char *scenario)
+static char snap[300];   /* what a first crash left, for the second */
+static bool take_snapshot; /* copy it there before verifying */
+
+static void copy_tree(const char *from, const char *to)
+{
+	if (mkdir(to, 0755) != 0) {
+		perror(to);
+		exit(2);
+	}
+	DIR *d = opendir(from);
+	struct dirent *e;
+	while (d && (e = readdir(d)) != NULL) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		char a[4096], b[4096];
+		snprintf(a, sizeof a, "%s/%s", from, e->d_name);
+		snprintf(b, sizeof b, "%s/%s", to, e->d_name);
+		struct stat st;
+		if (lstat(a, &st) != 0) {
+			perror(a);
+			exit(2);
+		}
+		if (S_ISDIR(st.st_mode)) {
+			copy_tree(a, b);
+			continue;
+		}
+		char buf[65536];
+		ssize_t n;
+		int in = open(a, O_RDONLY), out = open(b, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
+			if (write(out, buf, (size_t)n) != n)
+				in = -1;
+		if (in < 0 || out < 0 || close(in) != 0 || close(out) != 0) {
+			perror(b);
+			exit(2);
+		}
+	}
+	if (!d || closedir(d) != 0) {
+		perror(from);
+		exit(2);
+	}
+}
+
+static void remove_tree(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return;
+	pl_rm_tree(path);
+	if (rmdir(path) != 0) {
+		perror(path);
+		exit(2);
+	}
+}
+
+/* Run the workload (or, with recover_from >= 0, the recovery from the
+ * snapshot) losing power at call `at` (0: never), then verify against the
+ * workload's steps; `first` is the mode of the first crash (the one that
+ * may leave a garbage-torn log). false when the child did not end as
+ * expected. */
+static bool run_case(long at, pl_mode mode, uint64_t seed, const char *scenario, pl_mode first)
 {
 	clean();
-	if (mkdir(root, 0755) != 0) {
+	if (recover_from >= 0) {
+		copy_tree(snap, root);
+	} else if (mkdir(root, 0755) != 0) {
 		perror(root);
 		exit(2);
 	}
@@ -415,8 +490,11 @@ static bool run_case(long at, pl_mode mode, uint64_t seed, const char *scenario)
 		perror("fork");
 		exit(2);
 	}
-	if (pid == 0)
+	if (pid == 0) {
+		if (recover_from >= 0)
+			child_recover(at, mode, seed);
 		child(at, mode, seed);
+	}
 	int status;
 	if (waitpid(pid, &status, 0) != pid) {
 		perror("waitpid");
@@ -426,18 +504,24 @@ static bool run_case(long at, pl_mode mode, uint64_t seed, const char *scenario)
 	bool ok = WIFEXITED(status) && WEXITSTATUS(status) == want;
 	CHECK_MSG(ok, "%s: the child ended with status 0x%x, not exit %d (step %d failed: %d %s)", scenario,
 	          (unsigned)status, want, sh->failed_step, sh->failed_rc, sh->msg);
+	if (ok && take_snapshot) {
+		remove_tree(snap);
+		copy_tree(root, snap);
+	}
 	if (ok)
-		verify(scenario, mode);
+		verify(scenario, first);
 	return ok;
 }
+
+static long calls; /* the workload's crash points */
 
 TEST(every_crash_point)
 {
 	bool all = getenv("RV_POWERLOSS_ALL") && atoi(getenv("RV_POWERLOSS_ALL")) > 0;
 	/* the counting run, which must also pass */
-	if (!run_case(0, PL_DROP, 0, "no crash"))
+	if (!run_case(0, PL_DROP, 0, "no crash", PL_DROP))
 		return;
-	long calls = sh->calls;
+	calls = sh->calls;
 	printf("  the workload (%d steps) makes %ld crash points (mutating file-system calls)\n", NSTEPS, calls);
 	CHECK(calls > 100);
 	int seeds = all ? 3 : 1;
@@ -461,7 +545,7 @@ TEST(every_crash_point)
 				snprintf(scenario, sizeof scenario, "crash point %ld, %s, seed %" PRIu64, at, pl_mode_name[m],
 				         seed);
 				int failures = harness_failures;
-				run_case(at, (pl_mode)m, seed, scenario);
+				run_case(at, (pl_mode)m, seed, scenario, (pl_mode)m);
 				cases++;
 				per_mode[m]++;
 				with_unsynced += sh->file_changes + sh->dir_changes > 0;
@@ -475,10 +559,61 @@ TEST(every_crash_point)
 	       cases, per_mode[0], per_mode[1], per_mode[2], per_mode[3], per_mode[4], with_unsynced, repairs);
 }
 
+/* Power fails again while the database recovers from a crash (opening
+ * cuts a torn log tail and records the catalogue; closing checkpoints):
+ * after a first crash that tears unsynced writes (torn-zero), at every
+ * crash point of the recovery, dropping, keeping or tearing what it had
+ * not synced. The same checks hold against the first crash's steps. */
+TEST(crash_during_recovery)
+{
+	bool all = getenv("RV_POWERLOSS_ALL") && atoi(getenv("RV_POWERLOSS_ALL")) > 0;
+#ifdef RV_TEST_SMALL
+	long stride = all ? 1 : 29;
+#else
+	long stride = all ? 1 : 7;
+#endif
+	long firsts = 0, cases = 0, most = 0;
+	for (long a = 1; a <= calls; a += stride) {
+		char scenario[160];
+		uint64_t seed = (uint64_t)a * 7919u + 3;
+		snprintf(scenario, sizeof scenario, "crash point %ld, torn-zero, seed %" PRIu64, a, seed);
+		recover_from = -1;
+		take_snapshot = true;
+		bool ok = run_case(a, PL_TORN_ZERO, seed, scenario, PL_TORN_ZERO);
+		take_snapshot = false;
+		if (!ok)
+			continue;
+		recover_from = sh->acked;
+		snprintf(scenario, sizeof scenario, "after crash point %ld: recovery without a crash", a);
+		if (!run_case(0, PL_DROP, 0, scenario, PL_TORN_ZERO))
+			continue;
+		long rcalls = sh->calls;
+		firsts++;
+		most = rcalls > most ? rcalls : most;
+		for (long b = 1; b <= rcalls; b++) {
+			pl_mode m = b % 3 == 0 ? PL_DROP : b % 3 == 1 ? PL_KEEP : PL_TORN_ZERO;
+			uint64_t s2 = seed * 31 + (uint64_t)b;
+			snprintf(scenario, sizeof scenario, "crash point %ld (torn-zero, seed %" PRIu64 "), then recovery "
+			         "crash point %ld, %s, seed %" PRIu64, a, seed, b, pl_mode_name[m], s2);
+			int failures = harness_failures;
+			run_case(b, m, s2, scenario, PL_TORN_ZERO);
+			cases++;
+			if (harness_failures > failures && harness_failures > 50)
+				goto out;
+		}
+	}
+out:
+	recover_from = -1;
+	printf("  %ld first crashes, each followed by a crash at every point of its recovery (at most %ld): %ld "
+	       "cases\n", firsts, most, cases);
+	CHECK(firsts > 0 && most > 5);
+}
+
 int main(void)
 {
 	snprintf(root, sizeof root, "/tmp/rv_test_powerloss_%d", (int)getpid());
 	snprintf(dbdir, sizeof dbdir, "%s/db", root);
+	snprintf(snap, sizeof snap, "%s.first", root);
 	sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED) {
 		perror("mmap");
@@ -486,7 +621,9 @@ int main(void)
 	}
 	powerloss_nosync_install();
 	RUN(every_crash_point);
+	RUN(crash_during_recovery);
 	clean();
+	remove_tree(snap);
 	munmap(sh, sizeof *sh);
 	return harness_exit();
 }
