@@ -18,11 +18,16 @@
  *   - the step in flight is there entirely or not at all (a batch is never
  *     partial): the collection equals the state before it or after it;
  *   - the next writer can write, and rv_db_check passes.
- * A tear that leaves garbage after a synced frame's end cannot happen
- * under full sync, but one in the frame in flight can; the log's one rule
- * (storage/wal.c) calls a garbage-ended frame damage, which no reader can
- * tell from a flipped bit, so there an open may refuse with RV_ECORRUPT;
- * then rv_db_repair must cut only writes that were never acknowledged.
+ * Under full sync only the log frame in flight can be torn. A tear that
+ * leaves garbage there is damage by the log's one rule (storage/wal.c: no
+ * reader can tell it from a flipped bit), so in torn-garbage mode an open
+ * may refuse with RV_ECORRUPT naming the log; rv_db_repair must then cut
+ * only what was never acknowledged, and the checks above hold after it.
+ * In any other mode RV_ECORRUPT is a failure.
+ *
+ * Then the power fails a second time, during the recovery from a first
+ * crash (crash_during_recovery): the same checks against the first
+ * crash's acknowledged steps.
  *
  * `make test-c` runs every crash point in drop and keep mode, and every
  * third one in each torn mode (under a sanitizer, each point in one mode,
@@ -325,7 +330,7 @@ static bool holds(rv_collection *coll, int c, const state *st, char *why, size_t
 	size_t live = 0;
 	uint32_t d = coll_dim[c];
 	for (int i = 0; i < NID; i++) {
-		char id[16], want[64], got[256];
+		char id[16], want[64], got[256] = "";
 		float v[8], out[8];
 		id_of(i, id);
 		int rc = rv_get(coll, id, out, d);
