@@ -37,7 +37,10 @@
  * case can be replayed.
  *
  * Syncs are counted and modelled, not done: nothing here survives a real
- * power cut, and the runs go many times faster without the disk.
+ * power cut, and the runs go many times faster without the disk (the
+ * recovery side uses powerloss_nosync_install for the same reason). What
+ * the root holds when a simulation starts is taken as durable, so a second
+ * simulation can start from what a first crash left.
  *
  * The model is POSIX's strict one: fsync of a file makes its data and size
  * durable, not its name; only sync_dir of the directory does that. Paths
