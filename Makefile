@@ -7,6 +7,7 @@
 #   make wasm-test                    core + tests under emscripten and node (SIMD and plain)
 #   make cross-test                   core + tests for arm64 (NEON) under qemu
 #   make fuzz                         libFuzzer targets (segment loader, log replay), 60 s each
+#   make powerloss                    power-loss simulator: every crash point, every mode
 #   make demo                         the main job: SIFT (or generated) index, recall and QPS
 #   make bench                        peers side by side (see bench/README.md)
 #   make clean
@@ -123,6 +124,12 @@ node-test:
 # 10,000 kill -9 cycles (tests/test_crash.c runs 300 in every `make test`).
 stress: $(BUILD)/tests/test_crash
 	RV_CRASH_CYCLES=10000 $(BUILD)/tests/test_crash
+
+# The power-loss simulator at every crash point of its workload in every
+# mode (tests/test_powerloss.c; `make test` runs a sample), a few minutes.
+.PHONY: powerloss
+powerloss: $(BUILD)/tests/test_powerloss
+	RV_POWERLOSS_ALL=1 $(BUILD)/tests/test_powerloss
 
 # libFuzzer (clang, ASan + UBSan) for the segment loader and log replay,
 # 60 s each on a copy of the seed corpus (tests/fuzz/run.sh).
