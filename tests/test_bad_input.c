@@ -151,7 +151,11 @@ TEST(unknown_and_duplicate_ids)
 	CHECK_RC(rv_get(coll, "fresh1", out, D), RV_ENOTFOUND);
 	/* an id repeated inside one batch */
 	const char *rep[3] = {"r1", "r2", "r1"};
-	BAD(rv_insert_batch(coll, 3, rep, three, D, 0), RV_EEXIST, "appears twice");
+	BAD(rv_insert_batch(coll, 3, rep, three, D, 0), RV_EEXIST, "appears twice in the batch (entries 0 and 2)");
+	/* several repeats: the first in batch order is named */
+	const char *reps[4] = {"r1", "r2", "r2", "r1"};
+	float four[4 * D] = {0};
+	BAD(rv_insert_batch(coll, 4, reps, four, D, 0), RV_EEXIST, "\"r2\" appears twice in the batch (entries 1 and 2)");
 	/* deleting a batch with one unknown id deletes nothing */
 	const char *dels[3] = {"id1", "ghost", "id2"};
 	BAD(rv_delete_batch(coll, 3, dels), RV_ENOTFOUND, "\"ghost\"");

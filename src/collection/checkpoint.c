@@ -170,7 +170,7 @@ static int write_segment(rv_collection *c, const char *path, uint64_t gen, uint3
 		rv_seg_write(w, le, 8);
 	}
 	rv_seg_section(w, SEC_IDBUCKS);
-	rv_seg_write(w, c->ids.buckets, c->ids.nbuckets * sizeof(rv_idmap_bucket));
+	rv_seg_write(w, c->ids.tab.b, c->ids.tab.cap * sizeof(rv_idmap_bucket));
 	rv_rwlock_unlock(&c->ids.lock);
 	rv_free(offs);
 	write_payloads(c, w, n);

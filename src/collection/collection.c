@@ -21,6 +21,7 @@
 #include "../index/index.h"
 #include "../util/alloc.h"
 #include "../util/error.h"
+#include "../util/hashtab.h"
 #include "../util/utf8.h"
 #include "collection.h"
 #include "idmap.h"
@@ -47,43 +48,38 @@ void rv_collection_options(const rv_collection *c, rv_options *out)
 	out->threads = c->threads;
 }
 
-/* Does any id repeat within the batch? Sort (hash, index) pairs. */
-typedef struct hashed_id {
-	uint64_t h;
-	size_t i;
-} hashed_id;
-
-static int hashed_cmp(const void *a, const void *b)
+/* The table's compare: is ids[i] the string key[0..len)? (ids[i] may be
+ * shorter than len: strncmp stops at its NUL.) */
+static bool id_is(const void *ctx, uint32_t i, const void *key, size_t len)
 {
-	const hashed_id *x = a, *y = b;
-	return x->h < y->h ? -1 : x->h > y->h ? 1 : (x->i < y->i ? -1 : x->i > y->i);
+	const char *id = ((const char *const *)ctx)[i];
+	return strncmp(id, key, len) == 0 && id[len] == '\0';
 }
 
-static int find_repeat(const rv_collection *c, size_t n, const char *const *ids, size_t *first, size_t *second)
+/* Does any id repeat within the batch? 1 with the first repeat in batch
+ * order (*first < *second), 0 if none, RV_ENOMEM. */
+static int find_repeat(size_t n, const char *const *ids, size_t *first, size_t *second)
 {
-	hashed_id *h = rv_malloc(n * sizeof *h);
-	if (!h)
+	if (n >= RV_HASHTAB_NONE)
+		return RV_ENOMEM; /* the table holds 32-bit indices; such a batch is not memory either */
+	rv_hashtab t = {0};
+	if (!rv_hashtab_reserve(&t, n))
 		return RV_ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		uint64_t v = 1469598103934665603ull;
-		for (const unsigned char *p = (const unsigned char *)ids[i]; *p; p++)
-			v = (v ^ *p) * 1099511628211ull;
-		h[i] = (hashed_id){v, i};
-	}
-	qsort(h, n, sizeof *h, hashed_cmp);
 	int found = 0;
-	for (size_t i = 0; i + 1 < n && !found; i++) {
-		for (size_t j = i + 1; j < n && h[j].h == h[i].h; j++) {
-			if (strcmp(ids[h[i].i], ids[h[j].i]) == 0) {
-				*first = h[i].i;
-				*second = h[j].i;
-				found = 1;
-				break;
-			}
+	for (size_t i = 0; i < n && !found; i++) {
+		size_t len = strlen(ids[i]);
+		uint32_t h = (uint32_t)rv_hash_bytes(ids[i], len);
+		bool dup;
+		size_t b = rv_hashtab_probe(&t, h, id_is, ids, ids[i], len, &dup);
+		if (dup) {
+			*first = t.b[b].value;
+			*second = i;
+			found = 1;
+		} else {
+			rv_hashtab_insert(&t, &b, h, (uint32_t)i); /* room reserved: cannot fail */
 		}
 	}
-	rv_free(h);
-	(void)c;
+	rv_hashtab_free(&t);
 	return found;
 }
 
@@ -116,7 +112,7 @@ static int insert_batch(rv_collection *c, size_t n, const char *const *ids, cons
 		return refuse_readonly(c);
 	if (n > 1 && mode == MODE_INSERT) {
 		size_t a, b;
-		int r = find_repeat(c, n, ids, &a, &b);
+		int r = find_repeat(n, ids, &a, &b);
 		if (r == RV_ENOMEM)
 			return rv_error(c, RV_ENOMEM, "out of memory checking the batch's ids");
 		if (r)
@@ -467,7 +463,7 @@ int rv_delete_batch(rv_collection *c, size_t n, const char *const *ids)
 	if (c->readonly)
 		return refuse_readonly(c);
 	size_t a, b;
-	int r = find_repeat(c, n, ids, &a, &b);
+	int r = find_repeat(n, ids, &a, &b);
 	if (r == RV_ENOMEM)
 		return rv_error(c, RV_ENOMEM, "out of memory checking the batch's ids");
 	if (r)

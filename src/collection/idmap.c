@@ -1,6 +1,7 @@
 /*
- * idmap.c: the id hash table (linear probing, backward-shift deletion, so
- * deletions leave no tombstones) and the per-slot id arena. See idmap.h.
+ * idmap.c: the id hash table (util/hashtab.h: linear probing, backward-shift
+ * deletion, so deletions leave no tombstones) and the per-slot id arena.
+ * See idmap.h.
  */
 #include "idmap.h"
 
@@ -11,17 +12,11 @@
 
 #define NO_KEY UINT64_MAX
 
-static uint64_t hash_id(const char *s, size_t n)
+/* The id's bucket hash. Segments store it (persist.h, IDBUCKS): it must
+ * stay rv_hash_bytes's low 32 bits. */
+static inline uint32_t hash_id(const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull ^ (uint64_t)n;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ull;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	return h;
+	return (uint32_t)rv_hash_bytes(s, n);
 }
 
 int rv_idmap_init(rv_idmap *m)
@@ -34,7 +29,7 @@ int rv_idmap_init(rv_idmap *m)
 
 void rv_idmap_destroy(rv_idmap *m)
 {
-	rv_free(m->buckets);
+	rv_hashtab_free(&m->tab);
 	rv_free(m->key_off);
 	rv_free(m->arena);
 	rv_rwlock_destroy(&m->lock);
@@ -46,7 +41,7 @@ static inline const char *key_at(const rv_idmap *m, uint64_t off, size_t *len)
 	return m->arena + off + 1;
 }
 
-static bool key_equal(const rv_idmap *m, uint32_t slot, const char *id, size_t len)
+static inline bool key_equal(const rv_idmap *m, uint32_t slot, const char *id, size_t len)
 {
 	if (slot >= m->key_cap || m->key_off[slot] == NO_KEY)
 		return false;
@@ -55,59 +50,18 @@ static bool key_equal(const rv_idmap *m, uint32_t slot, const char *id, size_t l
 	return klen == len && memcmp(k, id, len) == 0;
 }
 
-/* Bucket index holding id, or the empty bucket where it would go. */
-static size_t probe(const rv_idmap *m, const char *id, size_t len, uint32_t h32, bool *found)
+/* The table's compare: does slot's id equal key? */
+static bool slot_has_id(const void *ctx, uint32_t slot, const void *key, size_t len)
 {
-	size_t mask = m->nbuckets - 1, i = h32 & mask;
-	for (;;) {
-		const rv_idmap_bucket *b = &m->buckets[i];
-		if (b->slot == RV_IDMAP_NONE) {
-			*found = false;
-			return i;
-		}
-		if (b->hash == h32 && key_equal(m, b->slot, id, len)) {
-			*found = true;
-			return i;
-		}
-		i = (i + 1) & mask;
-	}
+	return key_equal(ctx, slot, key, len);
 }
 
 uint32_t rv_idmap_find(rv_idmap *m, const char *id, size_t len)
 {
-	uint32_t slot = RV_IDMAP_NONE;
 	rv_rwlock_rdlock(&m->lock);
-	if (m->nbuckets) {
-		bool found;
-		size_t i = probe(m, id, len, (uint32_t)hash_id(id, len), &found);
-		if (found)
-			slot = m->buckets[i].slot;
-	}
+	uint32_t slot = rv_hashtab_find(&m->tab, hash_id(id, len), slot_has_id, m, id, len);
 	rv_rwlock_unlock(&m->lock);
 	return slot;
-}
-
-static int rehash(rv_idmap *m, size_t nb)
-{
-	rv_idmap_bucket *b = rv_malloc(nb * sizeof *b);
-	if (!b)
-		return RV_ENOMEM;
-	for (size_t i = 0; i < nb; i++)
-		b[i].slot = RV_IDMAP_NONE;
-	size_t mask = nb - 1;
-	for (size_t i = 0; i < m->nbuckets; i++) {
-		rv_idmap_bucket e = m->buckets[i];
-		if (e.slot == RV_IDMAP_NONE)
-			continue;
-		size_t j = e.hash & mask;
-		while (b[j].slot != RV_IDMAP_NONE)
-			j = (j + 1) & mask;
-		b[j] = e;
-	}
-	rv_free(m->buckets);
-	m->buckets = b;
-	m->nbuckets = nb;
-	return RV_OK;
 }
 
 static int ensure_key_slot(rv_idmap *m, uint32_t slot)
@@ -169,32 +123,25 @@ static int set_key(rv_idmap *m, uint32_t slot, const char *id, size_t len)
 int rv_idmap_put(rv_idmap *m, const char *id, size_t len, uint32_t slot, bool replace, uint32_t *old)
 {
 	*old = RV_IDMAP_NONE;
-	uint32_t h32 = (uint32_t)hash_id(id, len);
+	uint32_t h32 = hash_id(id, len);
 	int rc = RV_OK;
 	rv_rwlock_wrlock(&m->lock);
-	bool found = false;
-	size_t i = m->nbuckets ? probe(m, id, len, h32, &found) : 0;
-	if (found && !replace) {
-		rc = RV_EEXIST;
-		goto out;
-	}
-	if (!found && (m->count + 1) * 4 > m->nbuckets * 3) {
-		rc = rehash(m, m->nbuckets ? m->nbuckets * 2 : 64);
-		if (rc != RV_OK)
-			goto out;
-		i = probe(m, id, len, h32, &found);
-	}
-	rc = set_key(m, slot, id, len);
-	if (rc != RV_OK)
-		goto out;
+	bool found;
+	size_t i = rv_hashtab_probe(&m->tab, h32, slot_has_id, m, id, len, &found);
 	if (found) {
-		*old = m->buckets[i].slot;
-	} else {
-		m->buckets[i].hash = h32;
-		m->count++;
+		if (!replace) {
+			rc = RV_EEXIST;
+		} else if ((rc = set_key(m, slot, id, len)) == RV_OK) {
+			*old = m->tab.b[i].value;
+			m->tab.b[i].value = slot;
+		}
+	} else if (!rv_hashtab_insert(&m->tab, &i, h32, slot)) {
+		rc = RV_ENOMEM;
+	} else if ((rc = set_key(m, slot, id, len)) != RV_OK) {
+		/* the bucket just filled ended its probe run: removing it puts
+		 * the table back exactly as it was */
+		rv_hashtab_remove_at(&m->tab, i);
 	}
-	m->buckets[i].slot = slot;
-out:
 	rv_rwlock_unlock(&m->lock);
 	return rc;
 }
@@ -203,28 +150,11 @@ uint32_t rv_idmap_remove(rv_idmap *m, const char *id, size_t len)
 {
 	uint32_t slot = RV_IDMAP_NONE;
 	rv_rwlock_wrlock(&m->lock);
-	if (m->nbuckets) {
-		bool found;
-		size_t i = probe(m, id, len, (uint32_t)hash_id(id, len), &found);
-		if (found) {
-			slot = m->buckets[i].slot;
-			m->count--;
-			/* Backward shift: pull later members of the probe run into the
-			 * hole unless their home lies cyclically within (i, j]. */
-			size_t mask = m->nbuckets - 1, j = i;
-			for (;;) {
-				j = (j + 1) & mask;
-				if (m->buckets[j].slot == RV_IDMAP_NONE)
-					break;
-				size_t home = m->buckets[j].hash & mask;
-				bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-				if (!stays) {
-					m->buckets[i] = m->buckets[j];
-					i = j;
-				}
-			}
-			m->buckets[i].slot = RV_IDMAP_NONE;
-		}
+	bool found;
+	size_t i = rv_hashtab_probe(&m->tab, hash_id(id, len), slot_has_id, m, id, len, &found);
+	if (found) {
+		slot = m->tab.b[i].value;
+		rv_hashtab_remove_at(&m->tab, i);
 	}
 	rv_rwlock_unlock(&m->lock);
 	return slot;
@@ -248,9 +178,9 @@ void rv_idmap_renumber_apply(rv_idmap *m, void *prepared, const uint32_t *old_to
 		off[i] = i >= n && i < m->key_cap ? m->key_off[i] : NO_KEY;
 	for (size_t i = 0; i < n && i < m->key_cap; i++)
 		off[old_to_new[i]] = m->key_off[i];
-	for (size_t i = 0; i < m->nbuckets; i++)
-		if (m->buckets[i].slot != RV_IDMAP_NONE && m->buckets[i].slot < n)
-			m->buckets[i].slot = old_to_new[m->buckets[i].slot];
+	for (size_t i = rv_hashtab_next(&m->tab, 0); i < m->tab.cap; i = rv_hashtab_next(&m->tab, i + 1))
+		if (m->tab.b[i].value < n)
+			m->tab.b[i].value = old_to_new[m->tab.b[i].value];
 	rv_free(m->key_off);
 	m->key_off = off;
 	m->key_cap = cap;
@@ -260,7 +190,7 @@ void rv_idmap_renumber_apply(rv_idmap *m, void *prepared, const uint32_t *old_to
 size_t rv_idmap_count(rv_idmap *m)
 {
 	rv_rwlock_rdlock(&m->lock);
-	size_t n = m->count;
+	size_t n = m->tab.count;
 	rv_rwlock_unlock(&m->lock);
 	return n;
 }
@@ -268,7 +198,7 @@ size_t rv_idmap_count(rv_idmap *m)
 size_t rv_idmap_memory(rv_idmap *m)
 {
 	rv_rwlock_rdlock(&m->lock);
-	size_t n = m->nbuckets * sizeof(rv_idmap_bucket) + m->key_cap * sizeof(uint64_t) + m->arena_cap;
+	size_t n = rv_hashtab_memory(&m->tab) + m->key_cap * sizeof(uint64_t) + m->arena_cap;
 	rv_rwlock_unlock(&m->lock);
 	return n;
 }

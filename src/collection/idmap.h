@@ -23,19 +23,17 @@
 #include <stdint.h>
 
 #include "../platform/platform.h"
+#include "../util/hashtab.h"
 
-#define RV_IDMAP_NONE UINT32_MAX
+#define RV_IDMAP_NONE RV_HASHTAB_NONE
 
-typedef struct rv_idmap_bucket {
-	uint32_t slot;   /* RV_IDMAP_NONE: empty */
-	uint32_t hash;   /* low 32 bits of the id's hash, to skip most key compares */
-} rv_idmap_bucket;
+/* A bucket's value is a slot, its hash the low 32 bits of rv_hash_bytes of
+ * the id; segments hold the buckets as they are (persist.h, IDBUCKS). */
+typedef rv_hashtab_bucket rv_idmap_bucket;
 
 typedef struct rv_idmap {
 	rv_rwlock lock;
-	rv_idmap_bucket *buckets; /* power-of-two count, linear probing */
-	size_t nbuckets;
-	size_t count;             /* ids mapped */
+	rv_hashtab tab;           /* id -> slot (util/hashtab.h); tab.count: ids mapped */
 	uint64_t *key_off;        /* per slot: offset of its id in arena, or UINT64_MAX */
 	size_t key_cap;           /* slots key_off can hold */
 	char *arena;              /* [len byte][bytes][NUL] per id */

@@ -162,11 +162,11 @@ static int load_ids(rv_collection *c, rv_segment *s, uint32_t n, char *why, size
 	}
 	rv_idmap_bucket *b = bucks;
 	for (size_t i = 0; i < nb; i++) {
-		if (b[i].slot == RV_IDMAP_NONE)
+		if (b[i].value == RV_IDMAP_NONE)
 			continue;
-		if (b[i].slot >= n || offs[b[i].slot] == NO_KEY || named[b[i].slot]++) {
+		if (b[i].value >= n || offs[b[i].value] == NO_KEY || named[b[i].value]++) {
 			snprintf(why, whysz, "id table bucket %zu names slot %u, which has no id or another bucket", i,
-			         b[i].slot);
+			         b[i].value);
 			rv_free(named);
 			rv_free(offs);
 			goto out;
@@ -186,12 +186,12 @@ static int load_ids(rv_collection *c, rv_segment *s, uint32_t n, char *why, size
 		goto out;
 	}
 	rv_rwlock_wrlock(&c->ids.lock);
-	rv_free(c->ids.buckets);
+	rv_hashtab_free(&c->ids.tab);
 	rv_free(c->ids.key_off);
 	rv_free(c->ids.arena);
-	c->ids.buckets = bucks;
-	c->ids.nbuckets = nb;
-	c->ids.count = count;
+	c->ids.tab.b = bucks;
+	c->ids.tab.cap = nb;
+	c->ids.tab.count = count;
 	c->ids.key_off = offs;
 	c->ids.key_cap = n;
 	c->ids.arena = arena;

@@ -9,77 +9,54 @@
 #include "pindex.h"
 
 struct rv_kw_entry {
-	uint64_t hash;      /* 0: empty */
 	char *val;          /* type byte ('s', 't', 'f', 'n') then the string */
 	size_t len;
 	uint32_t *slots;
 	size_t n, cap;
 };
 
-static uint64_t hash_bytes(const char *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ull; /* FNV-1a, then a final mix */
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)p[i]) * 1099511628211ull;
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	return h ? h : 1;
-}
-
 /* ---- keyword ---- */
 
-static rv_kw_entry *kw_find(const rv_pindex *x, const char *val, size_t len, uint64_t h)
+/* The table's compare: is entry v's value key[0..len)? */
+static bool kw_has(const void *ctx, uint32_t v, const void *key, size_t len)
 {
-	if (!x->tab_cap)
-		return NULL;
-	for (size_t i = h & (x->tab_cap - 1);; i = (i + 1) & (x->tab_cap - 1)) {
-		rv_kw_entry *e = &x->tab[i];
-		if (!e->hash)
-			return NULL;
-		if (e->hash == h && e->len == len && memcmp(e->val, val, len) == 0)
-			return e;
-	}
+	const rv_kw_entry *e = &((const rv_pindex *)ctx)->kw_ent[v];
+	return e->len == len && memcmp(e->val, key, len) == 0;
 }
 
-static bool kw_grow(rv_pindex *x)
+static inline uint32_t kw_hash(const char *val, size_t len)
 {
-	size_t cap = x->tab_cap ? x->tab_cap * 2 : 64;
-	rv_kw_entry *t = rv_calloc(cap, sizeof *t);
-	if (!t)
-		return false;
-	for (size_t i = 0; i < x->tab_cap; i++) {
-		rv_kw_entry *e = &x->tab[i];
-		if (!e->hash)
-			continue;
-		size_t j = e->hash & (cap - 1);
-		while (t[j].hash)
-			j = (j + 1) & (cap - 1);
-		t[j] = *e;
-	}
-	rv_free(x->tab);
-	x->tab = t;
-	x->tab_cap = cap;
-	return true;
+	return (uint32_t)rv_hash_bytes(val, len);
+}
+
+static rv_kw_entry *kw_find(const rv_pindex *x, const char *val, size_t len)
+{
+	uint32_t v = rv_hashtab_find(&x->kw, kw_hash(val, len), kw_has, x, val, len);
+	return v == RV_HASHTAB_NONE ? NULL : &x->kw_ent[v];
 }
 
 static bool kw_add(rv_pindex *x, const char *val, size_t len, uint32_t slot)
 {
-	uint64_t h = hash_bytes(val, len);
-	rv_kw_entry *e = kw_find(x, val, len, h);
-	if (!e) {
-		if ((x->tab_used + 1) * 4 > x->tab_cap * 3 && !kw_grow(x))
+	uint32_t h = kw_hash(val, len);
+	bool found;
+	size_t i = rv_hashtab_probe(&x->kw, h, kw_has, x, val, len, &found);
+	rv_kw_entry *e;
+	if (found) {
+		e = &x->kw_ent[x->kw.b[i].value];
+	} else {
+		if (x->kw_n >= RV_HASHTAB_NONE ||
+		    !rv_grow_array((void **)&x->kw_ent, &x->kw_cap, x->kw_n + 1, sizeof *x->kw_ent))
 			return false;
 		char *v = rv_malloc(len ? len : 1);
 		if (!v)
 			return false;
+		if (!rv_hashtab_insert(&x->kw, &i, h, (uint32_t)x->kw_n)) {
+			rv_free(v);
+			return false;
+		}
 		memcpy(v, val, len);
-		size_t j = h & (x->tab_cap - 1);
-		while (x->tab[j].hash)
-			j = (j + 1) & (x->tab_cap - 1);
-		e = &x->tab[j];
-		*e = (rv_kw_entry){h, v, len, NULL, 0, 0};
-		x->tab_used++;
+		e = &x->kw_ent[x->kw_n++];
+		*e = (rv_kw_entry){v, len, NULL, 0, 0};
 	}
 	if (!rv_grow_array((void **)&e->slots, &e->cap, e->n + 1, sizeof *e->slots))
 		return false;
@@ -89,7 +66,7 @@ static bool kw_add(rv_pindex *x, const char *val, size_t len, uint32_t slot)
 
 static void kw_remove(rv_pindex *x, const char *val, size_t len, uint32_t slot)
 {
-	rv_kw_entry *e = kw_find(x, val, len, hash_bytes(val, len));
+	rv_kw_entry *e = kw_find(x, val, len);
 	if (!e)
 		return;
 	for (size_t i = 0; i < e->n; i++)
@@ -263,20 +240,20 @@ static void num_remove(rv_pindex *x, double value, uint32_t slot)
 
 static void pindex_clear(rv_pindex *x)
 {
-	for (size_t i = 0; i < x->tab_cap; i++)
-		if (x->tab[i].hash) {
-			rv_free(x->tab[i].val);
-			rv_free(x->tab[i].slots);
-		}
-	rv_free(x->tab);
+	for (size_t i = 0; i < x->kw_n; i++) {
+		rv_free(x->kw_ent[i].val);
+		rv_free(x->kw_ent[i].slots);
+	}
+	rv_hashtab_free(&x->kw);
+	rv_free(x->kw_ent);
 	rv_free(x->mv);
 	rv_free(x->ms);
 	rv_free(x->tv);
 	rv_free(x->ts);
-	x->tab = NULL;
+	x->kw_ent = NULL;
 	x->mv = x->tv = NULL;
 	x->ms = x->ts = NULL;
-	x->tab_cap = x->tab_used = x->mn = x->mdead = x->tn = x->tcap = 0;
+	x->kw_n = x->kw_cap = x->mn = x->mdead = x->tn = x->tcap = 0;
 }
 
 void rv_pindexes_destroy(rv_pindexes *ix)
@@ -477,9 +454,9 @@ void rv_pindexes_renumber(rv_pindexes *ix, const uint32_t *map, size_t n)
 #define MAP(s) ((s) < n ? map[s] : (s))
 	for (size_t i = 0; i < ix->n; i++) {
 		rv_pindex *x = &ix->v[i];
-		for (size_t j = 0; j < x->tab_cap; j++)
-			for (size_t k = 0; k < x->tab[j].n; k++)
-				x->tab[j].slots[k] = MAP(x->tab[j].slots[k]);
+		for (size_t j = 0; j < x->kw_n; j++)
+			for (size_t k = 0; k < x->kw_ent[j].n; k++)
+				x->kw_ent[j].slots[k] = MAP(x->kw_ent[j].slots[k]);
 		for (size_t j = 0; j < x->tn; j++)
 			x->ts[j] = MAP(x->ts[j]);
 		/* main: drop tombstones, remap, re-sort (in place) */
@@ -519,9 +496,9 @@ size_t rv_pindexes_memory(const rv_pindexes *ix)
 	size_t m = ix->n * sizeof *ix->v;
 	for (size_t i = 0; i < ix->n; i++) {
 		const rv_pindex *x = &ix->v[i];
-		m += x->tab_cap * sizeof *x->tab + (x->mn) * 12 + x->tcap * 12;
-		for (size_t j = 0; j < x->tab_cap; j++)
-			m += x->tab[j].len + x->tab[j].cap * 4;
+		m += rv_hashtab_memory(&x->kw) + x->kw_cap * sizeof *x->kw_ent + (x->mn) * 12 + x->tcap * 12;
+		for (size_t j = 0; j < x->kw_n; j++)
+			m += x->kw_ent[j].len + x->kw_ent[j].cap * 4;
 	}
 	if (ix->text)
 		m += rv_bm25_memory(ix->text);
@@ -571,7 +548,7 @@ static const rv_kw_entry *kw_lookup(const rv_pindex *x, const rv_fvalue *v)
 	if (!len)
 		return NULL;
 	const char *k = heap ? heap : buf;
-	const rv_kw_entry *e = kw_find(x, k, len, hash_bytes(k, len));
+	const rv_kw_entry *e = kw_find(x, k, len);
 	rv_free(heap);
 	return e;
 }

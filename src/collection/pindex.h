@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "../text/text.h"
+#include "../util/hashtab.h"
 #include "filter.h"
 #include "payload.h"
 
@@ -35,8 +36,9 @@ typedef struct rv_pindex {
 	rv_index_kind kind;
 	bool stale;
 	/* keyword */
-	rv_kw_entry *tab;
-	size_t tab_cap, tab_used;
+	rv_hashtab kw;         /* value bytes -> index into kw_ent */
+	rv_kw_entry *kw_ent;   /* the distinct values, in order of first use */
+	size_t kw_n, kw_cap;   /* kw_ent in use, allocated */
 	/* numeric */
 	double *mv;
 	uint32_t *ms;

@@ -3,9 +3,9 @@
  * formulas and the contract).
  *
  * Both are one routine with a different contribution per (list, position):
- * every item is looked up in a scratch hash of the keys seen so far, and its
- * contribution, weight / (k_rrf + rank) or weight * norm(score), is added to
- * its key's total. A key repeated inside one list must count once, with its
+ * every item is looked up in a scratch hash table (util/hashtab.h) of the
+ * keys seen so far, and its contribution, weight / (k_rrf + rank) or
+ * weight * norm(score), is added to its key's total. A key repeated inside one list must count once, with its
  * best contribution; to keep the sum exactly the sum over lists in list
  * order (so that the result does not depend on duplicates elsewhere), each
  * key keeps the total of the lists before the current one (base) apart from
@@ -20,6 +20,7 @@
 #include <math.h>
 
 #include "../util/alloc.h"
+#include "../util/hashtab.h"
 
 #define NONE UINT32_MAX
 
@@ -35,13 +36,11 @@ typedef struct fuse_in {
 	double k_rrf; /* RRF's constant */
 } fuse_in;
 
-static uint32_t hash_u32(uint32_t x)
+/* The table's compare: is candidate i the record *key? */
+static bool cand_is(const void *ctx, uint32_t i, const void *key, size_t len)
 {
-	x ^= x >> 16;
-	x *= 0x85ebca6bu;
-	x ^= x >> 13;
-	x *= 0xc2b2ae35u;
-	return x ^ (x >> 16);
+	(void)len;
+	return ((const cand *)ctx)[i].key == *(const uint32_t *)key;
 }
 
 static int by_score_then_key(const void *pa, const void *pb)
@@ -70,23 +69,19 @@ static int fuse(const rv_rank_list *lists, size_t nlists, const fuse_in *in, siz
 	}
 	if (total == 0 || k == 0)
 		return 0;
-	size_t cap = 16;
-	while (cap / 2 < total) {
-		if (cap > SIZE_MAX / 4)
-			return RV_ENOMEM;
-		cap *= 2;
-	}
-	uint32_t *tab = rv_calloc(cap, sizeof *tab);
+	if (total >= RV_HASHTAB_NONE)
+		return RV_ENOMEM; /* candidates are numbered in 32 bits */
+	rv_hashtab tab = {0}; /* record -> its candidate */
+	bool room = rv_hashtab_reserve(&tab, total);
 	cand *c = rv_calloc(total, sizeof *c);
 	rv_ranked *all = rv_calloc(total, sizeof *all);
-	if (!tab || !c || !all) {
-		rv_free(tab);
+	if (!room || !c || !all) {
+		rv_hashtab_free(&tab);
 		rv_free(c);
 		rv_free(all);
 		return RV_ENOMEM;
 	}
-	memset(tab, 0xff, cap * sizeof *tab);
-	size_t nc = 0, mask = cap - 1;
+	size_t nc = 0;
 	for (size_t i = 0; i < nlists; i++) {
 		const rv_rank_list *l = &lists[i];
 		double lo = 0, hi = 0;
@@ -111,15 +106,15 @@ static int fuse(const rv_rank_list *lists, size_t nlists, const fuse_in *in, siz
 				v = (double)l->weight * norm;
 			}
 			uint32_t key = l->items[j].key;
-			size_t h = hash_u32(key) & mask;
-			while (tab[h] != NONE && c[tab[h]].key != key)
-				h = (h + 1) & mask;
-			if (tab[h] == NONE) {
-				tab[h] = (uint32_t)nc;
+			uint32_t h = rv_hash_u32(key);
+			bool found;
+			size_t b = rv_hashtab_probe(&tab, h, cand_is, c, &key, sizeof key, &found);
+			if (!found) {
+				rv_hashtab_insert(&tab, &b, h, (uint32_t)nc); /* room reserved: cannot fail */
 				c[nc++] = (cand){key, (uint32_t)i, 0, v};
 				continue;
 			}
-			cand *e = &c[tab[h]];
+			cand *e = &c[tab.b[b].value];
 			if (e->last != i) {
 				e->base += e->cur;
 				e->last = (uint32_t)i;
@@ -136,7 +131,7 @@ static int fuse(const rv_rank_list *lists, size_t nlists, const fuse_in *in, siz
 	if (m > INT32_MAX)
 		m = INT32_MAX; /* the count must fit the return value */
 	memcpy(out, all, m * sizeof *out);
-	rv_free(tab);
+	rv_hashtab_free(&tab);
 	rv_free(c);
 	rv_free(all);
 	return (int)m;

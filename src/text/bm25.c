@@ -15,8 +15,9 @@
  * search. Slots and term records freed by removals go on free lists and are
  * reused; a term whose last posting goes is freed at once (its bytes, its
  * list, its hash entry), so a vocabulary that churns does not accumulate.
- * Both hashes use linear probing at load <= 1/2 with backward-shift
- * deletion, so there are no tombstones to clean up.
+ * Both hashes are util/hashtab.h tables (linear probing at load <= 3/4,
+ * backward-shift deletion, so there are no tombstones to clean up) whose
+ * values are term ids and slots.
  *
  * Postings name the slot, not the caller's id, so that renumbering only
  * rewrites the ids in the slots and rebuilds the id hash.
@@ -46,6 +47,7 @@
 
 #include "../platform/platform.h"
 #include "../util/alloc.h"
+#include "../util/hashtab.h"
 
 #define NONE UINT32_MAX
 
@@ -58,7 +60,7 @@ typedef struct posting {
 typedef struct term {
 	char *s;          /* the token's bytes (not NUL-terminated); NULL: a free record */
 	uint32_t len;     /* bytes of s */
-	uint32_t hash;    /* hash of s, kept for rehashing */
+	uint32_t hash;    /* term_hash of s, kept for removal */
 	uint32_t next;    /* free record: the next free one (NONE ends the list) */
 	posting *post;    /* the documents containing the term, in no order */
 	size_t npost;     /* postings in use: n(t) */
@@ -79,11 +81,6 @@ typedef struct doc {
 	bool live;        /* holds a document */
 } doc;
 
-typedef struct id_slot {
-	uint32_t id;   /* the caller's id */
-	uint32_t slot; /* its slot; NONE: empty hash entry */
-} id_slot;
-
 struct rv_bm25 {
 	/* Shared by searches and the readers of counts; exclusive for add,
 	 * remove and renumber. Protects everything below. */
@@ -95,39 +92,26 @@ struct rv_bm25 {
 	size_t term_cap;    /* records allocated */
 	uint32_t term_free; /* first free record, NONE if none */
 	size_t nterms;      /* live terms */
-	uint32_t *thash;    /* term ids by hash of their bytes; NONE: empty */
-	size_t thash_cap;   /* power of two, or 0 */
+	rv_hashtab thash;   /* term bytes -> term id */
 
 	doc *docs;          /* document slots */
 	size_t ndoc_rec;    /* slots used (live or free) */
 	size_t doc_cap;     /* slots allocated */
 	uint32_t doc_free;  /* first free slot, NONE if none */
 	size_t ndocs;       /* live documents: N */
-	id_slot *dhash;     /* slots by the caller's id */
-	size_t dhash_cap;   /* power of two, or 0 */
+	rv_hashtab dhash;   /* the caller's id -> slot */
 	uint64_t total_len; /* sum of |D|: avgdl = total_len / ndocs */
 };
 
 /* ---- hashing ---- */
 
-static uint32_t hash_bytes(const char *s, size_t len)
+static inline uint32_t term_hash(const char *s, size_t len)
 {
-	uint32_t h = 2166136261u; /* FNV-1a */
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h ^ (h >> 15);
+	return (uint32_t)rv_hash_bytes(s, len);
 }
 
-static uint32_t hash_u32(uint32_t x)
-{
-	x ^= x >> 16; /* murmur3's finaliser */
-	x *= 0x85ebca6bu;
-	x ^= x >> 13;
-	x *= 0xc2b2ae35u;
-	return x ^ (x >> 16);
-}
-
-/* Smallest power of two >= 2n (at least 16), or 0 on overflow. */
+/* Smallest power of two >= 2n (at least 16), or 0 on overflow: the
+ * search's score table. */
 static size_t table_size(size_t n)
 {
 	size_t c = 16;
@@ -141,143 +125,64 @@ static size_t table_size(size_t n)
 
 /* ---- the term hash ---- */
 
+/* The table's compare: are term id's bytes key[0..len)? */
+static bool term_has(const void *ctx, uint32_t id, const void *key, size_t len)
+{
+	const term *t = &((const rv_bm25 *)ctx)->terms[id];
+	return t->len == len && !memcmp(t->s, key, len);
+}
+
 static uint32_t term_find(const rv_bm25 *x, const char *s, size_t len, uint32_t h)
 {
-	if (!x->thash_cap)
-		return NONE;
-	size_t mask = x->thash_cap - 1;
-	for (size_t i = h & mask;; i = (i + 1) & mask) {
-		uint32_t id = x->thash[i];
-		if (id == NONE)
-			return NONE;
-		const term *t = &x->terms[id];
-		if (t->hash == h && t->len == len && !memcmp(t->s, s, len))
-			return id;
-	}
+	return rv_hashtab_find(&x->thash, h, term_has, x, s, len);
 }
 
-static void term_hash_put(uint32_t *tab, size_t cap, const term *terms, uint32_t id)
+/* Enters term id (its bytes and hash set, not in the table yet); room was
+ * reserved, so this cannot fail. */
+static void term_hash_put(rv_bm25 *x, uint32_t id)
 {
-	size_t mask = cap - 1;
-	size_t i = terms[id].hash & mask;
-	while (tab[i] != NONE)
-		i = (i + 1) & mask;
-	tab[i] = id;
+	const term *t = &x->terms[id];
+	bool found;
+	size_t i = rv_hashtab_probe(&x->thash, t->hash, term_has, x, t->s, t->len, &found);
+	rv_hashtab_insert(&x->thash, &i, t->hash, id);
 }
 
-/* Makes room for `n` live terms. */
-static bool term_hash_reserve(rv_bm25 *x, size_t n)
-{
-	size_t want = table_size(n);
-	if (!want)
-		return false;
-	if (want <= x->thash_cap)
-		return true;
-	uint32_t *tab = rv_calloc(want, sizeof *tab);
-	if (!tab)
-		return false;
-	memset(tab, 0xff, want * sizeof *tab);
-	for (size_t i = 0; i < x->thash_cap; i++)
-		if (x->thash[i] != NONE)
-			term_hash_put(tab, want, x->terms, x->thash[i]);
-	rv_free(x->thash);
-	x->thash = tab;
-	x->thash_cap = want;
-	return true;
-}
-
-/* Backward-shift deletion: entries after the hole that may move to it do. */
 static void term_hash_del(rv_bm25 *x, uint32_t id)
 {
-	size_t mask = x->thash_cap - 1;
-	size_t i = x->terms[id].hash & mask;
-	while (x->thash[i] != id)
-		i = (i + 1) & mask;
-	for (size_t j = (i + 1) & mask; x->thash[j] != NONE; j = (j + 1) & mask) {
-		size_t home = x->terms[x->thash[j]].hash & mask;
-		/* the entry at j may move to i unless its home lies in (i, j] */
-		bool stays = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
-		if (!stays) {
-			x->thash[i] = x->thash[j];
-			i = j;
-		}
-	}
-	x->thash[i] = NONE;
+	const term *t = &x->terms[id];
+	bool found;
+	size_t i = rv_hashtab_probe(&x->thash, t->hash, term_has, x, t->s, t->len, &found);
+	rv_hashtab_remove_at(&x->thash, i);
 }
 
 /* ---- the id hash ---- */
 
+/* The table's compare: does slot hold the caller's id *key? */
+static bool doc_has(const void *ctx, uint32_t slot, const void *key, size_t len)
+{
+	(void)len;
+	return ((const rv_bm25 *)ctx)->docs[slot].id == *(const uint32_t *)key;
+}
+
 static uint32_t doc_find(const rv_bm25 *x, uint32_t id)
 {
-	if (!x->dhash_cap)
-		return NONE;
-	size_t mask = x->dhash_cap - 1;
-	for (size_t i = hash_u32(id) & mask;; i = (i + 1) & mask) {
-		if (x->dhash[i].slot == NONE)
-			return NONE;
-		if (x->dhash[i].id == id)
-			return x->dhash[i].slot;
-	}
+	return rv_hashtab_find(&x->dhash, rv_hash_u32(id), doc_has, x, &id, sizeof id);
 }
 
-/* Inserts (id, slot); false if id is already there. */
-static bool doc_hash_put(id_slot *tab, size_t cap, uint32_t id, uint32_t slot)
+/* Enters (id, slot), id absent; room was reserved, so this cannot fail. */
+static void doc_hash_put(rv_bm25 *x, uint32_t id, uint32_t slot)
 {
-	size_t mask = cap - 1;
-	size_t i = hash_u32(id) & mask;
-	while (tab[i].slot != NONE) {
-		if (tab[i].id == id)
-			return false;
-		i = (i + 1) & mask;
-	}
-	tab[i].id = id;
-	tab[i].slot = slot;
-	return true;
-}
-
-static id_slot *doc_hash_alloc(size_t cap)
-{
-	id_slot *tab = rv_calloc(cap, sizeof *tab);
-	if (tab)
-		for (size_t i = 0; i < cap; i++)
-			tab[i].slot = NONE;
-	return tab;
-}
-
-static bool doc_hash_reserve(rv_bm25 *x, size_t n)
-{
-	size_t want = table_size(n);
-	if (!want)
-		return false;
-	if (want <= x->dhash_cap)
-		return true;
-	id_slot *tab = doc_hash_alloc(want);
-	if (!tab)
-		return false;
-	for (size_t i = 0; i < x->dhash_cap; i++)
-		if (x->dhash[i].slot != NONE)
-			doc_hash_put(tab, want, x->dhash[i].id, x->dhash[i].slot);
-	rv_free(x->dhash);
-	x->dhash = tab;
-	x->dhash_cap = want;
-	return true;
+	uint32_t h = rv_hash_u32(id);
+	bool found;
+	size_t i = rv_hashtab_probe(&x->dhash, h, doc_has, x, &id, sizeof id, &found);
+	rv_hashtab_insert(&x->dhash, &i, h, slot);
 }
 
 static void doc_hash_del(rv_bm25 *x, uint32_t id)
 {
-	size_t mask = x->dhash_cap - 1;
-	size_t i = hash_u32(id) & mask;
-	while (x->dhash[i].id != id || x->dhash[i].slot == NONE)
-		i = (i + 1) & mask;
-	for (size_t j = (i + 1) & mask; x->dhash[j].slot != NONE; j = (j + 1) & mask) {
-		size_t home = hash_u32(x->dhash[j].id) & mask;
-		bool stays = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
-		if (!stays) {
-			x->dhash[i] = x->dhash[j];
-			i = j;
-		}
-	}
-	x->dhash[i].slot = NONE;
+	bool found;
+	size_t i = rv_hashtab_probe(&x->dhash, rv_hash_u32(id), doc_has, x, &id, sizeof id, &found);
+	rv_hashtab_remove_at(&x->dhash, i);
 }
 
 /* ---- a bag of distinct tokens with counts (no lock needed) ---- */
@@ -285,7 +190,7 @@ static void doc_hash_del(rv_bm25 *x, uint32_t id)
 typedef struct bag_ent {
 	uint32_t off;  /* bytes at arena + off */
 	uint32_t len;  /* byte length */
-	uint32_t hash; /* hash_bytes of them */
+	uint32_t hash; /* term_hash of them */
 	uint32_t tf;   /* occurrences */
 	uint32_t term; /* term id in the index, or NONE */
 } bag_ent;
@@ -295,8 +200,7 @@ typedef struct bag {
 	size_t alen, acap;
 	bag_ent *ent;    /* distinct tokens, in order of first occurrence */
 	size_t n, cap;
-	uint32_t *tab;   /* indexes into ent by hash; NONE: empty */
-	size_t tcap;     /* power of two, or 0 */
+	rv_hashtab tab;  /* token bytes -> index into ent */
 	size_t tokens;   /* all tokens, repeats included */
 } bag;
 
@@ -304,25 +208,14 @@ static void bag_free(bag *g)
 {
 	rv_free(g->arena);
 	rv_free(g->ent);
-	rv_free(g->tab);
+	rv_hashtab_free(&g->tab);
 }
 
-static bool bag_rehash(bag *g, size_t want)
+/* The table's compare: is entry e's token key[0..len)? */
+static bool bag_has(const void *ctx, uint32_t e, const void *key, size_t len)
 {
-	uint32_t *tab = rv_calloc(want, sizeof *tab);
-	if (!tab)
-		return false;
-	memset(tab, 0xff, want * sizeof *tab);
-	for (size_t e = 0; e < g->n; e++) {
-		size_t i = g->ent[e].hash & (want - 1);
-		while (tab[i] != NONE)
-			i = (i + 1) & (want - 1);
-		tab[i] = (uint32_t)e;
-	}
-	rv_free(g->tab);
-	g->tab = tab;
-	g->tcap = want;
-	return true;
+	const bag *g = ctx;
+	return g->ent[e].len == len && !memcmp(g->arena + g->ent[e].off, key, len);
 }
 
 static int bag_token(void *ctx, const char *tok, size_t len)
@@ -331,37 +224,27 @@ static int bag_token(void *ctx, const char *tok, size_t len)
 	if (g->tokens >= UINT32_MAX)
 		return RV_EINVAL; /* |D| is kept in 32 bits */
 	g->tokens++;
-	uint32_t h = hash_bytes(tok, len);
-	if (g->tcap) {
-		size_t mask = g->tcap - 1;
-		for (size_t i = h & mask; g->tab[i] != NONE; i = (i + 1) & mask) {
-			bag_ent *e = &g->ent[g->tab[i]];
-			if (e->hash == h && e->len == len && !memcmp(g->arena + e->off, tok, len)) {
-				e->tf++;
-				return 0;
-			}
-		}
+	uint32_t h = term_hash(tok, len);
+	bool found;
+	size_t i = rv_hashtab_probe(&g->tab, h, bag_has, g, tok, len, &found);
+	if (found) {
+		g->ent[g->tab.b[i].value].tf++;
+		return 0;
 	}
 	if (g->alen > UINT32_MAX - RV_TOKEN_MAX) /* offsets are 32-bit; distinct tokens this many are not text */
 		return RV_ENOMEM;
-	size_t want = table_size(g->n + 1);
-	if (!want || (want > g->tcap && !bag_rehash(g, want)))
-		return RV_ENOMEM;
 	if (!rv_grow_array((void **)&g->ent, &g->cap, g->n + 1, sizeof *g->ent) ||
-	    !rv_grow_array((void **)&g->arena, &g->acap, g->alen + len, 1))
+	    !rv_grow_array((void **)&g->arena, &g->acap, g->alen + len, 1) ||
+	    !rv_hashtab_insert(&g->tab, &i, h, (uint32_t)g->n))
 		return RV_ENOMEM;
 	memcpy(g->arena + g->alen, tok, len);
-	bag_ent *e = &g->ent[g->n];
+	bag_ent *e = &g->ent[g->n++];
 	e->off = (uint32_t)g->alen;
 	e->len = (uint32_t)len;
 	e->hash = h;
 	e->tf = 1;
 	e->term = NONE;
 	g->alen += len;
-	size_t mask = g->tcap - 1, i = h & mask;
-	while (g->tab[i] != NONE)
-		i = (i + 1) & mask;
-	g->tab[i] = (uint32_t)g->n++;
 	return 0;
 }
 
@@ -407,9 +290,9 @@ void rv_bm25_free(rv_bm25 *x)
 	for (size_t i = 0; i < x->ndoc_rec; i++)
 		rv_free(x->docs[i].terms);
 	rv_free(x->terms);
-	rv_free(x->thash);
+	rv_hashtab_free(&x->thash);
 	rv_free(x->docs);
-	rv_free(x->dhash);
+	rv_hashtab_free(&x->dhash);
 	rv_rwlock_destroy(&x->lock);
 	rv_free(x);
 	rv_alloc_object_destroyed();
@@ -520,7 +403,7 @@ int rv_bm25_add(rv_bm25 *x, uint32_t id, const char *text, size_t len)
 		if (!rv_add_size(x->nterm_rec, nnew, &need) || need >= NONE)
 			goto fail;
 		if (!rv_grow_array((void **)&x->terms, &x->term_cap, need, sizeof *x->terms) ||
-		    !term_hash_reserve(x, x->nterms + nnew))
+		    !rv_hashtab_reserve(&x->thash, x->nterms + nnew))
 			goto fail;
 		pend = rv_calloc(nnew, sizeof *pend);
 		if (!pend)
@@ -548,7 +431,7 @@ int rv_bm25_add(rv_bm25 *x, uint32_t id, const char *text, size_t len)
 			    !rv_grow_array((void **)&x->docs, &x->doc_cap, x->ndoc_rec + 1, sizeof *x->docs))
 				goto fail;
 		}
-		if (!doc_hash_reserve(x, x->ndocs + 1))
+		if (!rv_hashtab_reserve(&x->dhash, x->ndocs + 1))
 			goto fail;
 	}
 
@@ -566,7 +449,7 @@ int rv_bm25_add(rv_bm25 *x, uint32_t id, const char *text, size_t len)
 		} else {
 			slot = (uint32_t)x->ndoc_rec++;
 		}
-		doc_hash_put(x->dhash, x->dhash_cap, id, slot);
+		doc_hash_put(x, id, slot);
 		x->ndocs++;
 	}
 	doc *d = &x->docs[slot];
@@ -597,7 +480,7 @@ int rv_bm25_add(rv_bm25 *x, uint32_t id, const char *text, size_t len)
 			t->next = NONE;
 			t->npost = 0;
 			t->cap = 1;
-			term_hash_put(x->thash, x->thash_cap, x->terms, tid);
+			term_hash_put(x, tid);
 			x->nterms++;
 		}
 		term *t = &x->terms[tid];
@@ -717,7 +600,7 @@ int rv_bm25_search(rv_bm25 *x, const char *query, size_t len, size_t k, rv_bm25_
 			double tf = ps->tf, dl = x->docs[ps->doc].len;
 			/* avgdl > 0 here: the document has a token */
 			double w = idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl));
-			size_t i = hash_u32(ps->doc) & mask;
+			size_t i = rv_hash_u32(ps->doc) & mask;
 			while (acc[i].slot != NONE && acc[i].slot != ps->doc)
 				i = (i + 1) & mask;
 			if (acc[i].slot == NONE) {
@@ -772,6 +655,20 @@ static uint32_t renumbered(uint32_t id, const uint32_t *old_to_new, size_t n)
 	return id < n ? old_to_new[id] : id;
 }
 
+/* The renumbering table's compare: slot's id after renumbering is *key. */
+typedef struct renum_ctx {
+	const rv_bm25 *x;
+	const uint32_t *old_to_new;
+	size_t n;
+} renum_ctx;
+
+static bool renum_has(const void *ctx, uint32_t slot, const void *key, size_t len)
+{
+	const renum_ctx *r = ctx;
+	(void)len;
+	return renumbered(r->x->docs[slot].id, r->old_to_new, r->n) == *(const uint32_t *)key;
+}
+
 int rv_bm25_renumber(rv_bm25 *x, const uint32_t *old_to_new, size_t n)
 {
 	if (!x || (!old_to_new && n))
@@ -780,24 +677,30 @@ int rv_bm25_renumber(rv_bm25 *x, const uint32_t *old_to_new, size_t n)
 	int rc = RV_OK;
 	if (x->ndocs == 0 || n == 0)
 		goto out;
-	id_slot *tab = doc_hash_alloc(x->dhash_cap);
-	if (!tab) {
+	/* The new id table is built apart, so that a clash changes nothing. */
+	renum_ctx r = {x, old_to_new, n};
+	rv_hashtab tab = {0};
+	if (!rv_hashtab_reserve(&tab, x->ndocs)) {
 		rc = RV_ENOMEM;
 		goto out;
 	}
 	for (size_t s = 0; s < x->ndoc_rec; s++) {
 		if (!x->docs[s].live)
 			continue;
-		if (!doc_hash_put(tab, x->dhash_cap, renumbered(x->docs[s].id, old_to_new, n), (uint32_t)s)) {
-			rv_free(tab);
+		uint32_t id = renumbered(x->docs[s].id, old_to_new, n), h = rv_hash_u32(id);
+		bool found;
+		size_t i = rv_hashtab_probe(&tab, h, renum_has, &r, &id, sizeof id, &found);
+		if (found) {
+			rv_hashtab_free(&tab);
 			rc = RV_EINVAL; /* two documents would share an id */
 			goto out;
 		}
+		rv_hashtab_insert(&tab, &i, h, (uint32_t)s);
 	}
 	for (size_t s = 0; s < x->ndoc_rec; s++)
 		if (x->docs[s].live)
 			x->docs[s].id = renumbered(x->docs[s].id, old_to_new, n);
-	rv_free(x->dhash);
+	rv_hashtab_free(&x->dhash);
 	x->dhash = tab;
 out:
 	rv_rwlock_unlock(&x->lock);
@@ -821,8 +724,8 @@ size_t rv_bm25_memory(const rv_bm25 *cx)
 		return 0;
 	rv_bm25 *x = (rv_bm25 *)cx;
 	rv_rwlock_rdlock(&x->lock);
-	size_t m = sizeof *x + x->term_cap * sizeof *x->terms + x->thash_cap * sizeof *x->thash +
-	           x->doc_cap * sizeof *x->docs + x->dhash_cap * sizeof *x->dhash;
+	size_t m = sizeof *x + x->term_cap * sizeof *x->terms + rv_hashtab_memory(&x->thash) +
+	           x->doc_cap * sizeof *x->docs + rv_hashtab_memory(&x->dhash);
 	for (size_t i = 0; i < x->nterm_rec; i++)
 		m += x->terms[i].len * (x->terms[i].s != NULL) + x->terms[i].cap * sizeof(posting);
 	for (size_t i = 0; i < x->ndoc_rec; i++)

@@ -23,7 +23,7 @@
  * each run is checked with rv_utf8_check.
  *
  * Duplicate keys are found by scanning the keys so far while an object is
- * small, and through an open-addressing hash of key indices once it has 8
+ * small, and through a hash table of key indices (hashtab.h) once it has 8
  * members, so an object of 65536 members costs no 2^31 comparisons.
  *
  * rv_json_free walks the tree without recursion and without allocating: a
@@ -41,6 +41,7 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "hashtab.h"
 #include "ruvector.h"
 #include "utf8.h"
 
@@ -151,8 +152,7 @@ typedef struct frame {
 	size_t items_cap;   /* allocated elements of node.items */
 	size_t keys_cap;    /* of node.keys */
 	size_t lens_cap;    /* of node.key_lens */
-	size_t *hash;       /* objects with >= SMALL_OBJECT members: index + 1, 0 empty */
-	size_t hash_cap;    /* slots, a power of two, at least twice node.len */
+	rv_hashtab key_tab; /* objects with >= SMALL_OBJECT members: key -> its index */
 	char *key;          /* objects: the key read, waiting for its value */
 	size_t key_len;
 } frame;
@@ -483,69 +483,49 @@ static int parse_scalar(parser *p, rv_json *v)
 	return unexpected(p, "a value");
 }
 
-/* FNV-1a */
-static size_t hash_key(const char *k, size_t n)
+/* The table's compare: is member i's key k[0..n)? */
+static bool key_is(const void *ctx, uint32_t i, const void *k, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)k[i];
-		h *= 0x100000001b3ull;
-	}
-	return (size_t)(h ^ (h >> 32));
+	const rv_json *o = ctx;
+	return o->key_lens[i] == n && !memcmp(o->keys[i], k, n);
+}
+
+static inline uint32_t key_hash(const char *k, size_t n)
+{
+	return (uint32_t)rv_hash_bytes(k, n);
 }
 
 /* Whether f's object already has key k. */
 static bool has_key(const frame *f, const char *k, size_t n)
 {
 	const rv_json *o = &f->node;
-	if (!f->hash) {
+	if (!f->key_tab.cap) {
 		for (size_t i = 0; i < o->len; i++)
 			if (o->key_lens[i] == n && !memcmp(o->keys[i], k, n))
 				return true;
 		return false;
 	}
-	size_t mask = f->hash_cap - 1;
-	for (size_t s = hash_key(k, n) & mask; f->hash[s]; s = (s + 1) & mask) {
-		size_t i = f->hash[s] - 1;
-		if (o->key_lens[i] == n && !memcmp(o->keys[i], k, n))
-			return true;
-	}
-	return false;
+	return rv_hashtab_find(&f->key_tab, key_hash(k, n), key_is, o, k, n) != RV_HASHTAB_NONE;
 }
 
-static void hash_insert(size_t *table, size_t cap, const frame *f, size_t i)
-{
-	size_t mask = cap - 1;
-	size_t s = hash_key(f->node.keys[i], f->node.key_lens[i]) & mask;
-	while (table[s])
-		s = (s + 1) & mask;
-	table[s] = i + 1;
-}
-
-/* Index key number node.len - 1, which was just added. */
+/* Index key number node.len - 1, which was just added: from SMALL_OBJECT
+ * members on, with all the keys before it the first time. */
 static bool hash_added(frame *f)
 {
 	size_t n = f->node.len;
 	if (n < SMALL_OBJECT)
 		return true;
-	if (f->hash && n * 2 <= f->hash_cap) {
-		hash_insert(f->hash, f->hash_cap, f, n - 1);
-		return true;
-	}
-	size_t cap = f->hash_cap ? f->hash_cap * 2 : 32;
-	while (cap < n * 2) {
-		if (cap > SIZE_MAX / 4)
+	if (n - 1 >= RV_HASHTAB_NONE)
+		return false; /* the table's values are 32-bit */
+	for (size_t i = f->key_tab.cap ? n - 1 : 0; i < n; i++) {
+		const char *k = f->node.keys[i];
+		size_t len = f->node.key_lens[i];
+		uint32_t h = key_hash(k, len);
+		bool found;
+		size_t b = rv_hashtab_probe(&f->key_tab, h, key_is, &f->node, k, len, &found);
+		if (!rv_hashtab_insert(&f->key_tab, &b, h, (uint32_t)i))
 			return false;
-		cap *= 2;
 	}
-	size_t *t = rv_calloc(cap, sizeof *t);
-	if (!t)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		hash_insert(t, cap, f, i);
-	rv_free(f->hash);
-	f->hash = t;
-	f->hash_cap = cap;
 	return true;
 }
 
@@ -739,8 +719,7 @@ int rv_json_parse(const char *text, size_t len, const rv_json_limits *lim, rv_js
 			}
 			if (p.pos < p.len && p.s[p.pos] == (arr ? ']' : '}')) {
 				p.pos++;
-				rv_free(f->hash);
-				f->hash = NULL;
+				rv_hashtab_free(&f->key_tab);
 				v = f->node;
 				depth--;
 				have_v = true;
@@ -775,7 +754,7 @@ error:
 		frame *f = &stack[--depth];
 		free_value(&f->node);
 		rv_free(f->key);
-		rv_free(f->hash);
+		rv_hashtab_free(&f->key_tab);
 	}
 	rv_free(stack);
 	return rc;
