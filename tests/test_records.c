@@ -14,6 +14,7 @@
  * - rv_read_npy: hand-built headers of each version, keys in any order,
  *   every refusal (magic, version, dtype, order, shape, length) named;
  *   random corruption never crashes.
+ * - both readers with each allocation failing in turn: RV_ENOMEM, no output.
  */
 #include <unistd.h>
 
@@ -470,11 +471,57 @@ TEST(npy_files)
 	unlink(tmpfile_with(good, 1));
 }
 
+/* The allocator's test hook (src/util/alloc.h, which would also define
+ * malloc away in this file). */
+long rv_alloc_fail_after(long n);
+
+/* Every allocation of each reader made to fail in turn: RV_ENOMEM and no
+ * output (leaks and bad accesses on those paths: ASan builds). */
+TEST(out_of_memory)
+{
+	const char *text = "{\"id\":\"a\",\"vector\":[1,2],\"payload\":{\"x\":[1,{\"y\":2}]}}\n\n"
+	                   "{\"id\":3,\"vector\":[3,4]}\n{\"id\":\"c\",\"vector\":[5,6]}\n";
+	long n;
+	for (n = 0; n < 100000; n++) {
+		rv_records *r = (rv_records *)1;
+		rv_alloc_fail_after(n);
+		int rc = rv_read_jsonl(tmptext(text), 0, &r);
+		rv_alloc_fail_after(-1);
+		CHECK_MSG(rc == RV_OK || rc == RV_ENOMEM, "after %ld allocations: %d", n, rc);
+		if (rc == RV_OK) {
+			CHECK(r->n == 3 && !strcmp(r->ids[1], "3"));
+			rv_records_free(r);
+			break;
+		}
+		CHECK(r == NULL);
+	}
+	CHECK(n > 3); /* it did meet failures */
+	float v[6] = {1, 2, 3, 4, 5, 6};
+	unsigned char f[256];
+	size_t len = npy(f, 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", v, 6);
+	for (n = 0; n < 1000; n++) {
+		void *data = (void *)1;
+		size_t rows, dim;
+		rv_alloc_fail_after(n);
+		int rc = rv_read_npy(tmpfile_with(f, len), 0, &data, &rows, &dim);
+		rv_alloc_fail_after(-1);
+		CHECK_MSG(rc == RV_OK || rc == RV_ENOMEM, "after %ld allocations: %d", n, rc);
+		if (rc == RV_OK) {
+			CHECK(rows == 2 && dim == 3 && !memcmp(data, v, sizeof v));
+			rv_free_buffer(data);
+			break;
+		}
+		CHECK(data == NULL);
+	}
+	CHECK(n >= 1);
+}
+
 int main(void)
 {
 	RUN(list_ids);
 	RUN(jsonl_records);
 	RUN(jsonl_refusals);
 	RUN(npy_files);
+	RUN(out_of_memory);
 	return harness_exit();
 }
