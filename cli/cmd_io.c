@@ -6,7 +6,8 @@
  *   ruvector export DB COLL FILE [--format jsonl|fvecs]
  *
  * The file's format comes from --format or its extension (.fvecs, .jsonl
- * or .ndjson, .npy). JSON Lines carry whole records (id, vector, payload),
+ * or .ndjson, .npy; import reads other names as fvecs, as it always has,
+ * and export asks for --format). JSON Lines carry whole records (id, vector, payload),
  * so export then import gives back the same collection; fvecs and .npy
  * carry vectors only, and import numbers their rows.
  *
@@ -79,8 +80,8 @@ static const char import_usage[] =
 	"                      [--start N] [--durability full|normal|off] [--quiet]\n"
 	"\n"
 	"Inserts the records of FILE into the collection COLL, --batch records per\n"
-	"atomic batch. The format is --format, or FILE's extension: .fvecs, .jsonl or\n"
-	".ndjson (JSON Lines), .npy.\n"
+	"atomic batch. The format is --format, or FILE's extension: .jsonl or .ndjson\n"
+	"(JSON Lines), .npy, and fvecs for any other name.\n"
 	"\n"
 	"JSON Lines: one record per line, an object with \"id\" (a string, or a\n"
 	"non-negative integer, which becomes the string of its digits), \"vector\"\n"
@@ -208,9 +209,9 @@ int cmd_import(int argc, char **argv)
 	if (rc != CLI_GO_ON)
 		return rc;
 	const char *dbpath = pos[0], *name = pos[1], *file = pos[2];
+	/* Other names are read as fvecs, as import always did. */
 	if (fmt == FMT_NONE && (fmt = format_of(file)) == FMT_NONE)
-		return cli_usage_error(cmd, import_usage,
-		                       "cannot tell the format of '%s' from its name; give --format fvecs, jsonl or npy", file);
+		fmt = FMT_FVECS;
 	if (fmt == FMT_JSONL && have_start)
 		return cli_usage_error(cmd, import_usage, "--start numbers the rows of fvecs and npy files; JSON Lines "
 		                                          "records have their own ids");

@@ -280,13 +280,17 @@ same "$(count dst)" 300 "still nothing inserted"
 
 # ---- the command line ----
 good_line y1 > "$TMP/rec.txt"
-expect 2 "a file whose name does not say its format" "$CLI" import "$DB" dst "$TMP/rec.txt"
-contains "$TMP/err" "give --format" "the error asks for --format"
+expect 1 "a file of another name is read as fvecs (as import always did)" "$CLI" import "$DB" dst "$TMP/rec.txt"
+contains "$TMP/err" "not an fvecs file?" "the error says it is not fvecs"
 expect 0 "--format jsonl reads it" "$CLI" import "$DB" dst "$TMP/rec.txt" --format jsonl --quiet
 same "$(count dst)" 301 "the --format import inserted its record"
 expect 2 "--start with JSON Lines" "$CLI" import "$DB" dst "$TMP/out.jsonl" --start 5
 expect 2 "an unknown --format" "$CLI" import "$DB" dst "$TMP/out.jsonl" --format csv
 expect 2 "export to .npy" "$CLI" export "$DB" dst "$TMP/x.npy"
+expect 2 "export to a name that does not say its format" "$CLI" export "$DB" dst "$TMP/x.txt"
+contains "$TMP/err" "give --format" "the error asks for --format"
+expect 0 "export --format jsonl to any name" "$CLI" export "$DB" dst "$TMP/x.txt" --format jsonl --quiet
+same "$(wc -l < "$TMP/x.txt" | tr -d ' ')" 301 "it wrote every record"
 expect 1 "export of a missing collection" "$CLI" export "$DB" nope "$TMP/x.jsonl"
 if [ -e "$TMP/x.jsonl" ]; then bad "a failed export leaves no file"; else ok "a failed export leaves no file"; fi
 expect 0 "export --help" "$CLI" export --help
