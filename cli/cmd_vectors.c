@@ -10,10 +10,10 @@
  *   ruvector index DB COLL KEY keyword|numeric|text
  *   ruvector text-search DB COLL TEXT [-k 10] [--filter JSON] [--payload]
  *
- * count and search open the
- * database read-only (no lock), so they run while another process writes,
- * and see the state as of their open. What the commands share (arguments,
- * opening a database) is declared in cli.h.
+ * count and search open the database read-only (no lock), so they run
+ * while another process writes, and see the state as of their open. What
+ * the commands share (arguments, opening a database, a payload as JSON)
+ * is declared in cli.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
