@@ -298,5 +298,11 @@ contains "$TMP/out" "JSON Lines" "export --help describes the format"
 expect 0 "import --help" "$CLI" import --help
 contains "$TMP/out" ".npy" "import --help names .npy"
 
+# ---- export after deletions: the holes are skipped ----
+expect 0 "delete three records" "$CLI" delete "$DB" dst doc-1 100003 y1 --durability off
+"$CLI" export "$DB" dst - --quiet > "$TMP/after.jsonl" 2> "$TMP/err"
+same "$(wc -l < "$TMP/after.jsonl" | tr -d ' ') $(count dst)" "298 298" "export after deletions writes every live record"
+if grep -q -e '"id":"doc-1"' -e '"id":"100003"' -e '"id":"y1"' "$TMP/after.jsonl"; then bad "deleted records exported"; else ok "deleted records are not exported"; fi
+
 echo "$checks checks, $fails failed"
 [ "$fails" -eq 0 ]
