@@ -84,6 +84,7 @@ test-c: $(TEST_BIN) $(CLI)
 test-cli: $(CLI)
 	@sh tests/test_cli.sh $(CLI)
 	@sh tests/test_cli_db.sh $(CLI)
+	@sh tests/test_cli_io.sh $(CLI)
 	@sh tests/test_breakit.sh $(CLI)
 
 deps:

@@ -26,8 +26,10 @@ int cmd_check(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_repair(int argc, char **argv);
-/* vector commands: cmd_vectors.c */
+/* file commands: cmd_io.c */
 int cmd_import(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+/* vector commands: cmd_vectors.c */
 int cmd_count(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
@@ -107,6 +109,10 @@ int db_open_coll(const char *cmd, rv_db *db, const char *name, rv_collection **o
 /* Close db (and its collections); return status, or EXIT_FAIL (message
  * printed) when closing failed to flush. */
 int db_close(const char *cmd, rv_db *db, int status);
+
+/* The payload of record id as JSON text ("{}" when it has none; free()
+ * it), or NULL with the reason in rv_errmsg(c) ("" there: out of memory). */
+char *coll_payload_json(rv_collection *c, const char *id);
 
 /* Seconds since an arbitrary start, monotonic. */
 double now_s(void);

@@ -1,8 +1,8 @@
 /*
- * cmd_vectors.c: the database commands that move vectors in and out of a
- * collection.
+ * cmd_vectors.c: the database commands that read and change a collection's
+ * records one query or one id at a time (import and export, which move
+ * whole files, are in cmd_io.c).
  *
- *   ruvector import DB COLL FILE.fvecs [--batch N]
  *   ruvector count DB COLL
  *   ruvector search DB COLL --query Q.fvecs -k 10 [--ef E] [--filter JSON] [--mmr L] [--payload]
  *   ruvector delete DB COLL ID...
@@ -10,149 +10,16 @@
  *   ruvector index DB COLL KEY keyword|numeric|text
  *   ruvector text-search DB COLL TEXT [-k 10] [--filter JSON] [--payload]
  *
- * import writes one insert batch per --batch vectors; each rv_insert_batch()
- * returns once its log frame is as durable as the database's durability
- * promises, so the line "acked N" printed after it is a promise that the
- * first N vectors of the file survive a crash. count and search open the
- * database read-only (no lock), so they run while another process writes,
- * and see the state as of their open. What the commands share (arguments,
- * opening a database) is declared in cli.h.
+ * count and search open the database read-only (no lock), so they run
+ * while another process writes, and see the state as of their open. What
+ * the commands share (arguments, opening a database, a payload as JSON)
+ * is declared in cli.h.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
-
-/* ---- import ---- */
-
-static const char import_usage[] =
-	"usage: ruvector import DB COLL FILE.fvecs [--batch 10000] [--start N]\n"
-	"                      [--durability full|normal|off] [--quiet]\n"
-	"\n"
-	"Inserts every vector of FILE.fvecs into the collection COLL, --batch vectors\n"
-	"per atomic batch. Ids are decimal strings: row r of the file (counting from 0)\n"
-	"gets the id START + r, where START is the collection's vector count before the\n"
-	"import (so repeated imports append), or --start N. After deletions the count\n"
-	"is below the highest id, so give --start to avoid ids that exist (an existing\n"
-	"id fails its batch, which is then not inserted).\n"
-	"\n"
-	"After each batch it prints 'acked N' on stdout (N: vectors of this import\n"
-	"stored so far), once they are as durable as --durability promises:\n"
-	"  full (default)  synced to disk: survives kill -9 and power loss\n"
-	"  normal          survives kill -9; synced within 100 ms\n"
-	"  off             survives kill -9; synced only by checkpoints\n"
-	"Progress and the rate go to stderr (--quiet: only errors).\n";
-
-typedef struct progress {
-	bool tty, quiet;
-	double t0, last;
-} progress;
-
-static void progress_show(progress *p, size_t done, size_t total, bool final)
-{
-	double t = now_s();
-	if (p->quiet || (!final && t - p->last < 1.0))
-		return;
-	p->last = t;
-	double secs = t - p->t0, rate = secs > 0 ? (double)done / secs : 0;
-	fprintf(stderr, "%s%zu/%zu vectors (%.0f%%), %.0f vectors/s%s", p->tty ? "\r" : "", done, total,
-	        total ? 100.0 * (double)done / (double)total : 100.0, rate, p->tty && !final ? "" : "\n");
-}
-
-int cmd_import(int argc, char **argv)
-{
-	const char *cmd = "import", *pos[3];
-	int npos = 0;
-	bool quiet = false, have_start = false;
-	rv_durability dur = RV_SYNC_FULL;
-	uint64_t batch = 10000, start = 0;
-	const cli_opt opts[] = {
-		CLI_DURABILITY(dur),
-		CLI_U64("--batch", batch, 1, 10000000),
-		{.name = "--start", .kind = OPT_U64, .out = &start, .min = 0, .max = UINT64_MAX / 2, .given = &have_start},
-		CLI_FLAG("--quiet", quiet),
-		CLI_END,
-	};
-	const cli_spec spec = {cmd, import_usage, opts, 3, 3, "give a database, a collection and an fvecs file"};
-	int rc = cli_parse(&spec, argc, argv, pos, &npos);
-	if (rc != CLI_GO_ON)
-		return rc;
-	const char *dbpath = pos[0], *name = pos[1], *file = pos[2];
-
-	/* The file is read and validated whole before the database is touched:
-	 * a truncated file or disagreeing headers insert nothing. */
-	void *data;
-	size_t rows, dim;
-	if (rv_read_vecs(file, 0, 0, &data, &rows, &dim) != RV_OK)
-		return cli_fail(cmd, "%s", rv_errmsg(NULL));
-	const float *vecs = data;
-
-	rv_db *db;
-	rv_collection *c;
-	int status = EXIT_FAIL;
-	char *idtext = NULL;
-	const char **ids = NULL;
-	if (db_open(cmd, dbpath, 0, dur, &db) != EXIT_OK) {
-		rv_free_buffer(data);
-		return EXIT_FAIL;
-	}
-	if (db_open_coll(cmd, db, name, &c) != EXIT_OK)
-		goto out;
-	rv_options o;
-	rv_collection_options(c, &o);
-	if (dim != o.dim) {
-		cli_fail(cmd, "%s has dimension %zu but collection %s has dimension %u", file, dim, name, o.dim);
-		goto out;
-	}
-	size_t before = rv_count(c);
-	if (!have_start)
-		start = before;
-	size_t per = rows < batch ? rows : (size_t)batch;
-	enum { ID_TEXT = 24 }; /* a uint64 in decimal and its NUL */
-	idtext = malloc((per ? per : 1) * ID_TEXT);
-	ids = malloc((per ? per : 1) * sizeof *ids);
-	if (!idtext || !ids) {
-		cli_fail(cmd, "out of memory for a batch of %zu", per);
-		goto out;
-	}
-	(void)rv_reserve(c, before + rows); /* optional: growth also works */
-
-	progress pr = {isatty(STDERR_FILENO) == 1, quiet, now_s(), now_s()};
-	size_t done = 0;
-	while (done < rows) {
-		size_t nb = rows - done < per ? rows - done : per;
-		for (size_t j = 0; j < nb; j++) {
-			char *t = idtext + j * ID_TEXT;
-			snprintf(t, ID_TEXT, "%llu", (unsigned long long)(start + done + j));
-			ids[j] = t;
-		}
-		if (rv_insert_batch(c, nb, ids, vecs + done * dim, dim, 0) != RV_OK) {
-			if (pr.tty && !quiet)
-				fputc('\n', stderr);
-			cli_fail(cmd, "rows %zu..%zu of %s (ids %llu..%llu): %s; the first %zu rows were stored", done,
-			         done + nb - 1, file, (unsigned long long)(start + done),
-			         (unsigned long long)(start + done + nb - 1), rv_errmsg(c), done);
-			goto out;
-		}
-		done += nb;
-		printf("acked %zu\n", done);
-		fflush(stdout);
-		progress_show(&pr, done, rows, false);
-	}
-	progress_show(&pr, done, rows, true);
-	if (!quiet)
-		fprintf(stderr, "imported %zu vectors into %s (ids %llu..%llu) in %.2f s; it now holds %zu\n", rows, name,
-		        (unsigned long long)start, (unsigned long long)(start + rows - 1),
-		        now_s() - pr.t0, rv_count(c));
-	status = EXIT_OK;
-out:
-	free(idtext);
-	free(ids);
-	rv_free_buffer(data);
-	return db_close(cmd, db, status);
-}
 
 /* ---- count ---- */
 
@@ -209,29 +76,10 @@ static int parse_filter_arg(const char *cmd, const char *json, rv_filter **f)
 	return EXIT_OK;
 }
 
-/* The payload of an id as JSON text (free it), or NULL with the reason in
- * rv_errmsg(c) (or out of memory). */
-static char *payload_json(rv_collection *c, const char *id)
-{
-	size_t need = 512;
-	for (int tries = 0; tries < 3; tries++) {
-		char *buf = malloc(need);
-		if (!buf)
-			return NULL;
-		int rc = rv_get_payload(c, id, buf, need, &need);
-		if (rc == RV_OK)
-			return buf;
-		free(buf);
-		if (rc != RV_ERANGE)
-			return NULL;
-	}
-	return NULL;
-}
-
 /* Print " <payload JSON>" for an id. */
 static void print_payload(rv_collection *c, const char *id)
 {
-	char *json = payload_json(c, id);
+	char *json = coll_payload_json(c, id);
 	if (json)
 		printf(" %s", json);
 	free(json);
@@ -361,7 +209,7 @@ int cmd_payload(int argc, char **argv)
 		else
 			status = EXIT_OK;
 	} else {
-		char *json = payload_json(c, pos[2]);
+		char *json = coll_payload_json(c, pos[2]);
 		if (!json) {
 			cli_fail(cmd, "%s", rv_errmsg(c)[0] ? rv_errmsg(c) : "out of memory");
 		} else {

@@ -1,10 +1,12 @@
 /*
  * common.c: what the ruvector commands share besides their arguments
  * (args.c): opening and closing a database with the messages every command
- * prints, a monotonic clock and the peak resident memory.
+ * prints, a record's payload as JSON text, a monotonic clock and the peak
+ * resident memory.
  */
 #define _GNU_SOURCE 1
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -46,6 +48,23 @@ int db_close(const char *cmd, rv_db *db, int status)
 	if (rc != RV_OK)
 		return cli_fail(cmd, "closing the database failed: %s", rv_strerror(rc));
 	return status;
+}
+
+char *coll_payload_json(rv_collection *c, const char *id)
+{
+	size_t need = 512;
+	for (int tries = 0; tries < 3; tries++) {
+		char *buf = malloc(need);
+		if (!buf)
+			return NULL;
+		int rc = rv_get_payload(c, id, buf, need, &need);
+		if (rc == RV_OK)
+			return buf;
+		free(buf);
+		if (rc != RV_ERANGE)
+			return NULL;
+	}
+	return NULL;
 }
 
 double now_s(void)

@@ -333,6 +333,24 @@ int rv_get(rv_collection *coll, const char *id, float *out, size_t dim);
 /** Number of live vectors. */
 size_t rv_count(const rv_collection *coll);
 
+/** List the ids of the live records, a page at a time, in slot order
+ *  (unspecified, but the same on every call while nothing writes): what
+ *  an export walks. Start with *cursor = 0; each call writes as many ids
+ *  as fit into @p buf, each NUL-terminated, one after the other, and
+ *  advances *cursor past them; a call that writes none means the listing
+ *  is complete.
+ *  With no write between the calls, every live id comes exactly once.
+ *  Writes between calls reuse and renumber slots, so they may make the
+ *  listing miss or repeat ids: list from a database opened read-only (or
+ *  while nothing writes) for a consistent listing.
+ *  @param cursor  in and out: where the listing goes on.
+ *  @param buf     receives the ids.
+ *  @param size    bytes at buf; at least #RV_ID_MAX + 1, so that every
+ *                 call makes progress.
+ *  @return how many ids were written (0: done), or #RV_EINVAL (a NULL
+ *  argument, or size below #RV_ID_MAX + 1). */
+int rv_list_ids(rv_collection *coll, uint64_t *cursor, char *buf, size_t size);
+
 /** Per-query parameters; NULL means all defaults. */
 typedef struct rv_search_params {
 	/** Candidate list size. 0: the collection's ef_search. The search uses
@@ -867,9 +885,11 @@ typedef struct rv_repair_report {
 int rv_db_repair(rv_db *db, const char *name, unsigned flags, rv_repair_report *out);
 /** @} */
 
-/** @defgroup files Vector files
- *  Readers for the fvecs/ivecs files of the ANN benchmarks: per vector an
- *  int32 little-endian dimension, then that many float32 (int32 for ivecs). */
+/** @defgroup files Vector and record files
+ *  Readers for the fvecs/ivecs files of the ANN benchmarks (per vector an
+ *  int32 little-endian dimension, then that many float32, or int32 for
+ *  ivecs), NumPy .npy matrices, and JSON Lines files of records. Each reads
+ *  and checks the whole file before it returns anything. */
 /** @{ */
 
 /** Read a whole .fvecs (or .ivecs, @p is_int != 0) file.
@@ -883,8 +903,55 @@ int rv_db_repair(rv_db *db, const char *name, unsigned flags, rv_repair_report *
 int rv_read_vecs(const char *path, int is_int, size_t limit, void **data,
                  size_t *rows, size_t *dim);
 
+/** Read a whole NumPy .npy file holding a 2-D matrix of float32, one
+ *  vector per row: dtype '<f4' (little-endian float32), fortran_order
+ *  False, shape (rows, dim) with dim in 1..#RV_DIM_MAX; format versions
+ *  1.0, 2.0 and 3.0 (what numpy.save writes for such an array).
+ *  Arguments and ownership as rv_read_vecs(); rows may be 0.
+ *  @return #RV_OK; #RV_EIO; #RV_EFORMAT (not an .npy file; another dtype,
+ *  fortran order, a shape that is not 2-D or out of range, a header that
+ *  cannot be read; a file shorter or longer than its shape says: errmsg
+ *  names what and the byte offset); #RV_ENOMEM. */
+int rv_read_npy(const char *path, size_t limit, void **data, size_t *rows, size_t *dim);
+
 /** Free a buffer the library allocated for the caller. NULL is ignored. */
 void rv_free_buffer(void *buf);
+
+/** Records read from a JSON Lines file by rv_read_jsonl(): record i has
+ *  the id ids[i], the vector vectors[i*dim .. (i+1)*dim) and the payload
+ *  payloads[i] (JSON text of an object, or NULL for none), ready for
+ *  rv_insert_batch_payload(); it came from line lines[i] (counting from
+ *  1). Everything belongs to the struct: free it with rv_records_free(). */
+typedef struct rv_records {
+	size_t n;          /**< records */
+	size_t dim;        /**< floats per vector */
+	char **ids;        /**< n NUL-terminated UTF-8 ids */
+	float *vectors;    /**< n*dim floats, row-major, all finite */
+	char **payloads;   /**< n JSON objects as text, or NULL entries */
+	size_t *lines;     /**< n line numbers */
+} rv_records;
+
+/** Read a whole JSON Lines file of records, one JSON object per line:
+ *    {"id": "a1", "vector": [0.5, 1, -2e-3], "payload": {"tag": "x"}}
+ *  - "id": a string of 1..#RV_ID_MAX bytes, or a non-negative integer
+ *    written in decimal digits, which becomes the string of those digits;
+ *  - "vector": an array of numbers, each within float32's range;
+ *  - "payload" (optional): an object within the payload bounds (see
+ *    @ref payload: nesting, fields, key lengths, size), kept as written.
+ *  Blank lines (nothing but spaces, tabs and a CR) are skipped; a line
+ *  that is not such an object, or has any other member, is an error.
+ *  Every record must have @p dim numbers (0: as many as the first record
+ *  has), and no id may come twice.
+ *  The file is read and checked whole: on any error nothing is returned.
+ *  @param[out] out the records (free with rv_records_free()); n may be 0.
+ *  @return #RV_OK; #RV_EIO; #RV_EFORMAT (a bad line: errmsg names the
+ *  file, the line number and what is wrong, e.g. "data.jsonl: line 7:
+ *  "vector" has 3 numbers; expected 4"); #RV_EINVAL (NULL argument, dim
+ *  above #RV_DIM_MAX); #RV_ENOMEM. Errors go to rv_errmsg(NULL). */
+int rv_read_jsonl(const char *path, size_t dim, rv_records **out);
+
+/** Free what rv_read_jsonl() returned. NULL is ignored. */
+void rv_records_free(rv_records *r);
 /** @} */
 
 #ifdef __cplusplus

@@ -11,6 +11,7 @@
 #   fuzz_segment  the segment loader (input: a seg-*.rvs file)
 #   fuzz_wal      log replay (input: a wal-*.log file)
 #   fuzz_filter   the JSON filter and payload parsers, filtered searches (input: JSON text)
+#   fuzz_records  the JSON Lines and .npy readers of import (input: a file)
 #
 # Needs clang and its runtimes (Debian: clang, libclang-rt-14-dev; see
 # scripts/install-deps.sh, group test). CLANG=... picks another clang.
@@ -25,7 +26,7 @@ echo "== fuzz: building into $out/"
 make -s CC="$CLANG" SANITIZE=fuzzer-no-link,address,undefined BUILD=$out $out/libruvector.a
 flags="-std=c11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Iinclude -D_POSIX_C_SOURCE=200809L -pthread"
 flags="$flags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-for t in segment wal filter; do
+for t in segment wal filter records; do
 	# shellcheck disable=SC2086
 	$CLANG $flags -o $out/fuzz_$t tests/fuzz/fuzz_$t.c $out/libruvector.a -lm
 done
@@ -42,7 +43,7 @@ trap 'rm -rf "$work"' EXIT INT TERM
 mkdir -p $out/artifacts
 
 failed=""
-for t in segment wal filter; do
+for t in segment wal filter records; do
 	cp -R tests/fuzz/corpus/$t "$work/$t"
 	echo "== fuzz_$t: ${secs}s, $(ls tests/fuzz/corpus/$t | wc -l) seeds"
 	if UBSAN_OPTIONS=print_stacktrace=1 $out/fuzz_$t -max_total_time="$secs" -max_len=1048576 \
