@@ -1,0 +1,168 @@
+// page.js: what the browser tests run inside the page (web/test/page.html),
+// through the public entry web/lib/index.js only. Each function returns
+// plain data; web/test/browser.test.js makes the assertions, so that a
+// failure prints what the page saw.
+import { VectorDB, hasSimd } from '../lib/index.js';
+
+export { hasSimd };
+
+// splitmix64-like generator over 32-bit halves: the same data every run.
+function rng(seed) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 * 2 - 1;
+  };
+}
+
+export function randomVectors(n, dim, seed) {
+  const r = rng(seed);
+  const out = new Float32Array(n * dim);
+  for (let i = 0; i < out.length; i++) out[i] = r();
+  return out;
+}
+
+const errInfo = (e) => ({ name: e.name, code: e.code, errno: e.errno, message: e.message });
+
+async function settle(p) {
+  try {
+    return { ok: true, value: await p };
+  } catch (e) {
+    return { ok: false, error: errInfo(e) };
+  }
+}
+
+export async function roundTrip(wasm) {
+  const db = new VectorDB({ dimensions: 3, metric: 'euclidean', wasm });
+  await db.ready();
+  const out = { info: db.engineInfo };
+  out.ids = await db.insertBatch([
+    { id: 'a', vector: [1, 0, 0], metadata: { color: 'red', n: 1 } },
+    { id: 'b', vector: [0, 1, 0], metadata: { color: 'blue', n: 2 } },
+    { id: 'c', vector: new Float32Array([0, 0, 1]) },
+  ]);
+  out.auto = await db.insert({ vector: [1, 1, 0] });
+  out.len = await db.len();
+  out.search = (await db.search({ vector: [0.9, 0.1, 0], k: 2 })).map((h) => ({ ...h, vector: Array.from(h.vector) }));
+  out.filtered = (await db.search({ vector: [0.9, 0.1, 0], k: 3, filter: { color: 'blue' } })).map((h) => h.id);
+  const g = await db.get('a');
+  out.get = { id: g.id, vector: Array.from(g.vector), metadata: g.metadata };
+  out.getMissing = await db.get('zz');
+  out.deleted = await db.delete('a');
+  out.deletedAgain = await db.delete('a');
+  out.afterDelete = (await db.search({ vector: [1, 0, 0], k: 4 })).map((h) => h.id);
+  out.lenAfter = await db.len();
+  out.isEmpty = await db.isEmpty();
+  await db.close();
+  return out;
+}
+
+// Recall@10 of the HNSW search against an exact scan computed here.
+export async function recall(wasm, n, dim, nq, efSearch) {
+  const data = randomVectors(n, dim, 7);
+  const queries = randomVectors(nq, dim, 99);
+  const db = new VectorDB({ dimensions: dim, metric: 'euclidean', wasm, hnsw: { m: 16, efConstruction: 100, efSearch } });
+  await db.ready();
+  const entries = new Array(n);
+  for (let i = 0; i < n; i++) entries[i] = { id: String(i), vector: data.subarray(i * dim, (i + 1) * dim) };
+  const t0 = performance.now();
+  await db.insertBatch(entries);
+  const insertMs = performance.now() - t0;
+  let found = 0;
+  let searchMs = 0;
+  for (let q = 0; q < nq; q++) {
+    const qv = queries.subarray(q * dim, (q + 1) * dim);
+    const d = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < dim; j++) {
+        const x = data[i * dim + j] - qv[j];
+        s += x * x;
+      }
+      d[i] = s;
+    }
+    const order = Array.from(d.keys()).sort((a, b) => d[a] - d[b]).slice(0, 10);
+    const truth = new Set(order.map(String));
+    const s0 = performance.now();
+    const hits = await db.search({ vector: qv, k: 10, withVectors: false });
+    searchMs += performance.now() - s0;
+    for (const h of hits) if (truth.has(h.id)) found++;
+  }
+  const stats = await db.stats();
+  await db.close();
+  return { recall: found / (nq * 10), info: db.engineInfo, isa: stats.isa, insertMs, searchMs, count: stats.count,
+    memoryBytes: stats.memoryBytes };
+}
+
+// Persistence: the first page writes; the reloaded page reads.
+export async function persistWrite(name, wasm, n, dim) {
+  const db = new VectorDB({ dimensions: dim, metric: 'cosine', storagePath: name, wasm, hnsw: { efSearch: 200 } });
+  await db.ready();
+  const info = db.engineInfo;
+  const data = randomVectors(n, dim, 3);
+  const half = n >> 1;
+  const entries = [];
+  for (let i = 0; i < half; i++) entries.push({ id: `v${i}`, vector: data.subarray(i * dim, (i + 1) * dim), metadata: { i } });
+  await db.insertBatch(entries);
+  await db.checkpoint(); // the first half into a segment, the rest only in the log
+  for (let i = half; i < n; i++) await db.insert({ id: `v${i}`, vector: data.subarray(i * dim, (i + 1) * dim), metadata: { i } });
+  await db.delete('v0');
+  const q = randomVectors(1, dim, 11);
+  const hits = (await db.search({ vector: q, k: 5 })).map((h) => [h.id, h.score]);
+  // no close(): the page is reloaded with the database open, as a tab is closed
+  return { info, len: await db.len(), hits };
+}
+
+export async function persistRead(name, wasm, dim) {
+  const db = new VectorDB({ dimensions: dim, metric: 'cosine', storagePath: name, wasm, hnsw: { efSearch: 200 } });
+  await db.ready();
+  const q = randomVectors(1, dim, 11);
+  const out = {
+    info: db.engineInfo,
+    len: await db.len(),
+    hits: (await db.search({ vector: q, k: 5 })).map((h) => [h.id, h.score]),
+    v0: await db.get('v0'),
+    v7: await db.get('v7'),
+    check: await db.check(),
+  };
+  out.v7 = out.v7 && { id: out.v7.id, metadata: out.v7.metadata, vector: Array.from(out.v7.vector) };
+  out.v7expected = Array.from(randomVectors(8, dim, 3).subarray(7 * dim, 8 * dim));
+  out.files = (await db.exportFiles()).map((f) => ({ path: f.path, dir: f.dir, size: f.data ? f.data.length : 0,
+    head: f.data ? Array.from(f.data.subarray(0, 8)) : null }));
+  await db.close();
+  return out;
+}
+
+export async function badInput(wasm) {
+  const db = new VectorDB({ dimensions: 3, metric: 'euclidean', wasm });
+  await db.ready();
+  const r = {};
+  r.wrongDimInsert = await settle(db.insert({ id: 'x', vector: [1, 2] }));
+  r.wrongDimSearch = await settle(db.search({ vector: [1, 2, 3, 4], k: 1 }));
+  r.nanInsert = await settle(db.insert({ id: 'x', vector: [1, NaN, 3] }));
+  r.nanBatch = await settle(db.insertBatch([{ id: 'y', vector: [1, 2, 3] }, { id: 'z', vector: [Infinity, 0, 0] }]));
+  r.lenAfterBad = await db.len();
+  r.badK = await settle(db.search({ vector: [1, 2, 3], k: -1 }));
+  r.badVector = await settle(db.insert({ id: 'x', vector: 'abc' }));
+  r.badMetadata = await settle(db.insert({ id: 'x', vector: [1, 2, 3], metadata: { nested: { a: 1 } } }));
+  r.badFilter = await settle(db.search({ vector: [1, 2, 3], k: 1, filter: { n: { $bogus: 1 } } }));
+  r.stillWorks = await db.insert({ id: 'ok', vector: [1, 2, 3] });
+  await db.close();
+  r.closedInsert = await settle(db.insert({ id: 'x', vector: [1, 2, 3] }));
+  r.closedSearch = await settle(db.search({ vector: [1, 2, 3], k: 1 }));
+  r.badDims = await settle((async () => new VectorDB({ dimensions: 0 }))());
+  r.badMetric = await settle((async () => new VectorDB({ dimensions: 2, metric: 'hamming' }))());
+  return r;
+}
+
+// A storage path holding something that is not a database.
+export async function notADatabase(name) {
+  const files = [{ path: 'MANIFEST', dir: false, data: new TextEncoder().encode('this is not a ruvector manifest, just text') }];
+  const db = new VectorDB({ dimensions: 3, storagePath: name, importFiles: files });
+  const r = await settle(db.ready());
+  await db.close();
+  return r;
+}

@@ -1,0 +1,15 @@
+import { chromium } from 'playwright-core';
+import { serve } from './server.js';
+const srv = await serve();
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'], headless: true });
+const page = await browser.newPage();
+page.on('console', (m) => console.log('console:', m.text()));
+page.on('pageerror', (e) => console.log('pageerror:', e.message));
+await page.goto(`${srv.url}/web/test/page.html`);
+await page.waitForFunction(() => window.rvtReady);
+console.log(JSON.stringify(await page.evaluate(() => window.rvt.persistWrite('p1', 'simd', 500, 16))));
+await page.reload();
+await page.waitForFunction(() => window.rvtReady);
+const r = await page.evaluate(() => window.rvt.persistRead('p1', 'simd', 16));
+console.log(JSON.stringify(r));
+await browser.close(); await srv.close();
