@@ -6,6 +6,7 @@
 #   make SANITIZE=thread test         the same under a sanitizer, in build/san-*/
 #   make wasm-test                    core + tests under emscripten and node (SIMD and plain)
 #   make cross-test                   core + tests for arm64 (NEON) under qemu
+#   make browser-test                 the browser build (web/) in headless Chromium
 #   make fuzz                         libFuzzer targets (segment loader, log replay), 60 s each
 #   make demo                         the main job: SIFT (or generated) index, recall and QPS
 #   make bench                        peers side by side (see bench/README.md)
@@ -132,6 +133,16 @@ fuzz:
 
 wasm-test:
 	sh scripts/wasm-test.sh
+
+# The browser build (web/, issue #12): both WebAssembly builds, then its
+# tests in headless Chromium (web/test/browser.test.js). The packages it
+# needs (emscripten, chromium, playwright-core) come from
+# `sh scripts/install-deps.sh browser`.
+.PHONY: browser-test
+browser-test:
+	@sh scripts/install-deps.sh browser
+	sh web/build.sh
+	cd web && node --test test/browser.test.js
 cross-test: ; sh scripts/cross-test.sh
 
 demo: all

@@ -1,0 +1,202 @@
+// browser.test.js: ruvector's browser build in real headless Chromium
+// (Debian's chromium, driven by playwright-core), both WebAssembly builds.
+// `make browser-test` builds web/dist/ first and runs this with node --test.
+//
+// The page (page.html + page.js) uses only the public entry web/lib/index.js;
+// each test calls one of its functions and checks what it returns here.
+// Covered: the VectorDB round trip; recall@10 against an exact scan done in
+// the page; persistence in OPFS across a reload and across a new browser
+// process on the same profile (also read back by the other build: the
+// same files); the files are the native format (headers by magic, and the
+// native CLI checks and searches them, identically, when build/ruvector
+// exists); bad input rejects with Node's codes and messages.
+//
+// Environment: CHROMIUM (default /usr/bin/chromium).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { serve } from './server.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..', '..');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const ARGS = ['--no-sandbox'];
+const VARIANTS = [['simd', 'wasm-simd128'], ['plain', 'serial']];
+
+let srv;
+let browser;
+let page;
+
+async function openPage(context) {
+  const p = await context.newPage();
+  p.on('pageerror', (e) => console.error('page error:', e.message));
+  await p.goto(`${srv.url}/web/test/page.html`);
+  await p.waitForFunction(() => window.rvtReady === true);
+  return p;
+}
+
+const run = (p, fn, ...args) => p.evaluate(([f, a]) => window.rvt[f](...a), [fn, args]);
+
+before(async () => {
+  for (const v of ['simd', 'plain']) {
+    assert.ok(fs.existsSync(path.join(ROOT, 'web', 'dist', v, 'ruvector.wasm')),
+      `web/dist/${v}/ruvector.wasm is missing: run sh web/build.sh (make browser-test does)`);
+  }
+  srv = await serve();
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+  page = await openPage(await browser.newContext());
+});
+
+after(async () => {
+  await browser?.close();
+  await srv?.close();
+});
+
+test('this Chromium validates WebAssembly SIMD (so both builds are exercised)', async () => {
+  assert.equal(await run(page, 'hasSimd'), true);
+});
+
+for (const [wasm, isa] of VARIANTS) {
+  test(`[${wasm}] insert, search, get, delete round trip`, async () => {
+    const r = await run(page, 'roundTrip', wasm);
+    assert.equal(r.info.variant, wasm);
+    assert.equal(r.info.isa, isa);
+    assert.deepEqual(r.ids, ['a', 'b', 'c']);
+    assert.match(r.auto, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.equal(r.len, 4);
+    // euclidean scores are L2 distances: |(0.9,0.1,0)-(1,0,0)| = sqrt(0.02)
+    assert.equal(r.search.length, 2);
+    assert.equal(r.search[0].id, 'a');
+    assert.ok(Math.abs(r.search[0].score - Math.sqrt(0.02)) < 1e-6, String(r.search[0].score));
+    assert.deepEqual(r.search[0].vector, [1, 0, 0]);
+    assert.deepEqual(r.search[0].metadata, { color: 'red', n: 1 });
+    assert.equal(r.search[1].id, r.auto);
+    assert.ok(Math.abs(r.search[1].score - Math.hypot(0.1, 0.9)) < 1e-6);
+    assert.equal(r.search[1].metadata, undefined);
+    assert.deepEqual(r.filtered, ['b']);
+    assert.deepEqual(r.get, { id: 'a', vector: [1, 0, 0], metadata: { color: 'red', n: 1 } });
+    assert.equal(r.getMissing, null);
+    assert.equal(r.deleted, true);
+    assert.equal(r.deletedAgain, false);
+    assert.equal(r.afterDelete.length, 3);
+    assert.ok(!r.afterDelete.includes('a'));
+    assert.equal(r.lenAfter, 3);
+    assert.equal(r.isEmpty, false);
+  });
+
+  test(`[${wasm}] recall@10 against an exact scan in the page`, async () => {
+    // 5,000 x 32 uniform vectors (above the exact-scan threshold, so the
+    // graph answers), 100 queries, ef 64.
+    const r = await run(page, 'recall', wasm, 5000, 32, 100, 64);
+    assert.equal(r.info.variant, wasm);
+    assert.equal(r.isa, isa);
+    assert.equal(r.count, 5000);
+    console.log(`  [${wasm}] recall@10 ${r.recall.toFixed(3)}; insert 5000x32 ${r.insertMs.toFixed(0)} ms; ` +
+      `100 searches ${r.searchMs.toFixed(0)} ms (with the round trips to the worker); ${r.memoryBytes} bytes`);
+    assert.ok(r.recall >= 0.9, `recall@10 ${r.recall} < 0.9`);
+  });
+
+  test(`[${wasm}] bad input rejects with Node's codes and messages; the worker keeps serving`, async () => {
+    const r = await run(page, 'badInput', wasm);
+    const rejects = (x, name, code, message) => {
+      assert.equal(x.ok, false, `expected a rejection, got ${JSON.stringify(x)}`);
+      assert.equal(x.error.name, name);
+      assert.equal(x.error.code, code);
+      if (message instanceof RegExp) assert.match(x.error.message, message);
+      else assert.equal(x.error.message, message);
+    };
+    rejects(r.wrongDimInsert, 'Error', 'RV_EDIM', 'Insert failed: Dimension mismatch: expected 3, got 2');
+    rejects(r.wrongDimSearch, 'Error', 'RV_EDIM', 'Search failed: Dimension mismatch: expected 3, got 4');
+    rejects(r.nanInsert, 'Error', 'RV_ENONFINITE', 'Insert failed: component 1 is NaN');
+    assert.equal(r.nanInsert.error.errno, -30903);
+    rejects(r.nanBatch, 'Error', 'RV_ENONFINITE', 'Batch insert failed: component 0 is infinite (entry 1)');
+    assert.equal(r.lenAfterBad, 0, 'a failed batch inserts nothing');
+    rejects(r.badK, 'RangeError', 'ERR_OUT_OF_RANGE', 'k must be a non-negative integer; got -1');
+    rejects(r.badVector, 'TypeError', 'ERR_INVALID_ARG_TYPE',
+      'vector must be a Float32Array, an Array of numbers or another numeric typed array');
+    rejects(r.badMetadata, 'Error', 'RV_EINVAL', /^Insert failed: metadata field "nested": /);
+    rejects(r.badFilter, 'Error', 'RV_EINVAL', /^Search failed: filter n\.\$bogus: unknown operator "\$bogus"/);
+    assert.equal(r.stillWorks, 'ok');
+    rejects(r.closedInsert, 'Error', 'RV_ECLOSED', 'the collection is closed');
+    rejects(r.closedSearch, 'Error', 'RV_ECLOSED', 'the collection is closed');
+    assert.equal(r.badDims.ok, false);
+    assert.match(r.badDims.error.message, /^Missing or invalid `dimensions`/);
+    rejects(r.badMetric, 'Error', 'RV_EINVAL', /^Unknown distance metric "hamming"/);
+  });
+}
+
+// Files as a native database directory holds them, by their magics.
+const MAGIC = { RUVECTOR: 'RVDBMARK', CATALOG: 'RVCATALG', 'vectordb/MANIFEST': 'RVMANIFS' };
+function checkFiles(files) {
+  const byPath = Object.fromEntries(files.map((f) => [f.path, f]));
+  for (const [p, magic] of Object.entries(MAGIC)) {
+    assert.ok(byPath[p], `${p} is missing from ${files.map((f) => f.path).join(', ')}`);
+    assert.equal(String.fromCharCode(...byPath[p].head), magic, p);
+  }
+  assert.ok(byPath.vectordb.dir);
+  const seg = files.filter((f) => /^vectordb\/seg-\d+\.rvs$/.test(f.path));
+  const wal = files.filter((f) => /^vectordb\/wal-\d+\.log$/.test(f.path));
+  assert.equal(seg.length, 1, 'one segment');
+  assert.equal(wal.length, 1, 'one log');
+  assert.equal(String.fromCharCode(...seg[0].head), 'RVSEGMT1');
+  assert.equal(String.fromCharCode(...wal[0].head), 'RVWALOG1');
+  assert.ok(wal[0].size > 64, 'the inserts after the checkpoint are in the log');
+}
+
+test('persistence across a page reload (OPFS); the plain build reads what the SIMD build wrote', async () => {
+  const ctx = await browser.newContext();
+  const p = await openPage(ctx);
+  const w = await run(p, 'persistWrite', 'reload-test', 'simd', 400, 16);
+  assert.equal(w.info.storage, 'opfs');
+  assert.equal(w.len, 399);
+  for (const wasm of ['simd', 'plain']) {
+    await p.reload();
+    await p.waitForFunction(() => window.rvtReady === true);
+    const r = await run(p, 'persistRead', 'reload-test', wasm, 16);
+    assert.equal(r.info.storage, 'opfs');
+    assert.equal(r.info.variant, wasm);
+    assert.equal(r.info.count, 399);
+    assert.equal(r.len, 399);
+    assert.deepEqual(r.hits.map((h) => h[0]), w.hits.map((h) => h[0]));
+    for (let i = 0; i < r.hits.length; i++) assert.ok(Math.abs(r.hits[i][1] - w.hits[i][1]) < 1e-5);
+    assert.equal(r.v0, null, 'the deletion survived');
+    assert.deepEqual(r.v7.metadata, { i: 7 });
+    for (let j = 0; j < 16; j++) assert.ok(Math.abs(r.v7.vector[j] - r.v7expected[j]) < 1e-5);
+    assert.deepEqual(r.check, { ok: true, problem: '' });
+    checkFiles(r.files);
+  }
+  await ctx.close();
+});
+
+test('persistence across browser processes on the same profile', async () => {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'rv-chromium-'));
+  try {
+    let ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true });
+    let p = await openPage(ctx);
+    const w = await run(p, 'persistWrite', 'process-test', 'simd', 200, 8);
+    assert.equal(w.len, 199);
+    await ctx.close();
+    ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true });
+    p = await openPage(ctx);
+    const r = await run(p, 'persistRead', 'process-test', 'simd', 8);
+    assert.equal(r.len, 199);
+    assert.deepEqual(r.hits.map((h) => h[0]), w.hits.map((h) => h[0]));
+    assert.equal(r.v0, null);
+    assert.deepEqual(r.check, { ok: true, problem: '' });
+    await ctx.close();
+  } finally {
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+});
+
+test('a storage path holding something else is RV_EFORMAT, not a crash', async () => {
+  const r = await run(page, 'notADatabase', 'junk-test');
+  assert.equal(r.ok, false);
+  assert.equal(r.error.code, 'RV_EFORMAT');
+  assert.match(r.error.message, /not a ruvector database/);
+});
