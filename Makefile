@@ -139,7 +139,7 @@ wasm-test:
 # needs (emscripten, chromium, playwright-core) come from
 # `sh scripts/install-deps.sh browser`.
 .PHONY: browser-test
-browser-test:
+browser-test: $(CLI)
 	@sh scripts/install-deps.sh browser
 	sh web/build.sh
 	cd web && node --test test/browser.test.js

@@ -200,3 +200,119 @@ test('a storage path holding something else is RV_EFORMAT, not a crash', async (
   assert.equal(r.error.code, 'RV_EFORMAT');
   assert.match(r.error.message, /not a ruvector database/);
 });
+
+// ---- the native CLI (build/ruvector; make browser-test builds it) ----
+
+const CLI = path.join(ROOT, 'build', 'ruvector');
+
+function writeFvecs(file, flat, dim) {
+  const n = flat.length / dim;
+  const buf = Buffer.alloc(n * (4 + dim * 4));
+  for (let i = 0; i < n; i++) {
+    const o = i * (4 + dim * 4);
+    buf.writeInt32LE(dim, o);
+    for (let j = 0; j < dim; j++) buf.writeFloatLE(flat[i * dim + j], o + 4 + j * 4);
+  }
+  fs.writeFileSync(file, buf);
+}
+
+// Seeded vectors here in Node (any generator will do: both sides get the same numbers).
+function vectors(n, dim, seed) {
+  let s = seed >>> 0;
+  const out = new Array(n * dim);
+  for (let i = 0; i < out.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = Math.fround(s / 4294967296 * 2 - 1);
+  }
+  return out;
+}
+
+// `ruvector search --exact` -> per query [[id, distance], ...]
+function cliSearch(db, qfile, k) {
+  const out = execFileSync(CLI, ['search', db, 'vectordb', '--query', qfile, '-k', String(k), '--exact'], { encoding: 'utf8' });
+  const per = [];
+  for (const line of out.trim().split('\n')) {
+    const [q, , id, dist] = line.trim().split(/\s+/);
+    (per[Number(q)] ??= []).push([id, Number(dist)]);
+  }
+  return per;
+}
+
+function readDir(dir) {
+  const files = [];
+  const walk = (rel) => {
+    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const p = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) {
+        files.push({ path: p, dir: true });
+        walk(p);
+      } else {
+        files.push({ path: p, dir: false, data: fs.readFileSync(path.join(dir, p)).toString('base64') });
+      }
+    }
+  };
+  walk('');
+  return files;
+}
+
+function sameHits(a, b, what) {
+  assert.equal(a.length, b.length, what);
+  for (let q = 0; q < a.length; q++) {
+    assert.deepEqual(a[q].map((h) => h[0]), b[q].map((h) => h[0]), `${what}: query ${q}`);
+    for (let i = 0; i < a[q].length; i++) {
+      assert.ok(Math.abs(Math.max(0, a[q][i][1]) - Math.max(0, b[q][i][1])) < 1e-5, `${what}: query ${q} hit ${i}: ${a[q][i][1]} vs ${b[q][i][1]}`);
+    }
+  }
+}
+
+test('a database written by the native CLI opens in the browser with identical results (both builds)', async () => {
+  assert.ok(fs.existsSync(CLI), `${CLI} is missing: make cli (make browser-test builds it)`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rv-native-'));
+  try {
+    const dim = 16;
+    const db = path.join(tmp, 'db');
+    writeFvecs(path.join(tmp, 'base.fvecs'), vectors(1500, dim, 1), dim);
+    const queries = vectors(5, dim, 2);
+    writeFvecs(path.join(tmp, 'q.fvecs'), queries, dim);
+    execFileSync(CLI, ['create', db, 'vectordb', '--dim', String(dim), '--metric', 'cosine'], { stdio: 'pipe' });
+    execFileSync(CLI, ['import', db, 'vectordb', path.join(tmp, 'base.fvecs'), '--quiet'], { stdio: 'pipe' });
+    execFileSync(CLI, ['delete', db, 'vectordb', '3', '4'], { stdio: 'pipe' });
+    const native = cliSearch(db, path.join(tmp, 'q.fvecs'), 10);
+    const files = readDir(db);
+    for (const wasm of ['simd', 'plain']) {
+      const r = await run(page, 'importAndSearch', `native-${wasm}`, files, queries, dim, 10, wasm);
+      assert.equal(r.len, 1498);
+      assert.deepEqual(r.check, { ok: true, problem: '' });
+      sameHits(r.hits, native, `[${wasm}] browser vs native`);
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('a database written in the browser passes `ruvector check` and searches identically natively', async () => {
+  assert.ok(fs.existsSync(CLI), `${CLI} is missing: make cli (make browser-test builds it)`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rv-export-'));
+  try {
+    const dim = 16;
+    const queries = vectors(5, dim, 3);
+    writeFvecs(path.join(tmp, 'q.fvecs'), queries, dim);
+    const r = await run(page, 'writeAndExport', 'export-test', 400, dim, queries, 10);
+    assert.equal(r.len, 399);
+    const db = path.join(tmp, 'db');
+    for (const f of r.files) {
+      const p = path.join(db, f.path);
+      if (f.dir) fs.mkdirSync(p, { recursive: true });
+      else {
+        fs.mkdirSync(path.dirname(p), { recursive: true });
+        fs.writeFileSync(p, Buffer.from(f.data, 'base64'));
+      }
+    }
+    execFileSync(CLI, ['check', db], { stdio: 'pipe' }); // throws on a non-zero exit
+    const count = execFileSync(CLI, ['count', db, 'vectordb'], { encoding: 'utf8' }).trim();
+    assert.match(count, /\b399\b/);
+    sameHits(cliSearch(db, path.join(tmp, 'q.fvecs'), 10), r.hits, 'native vs browser');
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});

@@ -166,3 +166,50 @@ export async function notADatabase(name) {
   await db.close();
   return r;
 }
+
+// Native interop. Files cross page.evaluate as base64.
+const fromB64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+function toB64(u8) {
+  let s = '';
+  for (let i = 0; i < u8.length; i += 0x8000) s += String.fromCharCode(...u8.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+async function exactHits(db, queries, dim, k) {
+  const out = [];
+  for (let q = 0; q < queries.length / dim; q++) {
+    const hits = await db.search({ vector: queries.slice(q * dim, (q + 1) * dim), k, exact: true, withVectors: false });
+    out.push(hits.map((h) => [h.id, h.score]));
+  }
+  return out;
+}
+
+// Open a database directory written natively (files from the test), and
+// search it exactly.
+export async function importAndSearch(name, files, queries, dim, k, wasm) {
+  const db = new VectorDB({ dimensions: dim, metric: 'cosine', storagePath: name, wasm,
+    importFiles: files.map((f) => ({ path: f.path, dir: f.dir, data: f.dir ? undefined : fromB64(f.data) })) });
+  await db.ready();
+  const out = { len: await db.len(), hits: await exactHits(db, queries, dim, k), check: await db.check() };
+  await db.close();
+  return out;
+}
+
+// Write a database here (a batch, a checkpoint, single inserts, a delete:
+// segment and log both in use), search it, and export its files.
+export async function writeAndExport(name, n, dim, queries, k) {
+  const db = new VectorDB({ dimensions: dim, metric: 'cosine', storagePath: name });
+  await db.ready();
+  const data = randomVectors(n, dim, 5);
+  const half = n >> 1;
+  const entries = [];
+  for (let i = 0; i < half; i++) entries.push({ id: String(i), vector: data.subarray(i * dim, (i + 1) * dim) });
+  await db.insertBatch(entries);
+  await db.checkpoint();
+  for (let i = half; i < n; i++) await db.insert({ id: String(i), vector: data.subarray(i * dim, (i + 1) * dim) });
+  await db.delete('1');
+  const out = { len: await db.len(), hits: await exactHits(db, queries, dim, k) };
+  out.files = (await db.exportFiles()).map((f) => ({ path: f.path, dir: f.dir, data: f.dir ? null : toB64(f.data) }));
+  await db.close();
+  return out;
+}
