@@ -14,8 +14,9 @@
 #           for Python, matplotlib for the plots
 #   browser what `make browser-test` needs: emscripten and node (the
 #           WebAssembly builds), Debian's chromium, and then the npm
-#           package playwright-core in web/node_modules (npm ci, only when
-#           it is missing; it drives chromium, it downloads no browser).
+#           packages of web/package.json in web/node_modules (npm ci, only
+#           when one is missing): playwright-core, which drives chromium and
+#           downloads no browser, and esbuild, the bundler check.
 #           npm itself is not installed here: it comes with node, and
 #           Debian's npm package conflicts with an upstream nodejs
 #   all     every group
@@ -49,12 +50,12 @@ done
 npm_deps() {
 	case " $groups " in *" browser "*) ;; *) return 0 ;; esac
 	web=$(cd "$(dirname "$0")/.." && pwd)/web
-	if [ -f "$web/node_modules/playwright-core/package.json" ]; then
-		echo "install-deps: playwright-core present (web/node_modules)"
+	if [ -f "$web/node_modules/playwright-core/package.json" ] && [ -f "$web/node_modules/esbuild/package.json" ]; then
+		echo "install-deps: playwright-core and esbuild present (web/node_modules)"
 		return 0
 	fi
 	command -v npm >/dev/null 2>&1 || { echo "install-deps: npm not found (it comes with node)" >&2; exit 1; }
-	echo "install-deps: installing playwright-core into web/node_modules"
+	echo "install-deps: installing playwright-core and esbuild into web/node_modules"
 	(cd "$web" && npm ci --no-audit --no-fund)
 }
 

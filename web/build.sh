@@ -2,13 +2,16 @@
 # build.sh: build the browser package's two WebAssembly modules with
 # emscripten, as ES modules the worker imports:
 #
-#   web/dist/simd/ruvector.mjs + ruvector.wasm    -msimd128 (wasm-simd128 kernels)
-#   web/dist/plain/ruvector.mjs + ruvector.wasm   no SIMD (serial kernels)
+#   node/browser/dist/simd/ruvector.mjs + .wasm    -msimd128 (wasm-simd128 kernels)
+#   node/browser/dist/plain/ruvector.mjs + .wasm   no SIMD (serial kernels)
+#
+# They go into the Node package (node/browser/, its `browser` export), which
+# is what users install; the C and this script stay in web/.
 #
 # Each is the core (the Makefile's CORE_SRC, unchanged), the shell
 # web/src/rv_web.c (flat functions over include/ruvector.h) and the file
-# backend web/src/vfs_web.c + vfs_web.lib.js. web/lib/worker.js picks one at
-# load (web/lib/features.js). Objects go to build/web/<variant>/; every run
+# backend web/src/vfs_web.c + vfs_web.lib.js. node/browser/worker.js picks
+# one at load (node/browser/features.js). Objects go to build/web/<variant>/; every run
 # rebuilds, so it is idempotent. Exits non-zero on any failure.
 #
 #   sh web/build.sh            both variants
@@ -52,7 +55,7 @@ LINK="-sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=createRuvector -sENVIRONMENT=w
 build() { # variant extra_cflags
 	v=$1 x=$2
 	obj=build/web/$v
-	out=web/dist/$v
+	out=node/browser/dist/$v
 	t0=$(date +%s)
 	rm -rf "$obj" "$out"
 	mkdir -p "$obj" "$out"

@@ -1,5 +1,5 @@
 /*
- * rv_web.c: the C shell that the browser build's worker (web/lib/worker.js)
+ * rv_web.c: the C shell that the browser build's worker (node/browser/worker.js)
  * calls: a flat set of functions over include/ruvector.h that take and
  * return only numbers and pointers, so that JavaScript never needs the
  * layout of a C struct (rv_options, rv_search_params, rv_hit, rv_stats).

@@ -2,7 +2,7 @@
  * vfs_web.c: the browser build's backend of src/platform/vfs.h: every file
  * operation of the storage layer goes to JavaScript functions
  * (web/src/vfs_web.lib.js) that the worker backs with its file pool
- * (web/lib/pool.js): OPFS FileSystemSyncAccessHandles, or memory where the
+ * (node/browser/pool.js): OPFS FileSystemSyncAccessHandles, or memory where the
  * browser has no OPFS.
  *
  * Why not emscripten's own file systems: Debian's emscripten (3.1.6) has
@@ -51,7 +51,7 @@ extern double rvw_js_stat(const char *path); /* size, -1 for a directory, or -(1
 extern int rvw_js_list(const char *dir);     /* entries, or -WEB_E* */
 extern int rvw_js_list_entry(int i, char *buf, int size); /* 1 directory, 0 file, -WEB_E* */
 
-/* The pool's error numbers (web/lib/pool.js, ERR). */
+/* The pool's error numbers (node/browser/pool.js, ERR). */
 enum { WEB_ENOENT = 1, WEB_EEXIST, WEB_EIO, WEB_ENOSPC, WEB_EBUSY, WEB_ENOTEMPTY, WEB_EISDIR, WEB_ENOTDIR, WEB_EINVAL };
 
 static int err_of(int web)

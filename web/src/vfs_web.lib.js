@@ -1,6 +1,6 @@
 // vfs_web.lib.js: the JavaScript half of vfs_web.c, linked with emcc
 // --js-library. Each function forwards to the file pool the worker put on
-// the module as Module.rvfs (web/lib/pool.js) before any C call, turning C
+// the module as Module.rvfs (node/browser/pool.js) before any C call, turning C
 // strings and heap ranges into JS strings and Uint8Array views.
 //
 // Errors are returned as -WEB_E* (small numbers, see pool.js ERR), never

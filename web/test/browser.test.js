@@ -1,8 +1,8 @@
 // browser.test.js: ruvector's browser build in real headless Chromium
 // (Debian's chromium, driven by playwright-core), both WebAssembly builds.
-// `make browser-test` builds web/dist/ first and runs this with node --test.
+// `make browser-test` builds node/browser/dist/ first and runs this with node --test.
 //
-// The page (page.html + page.js) uses only the public entry web/lib/index.js;
+// The page (page.html + page.js) uses only the public entry node/browser/index.js;
 // each test calls one of its functions and checks what it returns here.
 // Covered: the VectorDB round trip; recall@10 against an exact scan done in
 // the page; persistence in OPFS across a reload and across a new browser
@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serve } from './server.js';
@@ -44,8 +44,8 @@ const run = (p, fn, ...args) => p.evaluate(([f, a]) => window.rvt[f](...a), [fn,
 
 before(async () => {
   for (const v of ['simd', 'plain']) {
-    assert.ok(fs.existsSync(path.join(ROOT, 'web', 'dist', v, 'ruvector.wasm')),
-      `web/dist/${v}/ruvector.wasm is missing: run sh web/build.sh (make browser-test does)`);
+    assert.ok(fs.existsSync(path.join(ROOT, 'node', 'browser', 'dist', v, 'ruvector.wasm')),
+      `node/browser/dist/${v}/ruvector.wasm is missing: run sh web/build.sh (make browser-test does)`);
   }
   srv = await serve();
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
@@ -314,5 +314,89 @@ test('a database written in the browser passes `ruvector check` and searches ide
     sameHits(cliSearch(db, path.join(tmp, 'q.fvecs'), 10), r.hits, 'native vs browser');
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+// ---- the npm package ----
+
+test('the package bundles for the browser: esbuild resolves "ruvector" to its browser entry, no Node built-ins', async () => {
+  const esbuild = await import('esbuild');
+  const out = path.join(ROOT, 'build', 'web', 'bundle');
+  fs.rmSync(out, { recursive: true, force: true });
+  fs.mkdirSync(path.join(out, 'node_modules'), { recursive: true });
+  fs.symlinkSync(path.join(ROOT, 'node'), path.join(out, 'node_modules', 'ruvector'), 'dir');
+  fs.writeFileSync(path.join(out, 'entry.js'), "export { VectorDB } from 'ruvector';\n");
+  // platform 'browser': the `browser` export condition, and a Node
+  // built-in anywhere in the graph fails the build
+  const r = await esbuild.build({ entryPoints: [path.join(out, 'entry.js')], bundle: true, format: 'esm',
+    platform: 'browser', outfile: path.join(out, 'bundle.js'), absWorkingDir: out, logLevel: 'silent', metafile: true });
+  const inputs = Object.keys(r.metafile.inputs).map((p) => path.resolve(out, p));
+  assert.ok(inputs.includes(path.join(ROOT, 'node', 'browser', 'index.js')), inputs.join(', '));
+  assert.ok(!inputs.some((p) => p.startsWith(path.join(ROOT, 'node', 'lib'))), 'the Node entry is not in the bundle');
+  fs.writeFileSync(path.join(out, 'page.html'), '<!doctype html><meta charset="utf-8"><script type="module">\n' +
+    "import { VectorDB } from './bundle.js';\n" +
+    "const db = new VectorDB({ dimensions: 2, metric: 'l2', workerUrl: '/node/browser/worker.js' });\n" +
+    "await db.insert({ id: 'p', vector: [3, 4] });\n" +
+    "window.result = { hits: await db.search({ vector: [0, 0], k: 1 }), info: db.engineInfo };\n" +
+    'await db.close();\n</script>\n');
+  const p = await browser.newPage();
+  await p.goto(`${srv.url}/build/web/bundle/page.html`);
+  await p.waitForFunction(() => window.result !== undefined);
+  const got = await p.evaluate(() => window.result);
+  assert.equal(got.hits.length, 1);
+  assert.equal(got.hits[0].id, 'p');
+  assert.equal(got.hits[0].score, 5);
+  assert.equal(got.info.variant, 'simd');
+  await p.close();
+});
+
+// ---- crash ----
+
+// Chromium started by hand (not by playwright) so that the test owns its
+// process group and can SIGKILL all of it: browser, renderer, storage.
+
+function startChromium(profile) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(CHROMIUM, [...ARGS, '--headless=new', `--user-data-dir=${profile}`, '--remote-debugging-port=0',
+      '--no-first-run', 'about:blank'], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`chromium did not start: ${err}`)), 30000);
+    child.stderr.on('data', (d) => {
+      err += d;
+      const m = /DevTools listening on (ws:\/\/\S+)/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, ws: m[1] });
+      }
+    });
+    child.on('error', reject);
+  });
+}
+
+test('SIGKILL of the whole browser during acknowledged writes: every one is there after, and check passes', async () => {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'rv-crash-'));
+  try {
+    const { child, ws } = await startChromium(profile);
+    const cdp = await chromium.connectOverCDP(ws);
+    const p = await openPage(cdp.contexts()[0]);
+    await run(p, 'ackStream', 'crash-test', 16);
+    await p.waitForFunction(() => window.acked.length >= 150, null, { timeout: 60000 });
+    const acked = await p.evaluate(() => window.acked.slice());
+    const exited = new Promise((r) => child.on('exit', r));
+    process.kill(-child.pid, 'SIGKILL'); // the group: every Chromium process at once
+    await exited;
+    await cdp.close().catch(() => {});
+    const ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true });
+    const p2 = await openPage(ctx);
+    const r = await run(p2, 'verifyAcked', 'crash-test', 16, acked);
+    await ctx.close();
+    assert.deepEqual(r.missing, [], `${r.missing.length} of ${acked.length} acknowledged writes lost`);
+    assert.deepEqual(r.wrong, []);
+    assert.ok(r.len >= acked.length, `${r.len} < ${acked.length}`);
+    assert.equal(r.prefix, r.len, 'the writes there are k0..k(len-1), with no hole');
+    console.log(`  ${acked.length} writes acknowledged when read, ${r.len} there after the kill`);
+    assert.deepEqual(r.check, { ok: true, problem: '' });
+  } finally {
+    fs.rmSync(profile, { recursive: true, force: true });
   }
 });

@@ -1,8 +1,8 @@
 // page.js: what the browser tests run inside the page (web/test/page.html),
-// through the public entry web/lib/index.js only. Each function returns
+// through the public entry node/browser/index.js only. Each function returns
 // plain data; web/test/browser.test.js makes the assertions, so that a
 // failure prints what the page saw.
-import { VectorDB, hasSimd } from '../lib/index.js';
+import { VectorDB, hasSimd } from '../../node/browser/index.js';
 
 export { hasSimd };
 
@@ -210,6 +210,46 @@ export async function writeAndExport(name, n, dim, queries, k) {
   await db.delete('1');
   const out = { len: await db.len(), hits: await exactHits(db, queries, dim, k) };
   out.files = (await db.exportFiles()).map((f) => ({ path: f.path, dir: f.dir, data: f.dir ? null : toB64(f.data) }));
+  await db.close();
+  return out;
+}
+
+// Crash test: insert forever, one write at a time (a checkpoint every 40),
+// recording each id once its Promise resolved (acknowledged = durable).
+export async function ackStream(name, dim) {
+  window.acked = [];
+  const db = new VectorDB({ dimensions: dim, metric: 'euclidean', storagePath: name });
+  await db.ready();
+  (async () => {
+    for (let i = 0; ; i++) {
+      await db.insert({ id: `k${i}`, vector: randomVectors(1, dim, 1000 + i), metadata: { i } });
+      window.acked.push(`k${i}`);
+      if (i % 40 === 39) await db.checkpoint();
+    }
+  })();
+  return true;
+}
+
+export async function verifyAcked(name, dim, ids) {
+  const db = new VectorDB({ dimensions: dim, metric: 'euclidean', storagePath: name });
+  await db.ready();
+  const missing = [];
+  const wrong = [];
+  for (const id of ids) {
+    const r = await db.get(id);
+    if (!r) {
+      missing.push(id);
+      continue;
+    }
+    const i = Number(id.slice(1));
+    const want = randomVectors(1, dim, 1000 + i);
+    if (r.metadata?.i !== i || r.vector.some((x, j) => x !== want[j])) wrong.push(id);
+  }
+  // writes acknowledged after the test read the list may be there too,
+  // but only in order: what is there is k0, k1, ... with no hole
+  let prefix = 0;
+  while (await db.get(`k${prefix}`)) prefix++;
+  const out = { len: await db.len(), prefix, missing, wrong, check: await db.check() };
   await db.close();
   return out;
 }

@@ -1,10 +1,10 @@
 // worker.js: the dedicated Web Worker that runs ruvector in the browser.
-// The page's thread never runs the engine: web/lib/index.js posts one
+// The page's thread never runs the engine: index.js posts one
 // message per call and this worker answers it, in order, one at a time.
 //
-// It loads one of the two WebAssembly builds (web/dist/{simd,plain}/,
-// chosen by web/lib/features.js unless the page forces one), installs the
-// file backend (web/src/vfs_web.c over web/lib/pool.js), and opens the
+// It loads one of the two WebAssembly builds (dist/{simd,plain}/, made by
+// web/build.sh, chosen by features.js unless the page forces one), installs
+// the file backend (web/src/vfs_web.c over pool.js), and opens the
 // database and its collection "vectordb" -- the names the Node package's
 // VectorDB uses, so the same directory opens in both -- or an in-memory
 // collection when no storage path was given.
@@ -103,7 +103,7 @@ function needOpen() {
 
 async function open(a) {
   const variant = pickVariant(a.wasm ?? 'auto');
-  const base = a.distBase ? new URL(a.distBase) : new URL('../dist/', import.meta.url);
+  const base = a.distBase ? new URL(a.distBase) : new URL('./dist/', import.meta.url);
   const url = new URL(`${variant}/ruvector.mjs`, base);
   const { default: create } = await import(url.href);
   M = await create({ locateFile: (f) => new URL(`${variant}/${f}`, base).href });
