@@ -466,6 +466,33 @@ export class VectorDB {
    */
   exportFiles() { return this.#call(async () => { await this.#open(); return this.#engine.call('exportFiles'); }); }
 
+  /**
+   * For tests: inject storage faults ({quotaBytes: n}: n more bytes of
+   * file data can be written, then writes fail as a full OPFS quota does;
+   * null or {} ends it). Persistent databases only.
+   */
+  injectFaults(faults) {
+    return this.#call(async () => { await this.#open(); return this.#engine.call('faults', faults ?? {}); });
+  }
+
+  /**
+   * Verify the database stored under storagePath without opening it: every
+   * header, checksum and graph (the core's rv_db_check), as the Node
+   * package's Database.check: {ok, code, problem}, the problem naming the
+   * file and offset. The database must not be open elsewhere (RV_EBUSY).
+   * options: wasm, storage, workerUrl, distBase, as for the constructor.
+   */
+  static async check(storagePath, options = {}) {
+    if (typeof storagePath !== 'string' || storagePath === '') throw typeError('storagePath must be a non-empty string');
+    const engine = new Engine(options.workerUrl ?? new URL('./worker.js', import.meta.url));
+    try {
+      return await engine.call('checkStorage', { storagePath, wasm: options.wasm ?? 'auto', storage: options.storage,
+        distBase: options.distBase ? String(options.distBase) : undefined });
+    } finally {
+      engine.terminate();
+    }
+  }
+
   /** Close: calls made before finish first; later calls reject with RV_ECLOSED; the worker ends. Idempotent. */
   close() {
     if (this.#closing) return this.#closing;

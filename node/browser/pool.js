@@ -172,6 +172,10 @@ export class Pool {
   #seq = 0;
   #listing = [];
   #hdr = new Uint8Array(HEADER);
+  /** Fault injection for the tests: {quotaBytes} lets that many more
+   *  bytes of file data be written, then every write fails as a full
+   *  quota does (QuotaExceededError). null: none. */
+  faults = null;
 
   /** Open the pool of `storagePath`: 'opfs', 'memory', or 'auto' (OPFS where the browser has it). */
   static async open(storagePath, kind = 'auto') {
@@ -369,6 +373,11 @@ export class Pool {
     const slot = this.#fds.get(fd);
     if (!slot) return -ERR.EINVAL;
     return this.#io(() => {
+      const f = this.faults;
+      if (f && f.quotaBytes !== undefined) {
+        if (f.quotaBytes < view.length) throw new DOMException('injected: quota exceeded', 'QuotaExceededError');
+        f.quotaBytes -= view.length;
+      }
       let put = 0;
       while (put < view.length) {
         const n = slot.h.write(view.subarray(put), { at: HEADER + off + put });

@@ -101,13 +101,34 @@ function needOpen() {
   if (closed || !coll) throw fail('RV_ECLOSED', 'the collection is closed');
 }
 
-async function open(a) {
+// Load the build the page asked for (or this engine supports).
+async function load(a) {
   const variant = pickVariant(a.wasm ?? 'auto');
   const base = a.distBase ? new URL(a.distBase) : new URL('./dist/', import.meta.url);
   const url = new URL(`${variant}/ruvector.mjs`, base);
   const { default: create } = await import(url.href);
   M = await create({ locateFile: (f) => new URL(`${variant}/${f}`, base).href });
   M._rvw_vfs_install();
+  return variant;
+}
+
+// VectorDB.check(storagePath): rv_db_check over the stored files, without
+// opening the database ({ok, code, problem}, as the Node package's
+// Database.check).
+async function checkStorage(a) {
+  await load(a);
+  pool = await Pool.open(a.storagePath, a.storage ?? 'auto');
+  M.rvfs = pool;
+  const rc = withScratch((s) => M._rvw_db_check(s.str(DB_DIR)));
+  const problem = M.UTF8ToString(M._rvw_errmsg());
+  closed = true;
+  pool.closeAll();
+  pool = null;
+  return { ok: rc === 0, code: rc === 0 ? null : CODES[rc] ?? 'RV_EINVAL', problem };
+}
+
+async function open(a) {
+  const variant = await load(a);
   const info = { variant, isa: M.UTF8ToString(M._rvw_isa()), storage: 'none', persisted: null };
   if (a.storagePath !== undefined) {
     pool = await Pool.open(a.storagePath, a.storage ?? 'auto');
@@ -265,10 +286,14 @@ function exportFiles() {
 }
 
 const OPS = {
-  open, insert, insertBatch, search, get, delete: del, stats, check: graphCheck, close, exportFiles,
+  open, checkStorage, insert, insertBatch, search, get, delete: del, stats, check: graphCheck, close, exportFiles,
   len() { needOpen(); return M._rvw_count(coll); },
   checkpoint() { needOpen(); check(M._rvw_checkpoint(coll)); },
   compact() { needOpen(); check(M._rvw_compact(coll)); },
+  faults(f) {
+    if (!pool) throw fail('RV_EINVAL', 'an in-memory VectorDB has no files to inject faults into');
+    pool.faults = f && Object.keys(f).length ? { ...f } : null;
+  },
   createIndex({ key, kind }) {
     needOpen();
     withScratch((s) => check(M._rvw_create_index(coll, s.str(key), { keyword: 1, numeric: 2, text: 3 }[kind])));

@@ -400,3 +400,34 @@ test('SIGKILL of the whole browser during acknowledged writes: every one is ther
     fs.rmSync(profile, { recursive: true, force: true });
   }
 });
+
+// ---- damaged and full storage ----
+
+test('a corrupted OPFS file is found with its file and offset; using it is an error or an answer, never a crash', async () => {
+  const r = await run(page, 'corruptSegment', 'corrupt-test');
+  assert.deepEqual(r.before, { ok: true, code: null, problem: '' });
+  assert.equal(r.after.ok, false);
+  assert.equal(r.after.code, 'RV_ECORRUPT');
+  const file = r.segment.split('/').pop();
+  assert.match(r.after.problem, new RegExp(`${file.replace('.', '\\.')}.*\\b\\d+\\b`), r.after.problem);
+  console.log(`  flipped byte ${r.flippedAt} of ${file}: check says "${r.after.problem}"; ` +
+    `opening and searching: ${JSON.stringify(r.use)}`);
+  if (!r.use.ok) assert.match(r.use.error.code, /^RV_E(CORRUPT|FORMAT)$/);
+});
+
+test('a full OPFS quota fails the write with RV_ENOSPC and leaves the database as it was', async () => {
+  const r = await run(page, 'quotaFull', 'quota-test');
+  for (const k of ['single', 'batch']) {
+    assert.equal(r[k].ok, false, k);
+    assert.equal(r[k].error.code, 'RV_ENOSPC', `${k}: ${JSON.stringify(r[k].error)}`);
+  }
+  assert.equal(r.lenDuring, 100);
+  assert.deepEqual(r.searchDuring, ['0', r.searchDuring[1], r.searchDuring[2]]);
+  console.log(`  checkpoint while full: ${JSON.stringify(r.checkpoint)}; after: ${JSON.stringify(r.afterQuota)}`);
+  assert.equal(r.afterQuota.ok, true, JSON.stringify(r.afterQuota));
+  assert.equal(r.lenAfter, 101);
+  assert.equal(r.lenReopened, 101);
+  assert.deepEqual(r.got100, { i: 100 });
+  assert.equal(r.got101, null);
+  assert.deepEqual(r.check, { ok: true, code: null, problem: '' });
+});

@@ -253,3 +253,84 @@ export async function verifyAcked(name, dim, ids) {
   await db.close();
   return out;
 }
+
+// The OPFS slot file holding `file` (a path inside the database) of the
+// database stored under `name`, found by the path in each slot's header
+// (the layout at the top of node/browser/pool.js).
+async function slotOf(name, file) {
+  const root = await navigator.storage.getDirectory();
+  const dir = await (await root.getDirectoryHandle('ruvector')).getDirectoryHandle(encodeURIComponent(name));
+  for await (const [, h] of dir.entries()) {
+    const head = new Uint8Array(await (await h.getFile()).slice(0, 4096).arrayBuffer());
+    if (head.length < 32) continue;
+    const len = new DataView(head.buffer).getUint32(20, true);
+    const p = new TextDecoder().decode(head.subarray(32, 32 + len));
+    if (file.test(p)) return { handle: h, path: p };
+  }
+  return null;
+}
+
+// Write a database, flip one byte in the middle of its segment, then check
+// it and try to use it.
+export async function corruptSegment(name) {
+  const dim = 8;
+  let db = new VectorDB({ dimensions: dim, metric: 'euclidean', storagePath: name });
+  await db.ready();
+  const data = randomVectors(300, dim, 21);
+  const entries = [];
+  for (let i = 0; i < 300; i++) entries.push({ id: String(i), vector: data.subarray(i * dim, (i + 1) * dim) });
+  await db.insertBatch(entries);
+  await db.checkpoint();
+  await db.close();
+  const before = await VectorDB.check(name);
+  const slot = await slotOf(name, /^db\/vectordb\/seg-\d+\.rvs$/);
+  const file = await slot.handle.getFile();
+  const at = 4096 + Math.floor((file.size - 4096) / 2);
+  const byte = new Uint8Array(await file.slice(at, at + 1).arrayBuffer())[0];
+  const w = await slot.handle.createWritable({ keepExistingData: true });
+  await w.write({ type: 'write', position: at, data: new Uint8Array([byte ^ 0x5a]) });
+  await w.close();
+  const after = await VectorDB.check(name);
+  // using it: an error with a code, or answers; never a crash of the page
+  db = new VectorDB({ dimensions: dim, metric: 'euclidean', storagePath: name });
+  let use;
+  try {
+    await db.ready();
+    const hits = await db.search({ vector: data.subarray(0, dim), k: 5, exact: true });
+    use = { ok: true, hits: hits.length };
+  } catch (e) {
+    use = { ok: false, error: errInfo(e) };
+  }
+  await db.close();
+  return { before, after, segment: slot.path, flippedAt: at - 4096, use };
+}
+
+// A full quota while writing: the write fails with RV_ENOSPC and the
+// database is as it was, in this session and after reopening.
+export async function quotaFull(name) {
+  const dim = 8;
+  const data = randomVectors(200, dim, 31);
+  const entry = (i) => ({ id: String(i), vector: data.subarray(i * dim, (i + 1) * dim), metadata: { i } });
+  let db = new VectorDB({ dimensions: dim, metric: 'euclidean', storagePath: name });
+  await db.ready();
+  await db.insertBatch(Array.from({ length: 100 }, (_, i) => entry(i)));
+  const r = {};
+  await db.injectFaults({ quotaBytes: 0 });
+  r.single = await settle(db.insert(entry(100)));
+  r.batch = await settle(db.insertBatch(Array.from({ length: 50 }, (_, i) => entry(101 + i))));
+  r.checkpoint = await settle(db.checkpoint());
+  r.lenDuring = await db.len();
+  r.searchDuring = (await db.search({ vector: data.subarray(0, dim), k: 3, exact: true })).map((h) => h.id);
+  await db.injectFaults(null);
+  r.afterQuota = await settle(db.insert(entry(100)));
+  r.lenAfter = await db.len();
+  await db.close();
+  db = new VectorDB({ dimensions: dim, metric: 'euclidean', storagePath: name });
+  await db.ready();
+  r.lenReopened = await db.len();
+  r.got100 = (await db.get('100'))?.metadata ?? null;
+  r.got101 = await db.get('101');
+  await db.close();
+  r.check = await VectorDB.check(name);
+  return r;
+}
