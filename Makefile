@@ -7,6 +7,7 @@
 #   make wasm-test                    core + tests under emscripten and node (SIMD and plain)
 #   make cross-test                   core + tests for arm64 (NEON) under qemu
 #   make browser-test                 the browser build (web/) in headless Chromium
+#   make browser-demo                 serve the browser demo on http://127.0.0.1:8080/examples/browser/
 #   make fuzz                         libFuzzer targets (segment loader, log replay), 60 s each
 #   make demo                         the main job: SIFT (or generated) index, recall and QPS
 #   make bench                        peers side by side (see bench/README.md)
@@ -91,8 +92,8 @@ deps:
 
 # No two files call each other, directly or around a loop, and no include
 # cycles (scripts/check-cycles.py: from the sources, in a second).
-# node/src (the addon) is held to the same rule.
-CYCLE_DIRS ?= src node/src
+# node/src (the addon) and web/src (the browser shell) are held to the same rule.
+CYCLE_DIRS ?= src node/src web/src
 check-cycles:
 	@python3 scripts/check-cycles.py $(CYCLE_DIRS)
 
@@ -143,6 +144,15 @@ browser-test: $(CLI)
 	@sh scripts/install-deps.sh browser
 	sh web/build.sh
 	cd web && node --test test/browser.test.js
+
+# The browser demo (examples/browser/): builds what is missing, then serves
+# the repository on http://127.0.0.1:8080/examples/browser/ until stopped.
+.PHONY: browser-demo
+browser-demo:
+	@sh scripts/install-deps.sh browser
+	@[ -f node/browser/dist/simd/ruvector.wasm ] && [ -f node/browser/dist/plain/ruvector.wasm ] || sh web/build.sh
+	@sh examples/browser/prepare.sh
+	node web/test/server.js 8080
 cross-test: ; sh scripts/cross-test.sh
 
 demo: all

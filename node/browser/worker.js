@@ -250,11 +250,14 @@ function del({ id }) {
 function stats() {
   needOpen();
   return withScratch((s) => {
-    const p = s.bytes(8 * 8);
+    const p = s.bytes(9 * 8);
     M._rvw_stats(coll, p);
-    const f = M.HEAPF64.subarray(p >> 3, (p >> 3) + 8);
+    const f = M.HEAPF64.subarray(p >> 3, (p >> 3) + 9);
+    // mappedBytes: a segment's vectors, which natively are mapped and here
+    // are read into the heap (so they count against the wasm memory);
+    // heapBytes: the wasm memory as grown so far
     return { count: f[0], capacity: f[1], pendingDeletes: f[2], freeSlots: f[3], memoryBytes: f[4],
-      maxLevel: f[5], dim: f[6], vectorBytes: f[7], isa: M.UTF8ToString(M._rvw_isa()),
+      maxLevel: f[5], dim: f[6], vectorBytes: f[7], mappedBytes: f[8], isa: M.UTF8ToString(M._rvw_isa()),
       heapBytes: M.HEAPU8.length };
   });
 }

@@ -232,8 +232,10 @@ EXPORT int rvw_search(rv_collection *c, const float *q, uint32_t dim, uint32_t k
 	return n;
 }
 
-/* Figures for stats(): out[0..8) = count, capacity, pending deletes, free
- * slots, memory bytes, max level, dim, vector bytes. */
+/* Figures for stats(): out[0..9) = count, capacity, pending deletes, free
+ * slots, memory bytes, max level, dim, vector bytes, mapped bytes (the
+ * segment's vectors: "mapped" here means read into the heap, see
+ * vfs_web.c). */
 EXPORT void rvw_stats(rv_collection *c, double *out)
 {
 	rv_stats s;
@@ -246,6 +248,7 @@ EXPORT void rvw_stats(rv_collection *c, double *out)
 	out[5] = (double)s.max_level;
 	out[6] = (double)s.dim;
 	out[7] = (double)s.vector_bytes;
+	out[8] = (double)s.mapped_bytes;
 }
 
 /* Check the graph; the first problem goes to rvw_errmsg(). */

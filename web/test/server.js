@@ -24,7 +24,8 @@ function handler(req, res) {
     res.writeHead(400).end();
     return;
   }
-  const file = path.join(ROOT, rel);
+  // a folder's index.html (the demo: /examples/browser/)
+  const file = path.join(ROOT, rel.endsWith('/') ? `${rel}index.html` : rel);
   if (!file.startsWith(ROOT + path.sep)) {
     res.writeHead(403).end();
     return;
