@@ -434,3 +434,13 @@ test('a full OPFS quota fails the write with RV_ENOSPC and leaves the database a
   assert.equal(r.got101, null);
   assert.deepEqual(r.check, { ok: true, code: null, problem: '' });
 });
+
+test('a call after the worker died rejects with RV_ECLOSED, not a hang', async () => {
+  const r = await run(page, 'workerDies');
+  for (const k of ['ready', 'later', 'search']) {
+    assert.equal(r[k].ok, false, k);
+    assert.equal(r[k].error.code, 'RV_ECLOSED', `${k}: ${JSON.stringify(r[k].error)}`);
+    assert.match(r[k].error.message, /^the collection is closed: its worker stopped/);
+  }
+  assert.equal(r.closing.ok, true, 'close() after the worker died resolves');
+});

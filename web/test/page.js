@@ -334,3 +334,13 @@ export async function quotaFull(name) {
   r.check = await VectorDB.check(name);
   return r;
 }
+
+// The worker dies under a VectorDB: every call, pending or later, rejects.
+export async function workerDies() {
+  const db = new VectorDB({ dimensions: 2, workerUrl: new URL('./dying-worker.js', import.meta.url) });
+  const ready = await settle(db.ready());
+  const later = await settle(db.insert({ id: 'a', vector: [1, 2] }));
+  const search = await settle(db.search({ vector: [1, 2], k: 1 }));
+  const closing = await settle(db.close());
+  return { ready, later, search, closing };
+}
