@@ -136,12 +136,15 @@ wasm-test:
 	sh scripts/wasm-test.sh
 
 # The browser build (web/, issue #12): both WebAssembly builds, then its
-# tests in headless Chromium (web/test/browser.test.js). The packages it
-# needs (emscripten, chromium, playwright-core) come from
-# `sh scripts/install-deps.sh browser`.
+# tests in headless Chromium (web/test/browser.test.js), which compare it
+# with the native CLI (built here) and with the Node package (its addon,
+# built as node-test builds it; incremental after the first time). The
+# packages it needs (emscripten, chromium, playwright-core, esbuild) come
+# from `sh scripts/install-deps.sh browser`.
 .PHONY: browser-test
 browser-test: $(CLI)
 	@sh scripts/install-deps.sh browser
+	cd node && npm_config_nodedir="$${npm_config_nodedir:-$(NODE_PREFIX)}" npm install --no-audit --no-fund
 	sh web/build.sh
 	cd web && node --test test/browser.test.js
 

@@ -5,9 +5,9 @@
 // It loads one of the two WebAssembly builds (dist/{simd,plain}/, made by
 // web/build.sh, chosen by features.js unless the page forces one), installs
 // the file backend (web/src/vfs_web.c over pool.js), and opens the
-// database and its collection "vectordb" -- the names the Node package's
-// VectorDB uses, so the same directory opens in both -- or an in-memory
-// collection when no storage path was given.
+// database and its collection ("vectordb" unless a Collection.open names
+// another: the name the Node package's VectorDB uses, so the same directory
+// opens in both), or an in-memory collection when no storage path was given.
 //
 // Protocol: {id, op, args} in; {id, ok: true, result} or {id, ok: false,
 // error: {name, code, errno, message}} out. Errors from the core carry its
@@ -113,8 +113,8 @@ async function load(a) {
 }
 
 // VectorDB.check(storagePath): rv_db_check over the stored files, without
-// opening the database ({ok, code, problem}, as the Node package's
-// Database.check).
+// opening the database ({ok, code ('' when ok), problem}, as the Node
+// package's Database.check).
 async function checkStorage(a) {
   await load(a);
   pool = await Pool.open(a.storagePath, a.storage ?? 'auto');
@@ -124,7 +124,7 @@ async function checkStorage(a) {
   closed = true;
   pool.closeAll();
   pool = null;
-  return { ok: rc === 0, code: rc === 0 ? null : CODES[rc] ?? 'RV_EINVAL', problem };
+  return { ok: rc === 0, code: rc === 0 ? '' : CODES[rc] ?? 'RV_EINVAL', problem };
 }
 
 async function open(a) {
@@ -144,11 +144,12 @@ async function open(a) {
     db = M._rvw_result();
   }
   const c = a.collection;
-  const rc = withScratch((s) => M._rvw_collection(db, s.str(COLLECTION), c.dimensions, METRIC_NUM[c.metric],
+  const name = a.collectionName ?? COLLECTION;
+  const rc = withScratch((s) => M._rvw_collection(db, s.str(name), c.dimensions, METRIC_NUM[c.metric],
     c.m ?? 0, c.efConstruction ?? 0, c.efSearch ?? 0, a.readOnly ? 0 : 1));
   if (rc < 0) {
     const e = rc === RV_ENOTFOUND && a.readOnly
-      ? fail('RV_ENOTFOUND', `Database at ${a.storagePath} has no collection to open read-only`, 'Error', rc)
+      ? fail('RV_ENOTFOUND', `Database at ${a.storagePath} has no collection "${name}" to open read-only`, 'Error', rc)
       : coreError(rc);
     if (db) M._rvw_db_close(db);
     db = 0;

@@ -20,7 +20,9 @@ import path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { createRequire } from 'node:module';
 import { serve } from './server.js';
+import { scenario } from './scenario.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -129,6 +131,24 @@ for (const [wasm, isa] of VARIANTS) {
     rejects(r.badMetric, 'Error', 'RV_EINVAL', /^Unknown distance metric "hamming"/);
   });
 }
+
+// The same script against the Node package (its addon: make browser-test
+// builds it with npm install in node/) and against each browser build.
+test('VectorDB and Collection answer as the Node package does: results, scores, errors (both builds)', async () => {
+  let node;
+  try {
+    node = createRequire(import.meta.url)('../../node');
+  } catch (e) {
+    assert.fail(`the Node package does not load (${e.message}): cd node && npm install (make browser-test does)`);
+  }
+  const want = await scenario({ VectorDB: node.VectorDB, Collection: node.Collection });
+  assert.ok(want.length > 50);
+  for (const [wasm] of VARIANTS) {
+    const got = await run(page, 'runScenario', wasm);
+    for (let i = 0; i < want.length; i++) assert.deepEqual(got[i], want[i], `[${wasm}] step ${i} (${want[i][0]})`);
+    assert.equal(got.length, want.length);
+  }
+});
 
 // Files as a native database directory holds them, by their magics.
 const MAGIC = { RUVECTOR: 'RVDBMARK', CATALOG: 'RVCATALG', 'vectordb/MANIFEST': 'RVMANIFS' };
@@ -405,7 +425,7 @@ test('SIGKILL of the whole browser during acknowledged writes: every one is ther
 
 test('a corrupted OPFS file is found with its file and offset, by check and by opening it', async () => {
   const r = await run(page, 'corruptSegment', 'corrupt-test');
-  assert.deepEqual(r.before, { ok: true, code: null, problem: '' });
+  assert.deepEqual(r.before, { ok: true, code: '', problem: '' });
   assert.equal(r.after.ok, false);
   assert.equal(r.after.code, 'RV_ECORRUPT');
   const file = r.segment.split('/').pop();
@@ -432,7 +452,7 @@ test('a full OPFS quota fails the write with RV_ENOSPC and leaves the database a
   assert.equal(r.lenReopened, 101);
   assert.deepEqual(r.got100, { i: 100 });
   assert.equal(r.got101, null);
-  assert.deepEqual(r.check, { ok: true, code: null, problem: '' });
+  assert.deepEqual(r.check, { ok: true, code: '', problem: '' });
 });
 
 test('a call after the worker died rejects with RV_ECLOSED, not a hang', async () => {

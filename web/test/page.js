@@ -344,3 +344,11 @@ export async function workerDies() {
   const closing = await settle(db.close());
   return { ready, later, search, closing };
 }
+
+// The shared script (scenario.js) against the browser build.
+import { VectorDB as BrowserVectorDB, Collection as BrowserCollection } from '../../node/browser/index.js';
+import { scenario } from './scenario.js';
+
+export function runScenario(wasm) {
+  return scenario({ VectorDB: BrowserVectorDB, Collection: BrowserCollection }, { wasm });
+}
