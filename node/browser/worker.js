@@ -128,13 +128,18 @@ async function checkStorage(a) {
 }
 
 async function open(a) {
+  const t0 = performance.now();
   const variant = await load(a);
-  const info = { variant, isa: M.UTF8ToString(M._rvw_isa()), storage: 'none', persisted: null };
+  const info = { variant, isa: M.UTF8ToString(M._rvw_isa()), storage: 'none', persisted: null, timings: {} };
+  let t = performance.now();
+  info.timings.loadMs = t - t0; // import + compile + instantiate the build
   if (a.storagePath !== undefined) {
     pool = await Pool.open(a.storagePath, a.storage ?? 'auto');
     M.rvfs = pool;
     info.storage = pool.kind;
     if (a.importFiles) await pool.importFiles(DB_DIR, a.importFiles);
+    info.timings.poolMs = performance.now() - t; // open every slot's sync access handle (and import)
+    t = performance.now();
     if (typeof navigator !== 'undefined' && navigator.storage && navigator.storage.persisted) {
       try { info.persisted = await navigator.storage.persisted(); } catch { /* not offered */ }
     }
@@ -156,6 +161,7 @@ async function open(a) {
     throw e;
   }
   coll = M._rvw_result();
+  info.timings.openMs = performance.now() - t; // the core: open the database, load and replay the collection
   dim = M._rvw_dim(coll);
   const metric = METRIC_NAME[M._rvw_metric(coll)];
   if (dim !== c.dimensions || metric !== c.metric) {
