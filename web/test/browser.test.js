@@ -464,3 +464,11 @@ test('a call after the worker died rejects with RV_ECLOSED, not a hang', async (
   }
   assert.equal(r.closing.ok, true, 'close() after the worker died resolves');
 });
+
+test('a database open in one worker is RV_EBUSY for a second, and opens once the first closed', async () => {
+  const r = await run(page, 'busy', 'busy-test');
+  assert.equal(r.second.ok, false);
+  assert.equal(r.second.error.code, 'RV_EBUSY');
+  assert.match(r.second.error.message, /"busy-test" is open in another tab or worker/);
+  assert.deepEqual(r.after, { ok: true, value: 1 });
+});

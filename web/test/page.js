@@ -352,3 +352,19 @@ import { scenario } from './scenario.js';
 export function runScenario(wasm) {
   return scenario({ VectorDB: BrowserVectorDB, Collection: BrowserCollection }, { wasm });
 }
+
+// Two handles on one stored database: the second is refused while the
+// first is open (sync access handles are exclusive), and opens after.
+export async function busy(name) {
+  const a = new VectorDB({ dimensions: 2, storagePath: name });
+  await a.ready();
+  await a.insert({ id: 'x', vector: [1, 2] });
+  const b = new VectorDB({ dimensions: 2, storagePath: name });
+  const second = await settle(b.ready());
+  await b.close();
+  await a.close();
+  const c = new VectorDB({ dimensions: 2, storagePath: name });
+  const after = await settle(c.len());
+  await c.close();
+  return { second, after };
+}
