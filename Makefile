@@ -6,6 +6,8 @@
 #   make SANITIZE=thread test         the same under a sanitizer, in build/san-*/
 #   make wasm-test                    core + tests under emscripten and node (SIMD and plain)
 #   make cross-test                   core + tests for arm64 (NEON) under qemu
+#   make browser-test                 the browser build (web/) in headless Chromium
+#   make browser-demo                 serve the browser demo on http://127.0.0.1:8080/examples/browser/
 #   make fuzz                         libFuzzer targets (segment loader, log replay), 60 s each
 #   make powerloss                    power-loss simulator: every crash point, every mode
 #   make demo                         the main job: SIFT (or generated) index, recall and QPS
@@ -92,8 +94,8 @@ deps:
 
 # No two files call each other, directly or around a loop, and no include
 # cycles (scripts/check-cycles.py: from the sources, in a second).
-# node/src (the addon) is held to the same rule.
-CYCLE_DIRS ?= src cli node/src
+# node/src (the addon) and web/src (the browser shell) are held to the same rule.
+CYCLE_DIRS ?= src cli node/src web/src
 check-cycles:
 	@python3 scripts/check-cycles.py $(CYCLE_DIRS)
 
@@ -140,6 +142,28 @@ fuzz:
 
 wasm-test:
 	sh scripts/wasm-test.sh
+
+# The browser build (web/, issue #12): both WebAssembly builds, then its
+# tests in headless Chromium (web/test/browser.test.js), which compare it
+# with the native CLI (built here) and with the Node package (its addon,
+# built as node-test builds it; incremental after the first time). The
+# packages it needs (emscripten, chromium, playwright-core, esbuild) come
+# from `sh scripts/install-deps.sh browser`.
+.PHONY: browser-test
+browser-test: $(CLI)
+	@sh scripts/install-deps.sh browser
+	cd node && npm_config_nodedir="$${npm_config_nodedir:-$(NODE_PREFIX)}" npm install --no-audit --no-fund
+	sh web/build.sh
+	cd web && node --test test/browser.test.js
+
+# The browser demo (examples/browser/): builds what is missing, then serves
+# the repository on http://127.0.0.1:8080/examples/browser/ until stopped.
+.PHONY: browser-demo
+browser-demo:
+	@sh scripts/install-deps.sh browser
+	@[ -f node/browser/dist/simd/ruvector.wasm ] && [ -f node/browser/dist/plain/ruvector.wasm ] || sh web/build.sh
+	@sh examples/browser/prepare.sh
+	node web/test/server.js 8080
 cross-test: ; sh scripts/cross-test.sh
 
 demo: all

@@ -12,13 +12,20 @@
 #           its runtimes (libFuzzer, sanitizers) for `make fuzz`
 #   bench   the peers of `make bench`: hnswlib (C++ headers), FAISS and numpy
 #           for Python, matplotlib for the plots
+#   browser what `make browser-test` needs: emscripten and node (the
+#           WebAssembly builds), Debian's chromium, and then the npm
+#           packages of web/package.json in web/node_modules (npm ci, only
+#           when one is missing): playwright-core, which drives chromium and
+#           downloads no browser, and esbuild, the bundler check.
+#           npm itself is not installed here: it comes with node, and
+#           Debian's npm package conflicts with an upstream nodejs
 #   all     every group
 #
 # Needs root (or sudo) only when something is missing.
 set -eu
 
 groups="${*:-build test}"
-[ "$groups" = "all" ] && groups="build test bench"
+[ "$groups" = "all" ] && groups="build test bench browser"
 
 pkgs=""
 for g in $groups; do
@@ -26,7 +33,8 @@ for g in $groups; do
 	build) pkgs="$pkgs gcc g++ make libc6-dev" ;;
 	test) pkgs="$pkgs python3 xz-utils emscripten nodejs gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user clang libclang-rt-14-dev" ;;
 	bench) pkgs="$pkgs libhnswlib-dev python3-numpy python3-faiss python3-matplotlib xz-utils g++" ;;
-	*) echo "install-deps: unknown group '$g' (build, test, bench, all)" >&2; exit 2 ;;
+	browser) pkgs="$pkgs emscripten nodejs chromium" ;;
+	*) echo "install-deps: unknown group '$g' (build, test, bench, browser, all)" >&2; exit 2 ;;
 	esac
 done
 
@@ -38,8 +46,22 @@ for p in $pkgs; do
 	fi
 done
 
+# The browser group's npm package, after the Debian packages (npm among them).
+npm_deps() {
+	case " $groups " in *" browser "*) ;; *) return 0 ;; esac
+	web=$(cd "$(dirname "$0")/.." && pwd)/web
+	if [ -f "$web/node_modules/playwright-core/package.json" ] && [ -f "$web/node_modules/esbuild/package.json" ]; then
+		echo "install-deps: playwright-core and esbuild present (web/node_modules)"
+		return 0
+	fi
+	command -v npm >/dev/null 2>&1 || { echo "install-deps: npm not found (it comes with node)" >&2; exit 1; }
+	echo "install-deps: installing playwright-core and esbuild into web/node_modules"
+	(cd "$web" && npm ci --no-audit --no-fund)
+}
+
 if [ -z "$missing" ]; then
 	echo "install-deps: all packages present ($groups)"
+	npm_deps
 	exit 0
 fi
 
@@ -54,4 +76,5 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing
+npm_deps
 echo "install-deps: done"

@@ -1,0 +1,12 @@
+// index.js: ruvector in the browser, the package's `browser` entry
+// (node/package.json's exports): `import { VectorDB, Collection } from
+// 'ruvector'` in a page or bundler. The engine, the C core compiled to
+// WebAssembly, runs in a dedicated Web Worker (worker.js); these classes
+// run on the page's thread and send it one message per call. See
+// web/README.md for the design; no Node built-ins are used here.
+import { VectorDB } from './vectordb.js';
+import { Collection } from './collection.js';
+
+export { VectorDB, Collection };
+export { pickVariant, hasSimd } from './features.js';
+export default { VectorDB, Collection };
