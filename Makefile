@@ -100,13 +100,14 @@ check-cycles:
 	@python3 scripts/check-cycles.py $(CYCLE_DIRS)
 
 # `make test` is the whole suite: the packages it needs, the C tests, the
-# CLI, and the core built for WebAssembly (SIMD and not) and arm64 (NEON)
-# with the kernel and collection tests run there. Under a sanitizer only the
-# native tests run (the ports are other compilers).
+# CLI, the Node package, the core built for WebAssembly (SIMD and not) and
+# arm64 (NEON) with the kernel and collection tests run there, and the
+# browser build in headless Chromium. Under a sanitizer only the native
+# tests run (the ports are other compilers).
 ifeq ($(SANITIZE),)
 test: deps
 	$(MAKE) check-cycles test-c test-cli node-test
-	$(MAKE) wasm-test cross-test
+	$(MAKE) wasm-test cross-test browser-test
 else
 test: check-cycles test-c test-cli
 endif

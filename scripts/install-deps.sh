@@ -6,7 +6,8 @@
 #
 # Groups (default: build test):
 #   build   compiler and make: what `make` needs
-#   test    what `make test` needs beyond that: python3 for the CLI checks,
+#   test    what `make test` needs beyond that: python3 (and numpy, which
+#           writes the .npy files of tests/test_cli_io.sh) for the CLI checks,
 #           emscripten + node (WebAssembly build), the arm64 cross compiler +
 #           qemu (NEON build), xz (unpacking the benchmark data), clang and
 #           its runtimes (libFuzzer, sanitizers) for `make fuzz`
@@ -31,7 +32,7 @@ pkgs=""
 for g in $groups; do
 	case "$g" in
 	build) pkgs="$pkgs gcc g++ make libc6-dev" ;;
-	test) pkgs="$pkgs python3 xz-utils emscripten nodejs gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user clang libclang-rt-14-dev" ;;
+	test) pkgs="$pkgs python3 python3-numpy xz-utils emscripten nodejs gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user clang libclang-rt-14-dev" ;;
 	bench) pkgs="$pkgs libhnswlib-dev python3-numpy python3-faiss python3-matplotlib xz-utils g++" ;;
 	browser) pkgs="$pkgs emscripten nodejs chromium" ;;
 	*) echo "install-deps: unknown group '$g' (build, test, bench, browser, all)" >&2; exit 2 ;;
