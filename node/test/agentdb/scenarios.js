@@ -55,6 +55,11 @@ const causal = async ({ A, db, step, embedder }) => {
   const emb = embedder(32);
   const r = new A.ReflexionMemory(db, emb);
   for (let i = 0; i < 16; i++) await r.storeEpisode({ sessionId: `s${i % 3}`, task: ['plan', 'code', 'test', 'ship'][i % 4], output: `o${i % 5}`, critique: `c ${i % 3}`, reward: (i % 10) / 10, success: i % 2 === 0, latencyMs: (i * 37) % 1200 });
+  // Episode times are whole seconds of the wall clock, and NightlyLearner
+  // pairs episodes by "later than": whether the 16 stores straddled a
+  // second decided its experiments, differently on each side under load.
+  // Give both sides the same times.
+  db.prepare('UPDATE episodes SET ts = 1700000000 + id').run();
   const g = new A.CausalMemoryGraph(db);
   await step('edge', () => g.addCausalEdge({ fromMemoryId: 1, fromMemoryType: 'episode', toMemoryId: 3, toMemoryType: 'episode', similarity: 0.8, uplift: 0.2, confidence: 0.9, sampleSize: 10, evidenceIds: ['1', '2'], mechanism: 'm', metadata: { a: 1 } }));
   await step('edge2', () => g.addCausalEdge({ fromMemoryId: 3, fromMemoryType: 'episode', toMemoryId: 4, toMemoryType: 'episode', similarity: 0.7, uplift: 0.15, confidence: 0.8 }));
