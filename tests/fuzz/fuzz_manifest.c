@@ -37,6 +37,7 @@
 #define MAX_FILES 32
 
 static char dir[512], dbdir[600];
+static int verbose; /* RV_FUZZ_VERBOSE=1: say what each step gave (to replay an input) */
 
 /* The database as made: each file's path under dbdir and its bytes. */
 static struct {
@@ -137,6 +138,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (fuzz_make_records_db(dbdir) != 0)
 		fuzz_die("cannot set up the database", dbdir);
 	snapshot("");
+	verbose = getenv("RV_FUZZ_VERBOSE") != NULL;
 	atexit(cleanup);
 	return 0;
 }
@@ -157,6 +159,9 @@ static void session(int readonly, const char *file_name, int sound)
 	rv_db_options o = fuzz_db_options(readonly ? RV_DB_READONLY : 0);
 	rv_db *db = NULL;
 	int rc = rv_db_open(dbdir, &o, &db);
+	if (verbose)
+		fprintf(stderr, "  %s open: %s %s\n", readonly ? "read-only" : "writable", rv_strerror(rc),
+		        rc ? rv_errmsg(NULL) : "");
 	if (rc != RV_OK) {
 		failed_open(rc, rv_errmsg(NULL), file_name);
 		if (sound)
@@ -171,6 +176,8 @@ static void session(int readonly, const char *file_name, int sound)
 	for (int i = 0; i < FUZZ_NCOLL; i++) {
 		rv_collection *c = NULL;
 		rc = rv_db_open_collection(db, fuzz_coll[i], &c);
+		if (verbose)
+			fprintf(stderr, "    open %s: %s %s\n", fuzz_coll[i], rv_strerror(rc), rc ? rv_db_errmsg(db) : "");
 		if (rc != RV_OK) {
 			failed_open(rc, rv_db_errmsg(db), fuzz_coll[i]);
 			if (sound)
@@ -200,6 +207,8 @@ static void run(const unsigned char *data, size_t size)
 	}
 	char problem[512];
 	int crc = rv_db_check(dbdir, problem, sizeof problem);
+	if (verbose)
+		fprintf(stderr, "%s: check: %s %s\n", name, rv_strerror(crc), crc ? problem : "");
 	if (crc != RV_OK && crc != RV_ECORRUPT && crc != RV_ENOMEM)
 		fuzz_die("check returned an unexpected code", rv_strerror(crc));
 	if (crc != RV_OK && !problem[0])

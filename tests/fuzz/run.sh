@@ -75,8 +75,14 @@ mkdir -p $out/artifacts
 
 # The figure libFuzzer prints last: "stat::NAME: VALUE".
 stat() { sed -n "s/^stat::$1: *//p" "$2" | tail -1; }
-# `times` prints "XmY.YYYs XmY.YYYs" for the children; sum them in seconds.
-cpu_children() { times | tail -1 | tr 'ms' '  ' | awk '{ print $1 * 60 + $2 + $3 * 60 + $4 }'; }
+# CPU seconds (user + system) of this shell's children that have ended:
+# `times` prints the shell's own, then its children's, as "XmY.YYs XmY.YYs".
+# Run in this shell (a subshell would report its own children), so through
+# a file.
+cpu_children() {
+	times >"$work/times"
+	tail -1 "$work/times" | tr 'ms' '  ' | awk '{ print $1 * 60 + $2 + $3 * 60 + $4 }'
+}
 
 long=${FUZZ_LONG:-0}
 failed=""
@@ -87,7 +93,7 @@ for tl in $TARGETS; do
 	maxlen=${tl#*:}
 	cp -R tests/fuzz/corpus/$t "$work/$t"
 	echo "== fuzz_$t: ${secs}s, $(ls tests/fuzz/corpus/$t | wc -l) seeds"
-	cpu0=$(cpu_children)
+	cpu_children >"$work/cpu0"
 	if [ "$long" = 1 ]; then
 		# keep going after a finding (each kept as an artifact); the
 		# sanitizers stop at the first report of an input, as always
@@ -99,7 +105,8 @@ for tl in $TARGETS; do
 	UBSAN_OPTIONS=print_stacktrace=1 $out/fuzz_$t -max_total_time="$secs" -max_len="$maxlen" \
 		-rss_limit_mb=2048 -timeout=10 -print_final_stats=1 -artifact_prefix="$out/artifacts/fuzz_$t-" \
 		"$@" "$work/$t" >"$work/$t.log" 2>&1 || rc=$?
-	cpu=$(awk -v a="$cpu0" -v b="$(cpu_children)" 'BEGIN { printf "%.0f", b - a }')
+	cpu_children >"$work/cpu1"
+	cpu=$(awk -v a="$(cat "$work/cpu0")" -v b="$(cat "$work/cpu1")" 'BEGIN { printf "%.0f", b - a }')
 	total_cpu=$((total_cpu + cpu))
 	if [ "$long" = 1 ]; then
 		# -fork prints a status line per job: the last one has the totals
