@@ -94,6 +94,7 @@ for tl in $TARGETS; do
 	cp -R tests/fuzz/corpus/$t "$work/$t"
 	echo "== fuzz_$t: ${secs}s, $(ls tests/fuzz/corpus/$t | wc -l) seeds"
 	cpu_children >"$work/cpu0"
+	touch "$work/stamp"
 	if [ "$long" = 1 ]; then
 		# keep going after a finding (each kept as an artifact); the
 		# sanitizers stop at the first report of an input, as always
@@ -109,16 +110,13 @@ for tl in $TARGETS; do
 	cpu=$(awk -v a="$(cat "$work/cpu0")" -v b="$(cat "$work/cpu1")" 'BEGIN { printf "%.0f", b - a }')
 	total_cpu=$((total_cpu + cpu))
 	if [ "$long" = 1 ]; then
-		# -fork prints a status line per job: the last one has the totals
-		# -fork prints a line per job ended, "#RUNS: cov: ... oom/timeout/crash: A/B/C time: ...":
-		# the last one has the totals
-		last=$(grep -E '^#[0-9]+: cov:' "$work/$t.log" | tail -1)
-		execs=$(echo "$last" | sed -n 's/^#\([0-9]*\):.*/\1/p')
-		finds=$(echo "$last" | sed -n 's|.*oom/timeout/crash: \([0-9]*\)/\([0-9]*\)/\([0-9]*\).*|\1 \2 \3|p' |
-			awk '{ print $1 + $2 + $3 }')
-		report="$report$(printf '%-15s %14s %10s %9s' "fuzz_$t" "${execs:-?}" "$cpu" "${finds:-?}")
+		# -fork prints a line per job ended, "#RUNS: cov: ... oom/timeout/crash: A/B/C ...": the
+		# last one has the executions; the findings are the inputs it kept (the line may lag)
+		execs=$(grep -E '^#[0-9]+: cov:' "$work/$t.log" | tail -1 | sed -n 's/^#\([0-9]*\):.*/\1/p')
+		finds=$(find $out/artifacts -name "fuzz_$t-*" -newer "$work/stamp" | wc -l)
+		report="$report$(printf '%-15s %14s %10s %9s' "fuzz_$t" "${execs:-?}" "$cpu" "$finds")
 "
-		[ "${finds:-0}" = 0 ] && [ $rc = 0 ] || failed="$failed fuzz_$t"
+		[ "$finds" = 0 ] && [ $rc = 0 ] || failed="$failed fuzz_$t"
 		tail -3 "$work/$t.log" | sed 's/^/   /'
 		continue
 	fi
