@@ -8,7 +8,8 @@
 #   make cross-test                   core + tests for arm64 (NEON) under qemu
 #   make browser-test                 the browser build (web/) in headless Chromium
 #   make browser-demo                 serve the browser demo on http://127.0.0.1:8080/examples/browser/
-#   make fuzz                         libFuzzer targets (segment loader, log replay), 60 s each
+#   make fuzz                         libFuzzer targets (every input surface), 45 s each
+#   make fuzz-long [FUZZ_SECS=1800]   the same targets, FUZZ_SECS each; CPU-hours and findings
 #   make powerloss                    power-loss simulator: every crash point, every mode
 #   make demo                         the main job: SIFT (or generated) index, recall and QPS
 #   make bench                        peers side by side (see bench/README.md)
@@ -135,11 +136,18 @@ stress: $(BUILD)/tests/test_crash
 powerloss: $(BUILD)/tests/test_powerloss
 	RV_POWERLOSS_ALL=1 $(BUILD)/tests/test_powerloss
 
-# libFuzzer (clang, ASan + UBSan) for the segment loader and log replay,
-# 60 s each on a copy of the seed corpus (tests/fuzz/run.sh).
-.PHONY: fuzz
+# libFuzzer (clang, ASan + UBSan), one target per input surface (the list
+# is in tests/fuzz/run.sh), each on a copy of its seed corpus. CI runs
+# `make fuzz`: 45 s per target, seven targets, about 6 minutes with the build.
+# `make fuzz-long` runs each for FUZZ_SECS (default 30 minutes) and goes on
+# after a finding, then reports executions, CPU time and findings per target
+# and the CPU-hours in all.
+FUZZ_SECS ?= 1800
+.PHONY: fuzz fuzz-long
 fuzz:
-	sh tests/fuzz/run.sh 60
+	sh tests/fuzz/run.sh 45
+fuzz-long:
+	FUZZ_LONG=1 sh tests/fuzz/run.sh $(FUZZ_SECS)
 
 wasm-test:
 	sh scripts/wasm-test.sh

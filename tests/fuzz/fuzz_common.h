@@ -1,9 +1,10 @@
 /*
- * fuzz_common.h: what the fuzz targets (fuzz_segment.c, fuzz_wal.c) and the
- * seed corpus generator (make_corpus.c) agree on: two collections, "l2" and
- * "cos", of dimension 8 with the same options, in a database whose log
- * durability is off (no fsync per write), and the helpers every target
- * uses.
+ * fuzz_common.h: what the fuzz targets of the database files
+ * (fuzz_segment.c, fuzz_wal.c, fuzz_manifest.c; fuzz_vecs.c uses the file
+ * helpers) and the seed corpus generator (make_corpus.c) agree on: two
+ * collections, "l2" and "cos", of dimension 8 with the same options, in a
+ * database whose log durability is off (no fsync per write), and the
+ * helpers every target uses.
  *
  * A target writes its input over one file of each collection (as it is,
  * then with its checksums recomputed: see "checksum fix-up"), then, per
@@ -56,19 +57,22 @@ static inline rv_db_options fuzz_db_options(uint32_t flags)
 	return o;
 }
 
-/* The vector of an id: a deterministic function of its bytes. */
-static inline void fuzz_vec(const char *id, unsigned version, float *v)
+/* The vector of an id, of dimension dim: a deterministic function of its
+ * bytes. */
+static inline void fuzz_vec_n(const char *id, unsigned version, float *v, size_t dim)
 {
 	uint64_t h = 1469598103934665603ull ^ version;
 	for (const char *p = id; *p; p++)
 		h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	for (int j = 0; j < FUZZ_DIM; j++) {
+	for (size_t j = 0; j < dim; j++) {
 		h ^= h >> 33;
 		h *= 0xff51afd7ed558ccdull;
 		h ^= h >> 33;
 		v[j] = (float)((double)(h >> 11) / 9007199254740992.0 * 2.0 - 1.0);
 	}
 }
+
+static inline void fuzz_vec(const char *id, unsigned version, float *v) { fuzz_vec_n(id, version, v, FUZZ_DIM); }
 
 static inline void fuzz_die(const char *what, const char *detail)
 {
@@ -198,6 +202,58 @@ static inline void fuzz_fix_wal(unsigned char *b, size_t size, uint64_t generati
 	}
 }
 
+/* Record file (storage/files.c: DB/RUVECTOR, DB/CATALOG, a MANIFEST): the
+ * payload length the header records, the payload's CRC and the header's. */
+static inline void fuzz_fix_record(unsigned char *b, size_t size)
+{
+	if (size < 64)
+		return;
+	fz_put32(b + 20, (uint32_t)(size - 64));
+	fz_put32(b + 24, rv_crc32c(0, b + 64, size - 64));
+	fz_put32(b + 60, rv_crc32c(0, b, 60));
+}
+
+/* The database fuzz_manifest.c starts each run from (make_corpus.c copies
+ * its record files as seeds): collections "l2" and "cos" at generation 2,
+ * each a segment of doc-1..doc-20 (doc-1..doc-4 with payloads, a keyword
+ * index on "k") and a log holding inserts, an upsert and a delete after it;
+ * so a manifest that changes the generation, the segment flag or the
+ * options meets both files. Returns 0 on success. */
+static inline int fuzz_make_records_db(const char *dbdir)
+{
+	rv_db_options o = fuzz_db_options(RV_DB_CREATE);
+	rv_db *db;
+	if (rv_db_open(dbdir, &o, &db) != RV_OK)
+		return -1;
+	int rc = RV_OK;
+	for (int i = 0; i < FUZZ_NCOLL && rc == RV_OK; i++) {
+		rv_options co = fuzz_options(fuzz_metric[i]);
+		rv_collection *c;
+		if ((rc = rv_db_create_collection(db, fuzz_coll[i], &co, &c)) != RV_OK)
+			break;
+		rc = rv_create_index(c, "k", RV_INDEX_KEYWORD);
+		char id[16], payload[64];
+		float v[FUZZ_DIM];
+		for (int j = 1; j <= 24 && rc == RV_OK; j++) {
+			snprintf(id, sizeof id, "doc-%d", j);
+			snprintf(payload, sizeof payload, "{\"k\":\"v%d\",\"n\":%d}", j % 3, j);
+			fuzz_vec(id, 0, v);
+			rc = rv_insert_payload(c, id, v, FUZZ_DIM, j <= 4 ? payload : NULL, 0);
+			if (rc == RV_OK && j == 20)
+				rc = rv_checkpoint(c);
+		}
+		fuzz_vec("doc-5", 1, v);
+		if (rc == RV_OK)
+			rc = rv_insert(c, "doc-5", v, FUZZ_DIM, RV_UPSERT);
+		if (rc == RV_OK)
+			rc = rv_delete(c, "doc-3");
+		rv_collection_free(c);
+	}
+	if (rc != RV_OK)
+		fprintf(stderr, "fuzz: %s\n", rv_db_errmsg(db));
+	return rv_db_close(db) == RV_OK && rc == RV_OK ? 0 : -1;
+}
+
 /* A search on an opened collection may fail only for want of memory or,
  * when check did not pass, because it reached a damaged vector block:
  * vectors are verified lazily, block by block, so a damaged block is found
@@ -207,48 +263,55 @@ static inline int fuzz_search_failed(int n, int sound)
 	return n < 0 && n != RV_ENOMEM && (sound || n != RV_ECORRUPT);
 }
 
-/* Use an opened collection every way a reader and a writer would. With
- * `sound` (check passed), an id a search returns must resolve. */
+/* Use an opened collection every way a reader and a writer would, with
+ * vectors of its own dimension (FUZZ_DIM, unless a crafted manifest said
+ * otherwise: fuzz_manifest.c). With `sound` (check passed), an id a search
+ * returns must resolve. */
 static inline void fuzz_exercise(rv_collection *c, int may_write, int sound)
 {
-	float q[FUZZ_DIM], out[FUZZ_DIM];
-	fuzz_vec("query", 0, q);
+	rv_options o;
+	rv_collection_options(c, &o);
+	size_t dim = o.dim;
+	float *q = malloc(3 * dim * sizeof *q), *out = q + dim, *v = q + 2 * dim;
+	if (!q)
+		return;
+	fuzz_vec_n("query", 0, q, dim);
 	rv_hit hits[8];
 	char idbuf[RV_IDBUF_SIZE(8)];
 	(void)rv_count(c);
-	int n = rv_search(c, q, FUZZ_DIM, 8, NULL, hits, idbuf, sizeof idbuf);
+	int n = rv_search(c, q, dim, 8, NULL, hits, idbuf, sizeof idbuf);
 	if (fuzz_search_failed(n, sound))
 		fuzz_die("search failed on an opened collection", rv_strerror(n));
 	rv_search_params exact = {.flags = RV_SEARCH_EXACT};
-	n = rv_search(c, q, FUZZ_DIM, 8, &exact, hits, idbuf, sizeof idbuf);
+	n = rv_search(c, q, dim, 8, &exact, hits, idbuf, sizeof idbuf);
 	if (fuzz_search_failed(n, sound))
 		fuzz_die("exact search failed on an opened collection", rv_strerror(n));
 	for (int i = 0; i < n && sound; i++) /* ids the search gave must resolve */
-		if (rv_get(c, hits[i].id, out, FUZZ_DIM) != RV_OK)
+		if (rv_get(c, hits[i].id, out, dim) != RV_OK)
 			fuzz_die("an id a search returned is not found", hits[i].id);
-	(void)rv_get(c, "doc-1", out, FUZZ_DIM);
-	(void)rv_get(c, "doc-7", out, FUZZ_DIM);
+	(void)rv_get(c, "doc-1", out, dim);
+	(void)rv_get(c, "doc-7", out, dim);
 	rv_check_report rep;
 	(void)rv_check(c, &rep);
-	if (!may_write)
-		return;
-	/* writes on top of what was loaded */
-	float v[FUZZ_DIM];
-	fuzz_vec("fuzz-new", 0, v);
-	(void)rv_insert(c, "fuzz-new", v, FUZZ_DIM, RV_UPSERT);
-	fuzz_vec("doc-2", 9, v);
-	(void)rv_update(c, "doc-2", v, FUZZ_DIM);
-	(void)rv_delete(c, "doc-1");
-	if (n > 0) {
-		char first[RV_ID_MAX + 1];
-		snprintf(first, sizeof first, "%s", hits[0].id);
-		(void)rv_delete(c, first);
+	if (may_write) {
+		/* writes on top of what was loaded */
+		fuzz_vec_n("fuzz-new", 0, v, dim);
+		(void)rv_insert(c, "fuzz-new", v, dim, RV_UPSERT);
+		fuzz_vec_n("doc-2", 9, v, dim);
+		(void)rv_update(c, "doc-2", v, dim);
+		(void)rv_delete(c, "doc-1");
+		if (n > 0) {
+			char first[RV_ID_MAX + 1];
+			snprintf(first, sizeof first, "%s", hits[0].id);
+			(void)rv_delete(c, first);
+		}
+		(void)rv_vacuum(c);
+		n = rv_search(c, q, dim, 8, NULL, hits, idbuf, sizeof idbuf);
+		if (fuzz_search_failed(n, sound))
+			fuzz_die("search failed after writes", rv_strerror(n));
+		(void)rv_check(c, &rep);
 	}
-	(void)rv_vacuum(c);
-	n = rv_search(c, q, FUZZ_DIM, 8, NULL, hits, idbuf, sizeof idbuf);
-	if (fuzz_search_failed(n, sound))
-		fuzz_die("search failed after writes", rv_strerror(n));
-	(void)rv_check(c, &rep);
+	free(q);
 }
 
 /* Open collection `name` of the writable handle db (its file `file_name`

@@ -8,6 +8,15 @@
  *   OUT/wal/      logs of generation 1: header only; one insert; a mix of
  *                 inserts, a batch, an update, upserts, deletes and a
  *                 delete batch; the same mix with its last frame torn
+ *   OUT/manifest/ record files, each after the byte fuzz_manifest.c reads
+ *                 first (0 MANIFEST, 1 CATALOG, 2 RUVECTOR): the MANIFESTs,
+ *                 CATALOG and RUVECTOR of fuzz_make_records_db(); MANIFESTs
+ *                 of other options (inner product with int8, L1 of
+ *                 dimension 16 never checkpointed, PQ, binary) and the
+ *                 CATALOG naming those four
+ *   OUT/vecs/     fvecs and ivecs files: dimensions 1, 3, 8 and 16; a zero
+ *                 row, a NaN, huge and tiny values; ground-truth ivecs;
+ *                 one cut short, one whose headers disagree
  * A segment cannot be much smaller than ~45 KB: each non-empty section
  * starts on a 4 KiB boundary.
  *
@@ -21,6 +30,7 @@
  * named regress-* are not made here: they are inputs that once crashed a
  * target or broke one of its oracles, kept so every run replays them.
  */
+#include <math.h>
 #include <stdbool.h>
 
 #include "fuzz_common.h"
@@ -33,6 +43,24 @@ static void must(int rc, const char *what, rv_db *db)
 		fprintf(stderr, "make_corpus: %s: %s: %s\n", what, rv_strerror(rc), db ? rv_db_errmsg(db) : rv_errmsg(NULL));
 		exit(1);
 	}
+}
+
+/* The file `from` after the byte `first`, as fuzz_manifest.c reads it. */
+static void copy_record(const char *from, unsigned char first, const char *name)
+{
+	size_t len;
+	unsigned char *b = fuzz_read_file(from, &len);
+	unsigned char *r = malloc(len + 1);
+	if (!r)
+		exit(1);
+	r[0] = first;
+	memcpy(r + 1, b, len);
+	char path[1100];
+	snprintf(path, sizeof path, "%s/manifest/%s", out, name);
+	fuzz_write_file(path, r, len + 1);
+	printf("%s: %zu bytes\n", path, len + 1);
+	free(r);
+	free(b);
 }
 
 static void copy_out(const char *from, const char *kind, const char *name, size_t cut)
@@ -140,6 +168,114 @@ static void wal_seeds(int m)
 	copy_out(from, "wal", name, len - 20); /* inside the last frame */
 }
 
+static void manifest_seeds(void)
+{
+	char db[600], from[1100];
+	snprintf(db, sizeof db, "%s/records", tmp);
+	if (fuzz_make_records_db(db) != 0)
+		exit(1);
+	for (int m = 0; m < FUZZ_NCOLL; m++) {
+		snprintf(from, sizeof from, "%s/%s/MANIFEST", db, fuzz_coll[m]);
+		char name[64];
+		snprintf(name, sizeof name, "manifest-%s", fuzz_coll[m]);
+		copy_record(from, 0, name);
+	}
+	snprintf(from, sizeof from, "%s/CATALOG", db);
+	copy_record(from, 1, "catalog");
+	snprintf(from, sizeof from, "%s/RUVECTOR", db);
+	copy_record(from, 2, "marker");
+
+	/* other options: each a collection of its own database */
+	snprintf(db, sizeof db, "%s/variants", tmp);
+	rv_db_options o = fuzz_db_options(RV_DB_CREATE);
+	rv_db *d;
+	must(rv_db_open(db, &o, &d), "create database", NULL);
+	static const struct {
+		const char *name;
+		rv_metric metric;
+		uint32_t dim;
+		rv_quant_kind quant;
+		uint32_t pq_m;
+		int checkpoint;
+	} v[] = {
+		{"ip-int8", RV_METRIC_IP, 8, RV_QUANT_INT8, 0, 1},
+		{"l1-gen1", RV_METRIC_L1, 16, RV_QUANT_NONE, 0, 0},
+		{"l2-pq", RV_METRIC_L2, 8, RV_QUANT_PQ, 2, 1},
+		{"cos-binary", RV_METRIC_COSINE, 8, RV_QUANT_BINARY, 0, 1},
+	};
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		rv_options co = fuzz_options(v[i].metric);
+		co.dim = v[i].dim;
+		co.quant = v[i].quant;
+		co.quant_pq_m = v[i].pq_m;
+		rv_collection *c;
+		must(rv_db_create_collection(d, v[i].name, &co, &c), "create collection", d);
+		float x[16];
+		fuzz_vec_n("doc-1", 0, x, v[i].dim);
+		must(rv_insert(c, "doc-1", x, v[i].dim, 0), "insert", d);
+		if (v[i].checkpoint)
+			must(rv_checkpoint(c), "checkpoint", d);
+		rv_collection_free(c);
+		char name[64];
+		snprintf(from, sizeof from, "%s/%s/MANIFEST", db, v[i].name);
+		snprintf(name, sizeof name, "manifest-%s", v[i].name);
+		copy_record(from, 0, name);
+	}
+	must(rv_db_close(d), "close", NULL);
+	snprintf(from, sizeof from, "%s/CATALOG", db);
+	copy_record(from, 1, "catalog-four");
+}
+
+/* An fvecs (or ivecs) file of `rows` records of dimension `dim` whose
+ * values are v[0..rows*dim), the last `cut` bytes left off. */
+static void vecs_seed(const char *name, uint32_t dim, size_t rows, const void *v, size_t cut)
+{
+	size_t rec = 4 + 4 * (size_t)dim, len = rows * rec;
+	unsigned char *b = calloc(1, len ? len : 1);
+	if (!b)
+		exit(1);
+	for (size_t i = 0; i < rows; i++) {
+		fz_put32(b + i * rec, dim);
+		memcpy(b + i * rec + 4, (const char *)v + i * dim * 4, (size_t)dim * 4);
+	}
+	char path[1100];
+	snprintf(path, sizeof path, "%s/vecs/%s", out, name);
+	fuzz_write_file(path, b, len - cut);
+	printf("%s: %zu bytes\n", path, len - cut);
+	free(b);
+}
+
+static void vecs_seeds(void)
+{
+	float v[16 * 12];
+	for (int i = 0; i < 12; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "doc-%d", i);
+		fuzz_vec_n(id, 0, v + i * 16, 16);
+	}
+	vecs_seed("base-8.fvecs", 8, 12, v, 0);
+	vecs_seed("base-16.fvecs", 16, 6, v, 0);
+	vecs_seed("base-1.fvecs", 1, 12, v, 0);
+	vecs_seed("cut.fvecs", 8, 3, v, 5);
+	float odd[3 * 5] = {0, 0, 0, 1e38f, -1e38f, 1e-42f, 1, 2, 3, 3, 2, 1, 0.5f, -0.5f, 0};
+	vecs_seed("zero-huge-tiny.fvecs", 3, 5, odd, 0);
+	float nan[3 * 2] = {1, 2, 3, 0, 0, 0};
+	nan[4] = NAN;
+	vecs_seed("nan.fvecs", 3, 2, nan, 0);
+	int32_t gt[10 * 3];
+	for (int i = 0; i < 30; i++)
+		gt[i] = (i * 7) % 12;
+	vecs_seed("groundtruth.ivecs", 10, 3, gt, 0);
+	/* headers that disagree: a record of dimension 8 read as dimension 3 */
+	unsigned char mixed[2 * (4 + 12)];
+	memset(mixed, 0, sizeof mixed);
+	fz_put32(mixed, 3);
+	fz_put32(mixed + 16, 8);
+	char path[1100];
+	snprintf(path, sizeof path, "%s/vecs/disagree.fvecs", out);
+	fuzz_write_file(path, mixed, sizeof mixed);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -153,6 +289,10 @@ int main(int argc, char **argv)
 	mkdir(path, 0755);
 	snprintf(path, sizeof path, "%s/wal", out);
 	mkdir(path, 0755);
+	snprintf(path, sizeof path, "%s/manifest", out);
+	mkdir(path, 0755);
+	snprintf(path, sizeof path, "%s/vecs", out);
+	mkdir(path, 0755);
 	fuzz_tempdir(tmp, sizeof tmp, "make-corpus");
 	for (int m = 0; m < FUZZ_NCOLL; m++) {
 		segment_seed(m, 1, false);
@@ -160,6 +300,8 @@ int main(int argc, char **argv)
 		segment_seed(m, 120, true);
 		wal_seeds(m);
 	}
+	manifest_seeds();
+	vecs_seeds();
 	fuzz_rm_rf(tmp);
 	return 0;
 }
