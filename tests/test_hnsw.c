@@ -353,7 +353,7 @@ static int dup_graph(const float *v, size_t n, size_t dim, uint32_t m, rv_metric
 	rv_collection *c;
 	if (rv_collection_new(&o, &c) != RV_OK)
 		return -1;
-	char (*dnames)[12] = malloc(n * sizeof *dnames);
+	char (*dnames)[24] = malloc(n * sizeof *dnames);
 	const char **dids = malloc(n * sizeof *dids);
 	for (size_t i = 0; i < n; i++)
 		snprintf(dnames[i], sizeof dnames[i], "%zu", i), dids[i] = dnames[i];
