@@ -36,7 +36,7 @@
 // the text index. Payloads and indexes are persistent like the vectors.
 const binding = require('./native');
 const { toFloat32, packVectors, copyOwned, yieldToLoop, SLICE } = require('./vectors');
-const { rvError, typeError, rangeError, closedError } = require('./errors');
+const { rvError, typeError, rangeError, closedError, toJson } = require('./errors');
 
 const METRICS = { l2: 'l2', euclidean: 'l2', ip: 'ip', dot: 'ip', dotproduct: 'ip', innerproduct: 'ip',
   cosine: 'cosine', l1: 'l1', manhattan: 'l1' };
@@ -108,18 +108,29 @@ function payloadJson(payload, what = 'payload') {
   if (payload === undefined || payload === null) return null;
   if (typeof payload === 'string') return payload;
   if (typeof payload === 'object') {
-    const s = JSON.stringify(payload);
+    const s = toJson(payload, what);
     if (typeof s !== 'string') throw typeError(`${what} cannot be written as JSON`);
     return s;
   }
   throw typeError(`${what} must be an object, a JSON string or null`);
 }
 
+// A method's options object: {} when omitted; anything but an object is a
+// TypeError naming the method (destructuring null would throw one without
+// a code).
+function optionsOf(options, what) {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw typeError(`${what} options must be an object`);
+  }
+  return options;
+}
+
 // A filter for the addon: JSON text, or undefined for none.
 function filterJson(filter) {
   if (filter === undefined || filter === null) return undefined;
   if (typeof filter === 'string') return filter;
-  if (typeof filter === 'object') return JSON.stringify(filter);
+  if (typeof filter === 'object') return toJson(filter, 'filter');
   throw typeError('filter must be an object or a JSON string');
 }
 
@@ -240,7 +251,8 @@ class Collection {
    * (an upsert replaces the record, payload included: without one, the
    * record has none).
    */
-  async insert(id, vector, { upsert = false, payload } = {}) {
+  async insert(id, vector, options) {
+    const { upsert = false, payload } = optionsOf(options, 'insert');
     this.#open();
     const s = idString(id);
     const { array, owned } = toFloat32(vector);
@@ -261,7 +273,8 @@ class Collection {
    * `payloads`: an array of ids.length objects, JSON texts or nulls; a bad
    * one fails the whole batch, naming its entry.
    */
-  async insertBatch(ids, vectors, { upsert = false, payloads } = {}) {
+  async insertBatch(ids, vectors, options) {
+    const { upsert = false, payloads } = optionsOf(options, 'insertBatch');
     this.#open();
     if (!Array.isArray(ids)) throw typeError('ids must be an array');
     const n = ids.length;
@@ -311,7 +324,8 @@ class Collection {
    * max(4k, 40))} re-ranks for diversity by maximal marginal relevance
    * (lambda 1: the plain ranking); hits are then in pick order.
    */
-  async search(vector, k, { ef, exact = false, vectors = false, lane = true, filter, mmr, withPayload = false } = {}) {
+  async search(vector, k, options) {
+    const { ef, exact = false, vectors = false, lane = true, filter, mmr, withPayload = false } = optionsOf(options, 'search');
     this.#open();
     checkK(k);
     const e = checkEf(ef);
@@ -350,7 +364,8 @@ class Collection {
    * BM25 score; only records with a positive score). Options: filter,
    * withPayload, vectors. Rejects with RV_EINVAL without a text index.
    */
-  async searchText(query, k, { filter, withPayload = false, vectors = false } = {}) {
+  async searchText(query, k, options) {
+    const { filter, withPayload = false, vectors = false } = optionsOf(options, 'searchText');
     this.#open();
     if (typeof query !== 'string') throw typeError('query must be a string');
     checkK(k);
@@ -371,8 +386,9 @@ class Collection {
    * (candidates from each side; default max(2k, 50)), ef and exact for the
    * vector side, filter (both sides), withPayload, vectors.
    */
-  async searchHybrid(vector, text, k, { fusion, vectorWeight, textWeight, rrfK, depth, ef, exact = false,
-    filter, withPayload = false, vectors = false } = {}) {
+  async searchHybrid(vector, text, k, options) {
+    const { fusion, vectorWeight, textWeight, rrfK, depth, ef, exact = false,
+    filter, withPayload = false, vectors = false } = optionsOf(options, 'searchHybrid');
     this.#open();
     if (typeof text !== 'string') throw typeError('text must be a string');
     checkK(k);
@@ -447,7 +463,8 @@ class Collection {
    * one result array per query. filter, mmr and withPayload are as for
    * search() and apply to every query.
    */
-  async searchBatch(queries, k, { ef, exact = false, vectors = false, filter, mmr, withPayload = false } = {}) {
+  async searchBatch(queries, k, options) {
+    const { ef, exact = false, vectors = false, filter, mmr, withPayload = false } = optionsOf(options, 'searchBatch');
     this.#open();
     checkK(k);
     const e = checkEf(ef);

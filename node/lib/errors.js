@@ -15,6 +15,19 @@ function typeError(message, code = 'ERR_INVALID_ARG_TYPE') {
   return e;
 }
 
+// JSON.stringify(value), or a TypeError with a code naming `what` when it
+// cannot be written (a cycle, a BigInt): the engine's own TypeError has no
+// code. Errors a getter of the caller's own object throws go through as
+// they are.
+function toJson(value, what) {
+  try {
+    return JSON.stringify(value);
+  } catch (e) {
+    if (e instanceof TypeError) throw typeError(`${what} cannot be written as JSON: ${e.message}`, 'ERR_INVALID_ARG_VALUE');
+    throw e;
+  }
+}
+
 function rangeError(message, code = 'ERR_OUT_OF_RANGE') {
   const e = new RangeError(message);
   e.code = code;
@@ -40,4 +53,4 @@ function prefixed(err, prefix) {
   return err;
 }
 
-module.exports = { rvError, typeError, rangeError, closedError, prefixed };
+module.exports = { rvError, typeError, rangeError, closedError, prefixed, toJson };

@@ -30,7 +30,7 @@ const { randomUUID } = require('crypto');
 const { memoryStore, persistentStore } = require('./open');
 const { Collection, normalizeMetric, checkIdText, wellFormed } = require('./collection');
 const { toFloat32, vectorLength, packVectors, dimError } = require('./vectors');
-const { rvError, typeError, rangeError, prefixed } = require('./errors');
+const { rvError, typeError, rangeError, prefixed, toJson } = require('./errors');
 
 // 0.3.2's HNSW defaults (its wrapper always passes them).
 const HNSW_DEFAULTS = Object.freeze({ m: 32, efConstruction: 200, efSearch: 100, maxElements: 10_000_000 });
@@ -45,7 +45,7 @@ function metadataJson(m, what) {
   if (typeof m !== 'object' || Array.isArray(m)) {
     throw typeError(`${what} must be an object (or undefined)`);
   }
-  const json = JSON.stringify(m);
+  const json = toJson(m, what);
   if (typeof json !== 'string' || json[0] !== '{') throw typeError(`${what} cannot be written as a JSON object`);
   return json === '{}' ? null : json;
 }
@@ -63,7 +63,7 @@ function metadataOf(payload) {
 function filterText(filter) {
   if (filter === undefined || filter === null) return undefined;
   if (typeof filter !== 'object' || Array.isArray(filter)) throw typeError('filter must be an object');
-  const json = JSON.stringify(filter);
+  const json = toJson(filter, 'filter');
   return json === '{}' ? undefined : json;
 }
 
