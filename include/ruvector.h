@@ -757,7 +757,10 @@ typedef struct rv_db_options {
 	uint32_t sync_interval_ms;
 	/** A collection is checkpointed when its log grows past this many
 	 *  bytes. Default 64 MiB; 0 checkpoints only when asked
-	 *  (rv_checkpoint(), rv_compact(), closing). */
+	 *  (rv_checkpoint(), rv_compact()) and at closing, which checkpoints a
+	 *  log past 1 MiB only: under #RV_SYNC_OFF, writes since the last
+	 *  checkpoint that closing left in a smaller log are not synced, and a
+	 *  power loss may take them (kill -9 does not). */
 	uint64_t checkpoint_bytes;
 } rv_db_options;
 
