@@ -5,14 +5,18 @@
 #   sh scripts/install-deps.sh [group...]
 #
 # Groups (default: build test):
-#   build   compiler and make: what `make` needs
+#   build   compiler, make and libmicrohttpd (the HTTP server of
+#           `ruvector serve` is part of the CLI): what `make` needs
 #   test    what `make test` needs beyond that: python3 (and numpy, which
 #           writes the .npy files of tests/test_cli_io.sh) for the CLI checks,
 #           emscripten + node (WebAssembly build), the arm64 cross compiler +
 #           qemu (NEON build), xz (unpacking the benchmark data), clang and
-#           its runtimes (libFuzzer, sanitizers) for `make fuzz`
+#           its runtimes (libFuzzer, sanitizers) for `make fuzz`,
+#           PostgreSQL 15 and its server headers (PGXS) for the extension
+#           in pg/
 #   bench   the peers of `make bench`: hnswlib (C++ headers), FAISS and numpy
-#           for Python, matplotlib for the plots
+#           for Python, matplotlib for the plots, wrk for the server's load
+#           benchmark
 #   browser what `make browser-test` needs: emscripten and node (the
 #           WebAssembly builds), Debian's chromium, and then the npm
 #           packages of web/package.json in web/node_modules (npm ci, only
@@ -31,9 +35,9 @@ groups="${*:-build test}"
 pkgs=""
 for g in $groups; do
 	case "$g" in
-	build) pkgs="$pkgs gcc g++ make libc6-dev" ;;
-	test) pkgs="$pkgs python3 python3-numpy xz-utils emscripten nodejs gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user clang libclang-rt-14-dev" ;;
-	bench) pkgs="$pkgs libhnswlib-dev python3-numpy python3-faiss python3-matplotlib xz-utils g++" ;;
+	build) pkgs="$pkgs gcc g++ make libc6-dev pkg-config libmicrohttpd-dev" ;;
+	test) pkgs="$pkgs python3 python3-numpy xz-utils emscripten nodejs gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user clang libclang-rt-14-dev postgresql-15 postgresql-server-dev-15" ;;
+	bench) pkgs="$pkgs libhnswlib-dev python3-numpy python3-faiss python3-matplotlib xz-utils g++ wrk" ;;
 	browser) pkgs="$pkgs emscripten nodejs chromium" ;;
 	*) echo "install-deps: unknown group '$g' (build, test, bench, browser, all)" >&2; exit 2 ;;
 	esac
