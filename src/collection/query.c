@@ -12,13 +12,18 @@
  * matches m among the `live` records, with T = max(2048, live / 16):
  *   1. The payload indexes can list a superset of the matches and m <= T:
  *      an exact scan of that list (each candidate re-checked against the
- *      whole filter). Cost ~ m distances; exact.
+ *      whole filter). Cost ~ m distances; exact. The list is marked in a
+ *      bitmap of slots (one bit per slot) and read back in slot order:
+ *      sorted and without repeats for no sort, and in memory order.
  *   2. No index answers, and a sample of up to 1024 slots predicts
  *      m <= T (or the collection is below its exact threshold, or the
  *      query asked for an exact search): an exact scan of every slot that
  *      passes the filter. Cost ~ live filter checks + m distances; exact.
  *   3. Otherwise the graph walk with the filter as a predicate: every node
  *      still guides the walk, only matching nodes enter the result list,
+ *      (when the indexes can list a superset, a node must first have its
+ *      bit in that bitmap, so the payload of a node that cannot match is
+ *      never read: at 10% selectivity the walk decodes a tenth as many),
  *      and the walk goes on until it holds ef matches or runs out of graph
  *      (index/hnsw_search.c, search_general), which is ef growing with the
  *      rarity of matches. Should it end with fewer than k (matches fewer
@@ -44,12 +49,24 @@
 typedef struct fctx {
 	const rv_collection *c;
 	const rv_filter *f;
+	const uint64_t *bits; /* slots the indexes list (a superset), or NULL */
+	uint32_t nbits;
 } fctx;
 
 static bool accept_filter(void *ctx, uint32_t slot)
 {
 	const fctx *a = ctx;
 	return rv_filter_eval(a->f, rv_payloads_get_locked(&a->c->payloads, slot));
+}
+
+/* The listed superset first: one bit test turns away most nodes of a
+ * selective filter before their payload is read. */
+static bool accept_listed(void *ctx, uint32_t slot)
+{
+	const fctx *a = ctx;
+	if (slot < a->nbits && !(a->bits[slot >> 6] >> (slot & 63) & 1))
+		return false;
+	return accept_filter(ctx, slot);
 }
 
 static bool accept_visible_filter(void *ctx, uint32_t slot)
@@ -67,7 +84,7 @@ static double sample_selectivity(rv_collection *c, const rv_filter *f)
 		return 1.0;
 	uint32_t step = n / 1024 ? n / 1024 : 1;
 	size_t seen = 0, hit = 0;
-	fctx a = {c, f};
+	fctx a = {c, f, NULL, 0};
 	for (uint32_t s = step / 2; s < n; s += step) {
 		if (!rv_visible(x, s))
 			continue;
@@ -81,15 +98,34 @@ static double sample_selectivity(rv_collection *c, const rv_filter *f)
 	return (double)(hit + 1) / (double)seen;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return (x > y) - (x < y);
-}
-
 static size_t small_set(size_t live)
 {
 	return live / 16 > 2048 ? live / 16 : 2048;
+}
+
+/* a->bits: one bit per slot handed out so far, set for slots[0..n). */
+static int mark_slots(rv_index *x, const uint32_t *slots, size_t n, fctx *a)
+{
+	uint32_t nbits = atomic_load_explicit(&x->n_slots, memory_order_acquire);
+	uint64_t *bits = rv_calloc((size_t)nbits / 64 + 1, sizeof *bits);
+	if (!bits)
+		return RV_ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (slots[i] < nbits)
+			bits[slots[i] >> 6] |= (uint64_t)1 << (slots[i] & 63);
+	a->bits = bits;
+	a->nbits = nbits;
+	return RV_OK;
+}
+
+/* The marked slots into out, ascending and once each; their count. */
+static size_t listed_in_order(const fctx *a, uint32_t *out)
+{
+	size_t u = 0;
+	for (uint32_t w = 0; w <= a->nbits / 64; w++)
+		for (uint64_t b = a->bits[w]; b; b &= b - 1)
+			out[u++] = w * 64 + (uint32_t)__builtin_ctzll(b);
+	return u;
 }
 
 /* The filtered k best (payload lock held shared by the caller). */
@@ -98,33 +134,38 @@ static int filtered(rv_collection *c, rv_scratch *s, const float *q, size_t k, s
 {
 	rv_index *x = c->index;
 	size_t live = rv_count(c);
-	fctx a = {c, f};
+	fctx a = {c, f, NULL, 0};
 	bool listable;
 	size_t est = rv_pindexes_estimate(&c->pidx, f, live, &listable);
-	if (listable && est <= small_set(live)) {
-		uint32_t *slots;
+	uint32_t *slots = NULL;
+	int rc = RV_OK;
+	if (listable) {
 		size_t n;
-		int rc = rv_pindexes_list(&c->pidx, f, &slots, &n);
-		if (rc != RV_OK)
-			return rc;
-		qsort(slots, n, sizeof *slots, cmp_u32);
-		size_t u = 0;
-		for (size_t i = 0; i < n; i++)
-			if (u == 0 || slots[u - 1] != slots[i])
-				slots[u++] = slots[i];
-		rc = rv_flat_search_slots(x, s, q, k, slots, u, accept_filter, &a, rv_coll_tie_by_id, &c->ids, out);
-		rv_free(slots);
-		return rc;
+		rc = rv_pindexes_list(&c->pidx, f, &slots, &n);
+		if (rc == RV_OK)
+			rc = mark_slots(x, slots, n, &a);
+		if (rc == RV_OK && est <= small_set(live)) {
+			size_t u = listed_in_order(&a, slots);
+			rc = rv_flat_search_slots(x, s, q, k, slots, u, accept_filter, &a, rv_coll_tie_by_id, &c->ids,
+			                          out);
+			goto done;
+		}
 	}
+	if (rc != RV_OK)
+		goto done;
 	bool scan = exact || live < c->opts.exact_threshold;
 	if (!scan && !listable)
 		scan = sample_selectivity(c, f) * (double)live <= (double)small_set(live);
 	if (!scan) {
-		int got = rv_hnsw_search_rerank(x, s, q, k, ef, rerank, accept_filter, &a, out);
-		if (got < 0 || (size_t)got >= k)
-			return got;
+		rc = rv_hnsw_search_rerank(x, s, q, k, ef, rerank, a.bits ? accept_listed : accept_filter, &a, out);
+		if (rc < 0 || (size_t)rc >= k)
+			goto done;
 	}
-	return rv_flat_search(x, s, q, k, accept_filter, &a, rv_coll_tie_by_id, &c->ids, out);
+	rc = rv_flat_search(x, s, q, k, a.bits ? accept_listed : accept_filter, &a, rv_coll_tie_by_id, &c->ids, out);
+done:
+	rv_free(slots);
+	rv_free((void *)a.bits);
+	return rc;
 }
 
 /* Re-rank cand[0..n) by MMR into out[0..min(k, n)). */
@@ -233,19 +274,21 @@ long long rv_count_matching(rv_collection *c, const rv_filter *f)
 	rv_index *x = c->index;
 	rv_rwlock_rdlock(&x->rw);
 	rv_rwlock_rdlock(&c->payloads.lock);
-	fctx a = {c, f};
+	fctx a = {c, f, NULL, 0};
 	long long count = 0;
 	bool listable;
 	(void)rv_pindexes_estimate(&c->pidx, f, rv_count(c), &listable);
 	uint32_t *slots = NULL;
 	size_t n = 0;
-	if (listable && rv_pindexes_list(&c->pidx, f, &slots, &n) == RV_OK) {
-		qsort(slots, n, sizeof *slots, cmp_u32);
-		for (size_t i = 0; i < n; i++)
-			if ((i == 0 || slots[i - 1] != slots[i]) && accept_visible_filter(&a, slots[i]))
-				count++;
+	if (listable && rv_pindexes_list(&c->pidx, f, &slots, &n) == RV_OK && mark_slots(x, slots, n, &a) == RV_OK) {
+		size_t u = listed_in_order(&a, slots);
+		for (size_t i = 0; i < u; i++)
+			count += accept_visible_filter(&a, slots[i]);
 		rv_free(slots);
+		rv_free((void *)a.bits);
+		a.bits = NULL;
 	} else {
+		rv_free(slots);
 		uint32_t ns = atomic_load_explicit(&x->n_slots, memory_order_acquire);
 		for (uint32_t s = 0; s < ns; s++)
 			count += accept_visible_filter(&a, s);
@@ -277,7 +320,7 @@ static int text_hits(rv_collection *c, const char *query, size_t k, const rv_fil
 	rv_bm25_hit *bh = rv_malloc(k * sizeof *bh);
 	if (!bh)
 		return rv_error(c, RV_ENOMEM, "out of memory for %zu results", k);
-	fctx a = {c, f};
+	fctx a = {c, f, NULL, 0};
 	int n = rv_bm25_search(c->pidx.text, query, strlen(query), k, accept_visible_filter, &a, bh);
 	for (int i = 0; i < n; i++) {
 		cand[i] = (rv_cand){NAN, bh[i].doc};
