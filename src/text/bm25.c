@@ -35,11 +35,12 @@
  * never freed and recreated.
  *
  * Search tokenizes the query into a bag, looks its distinct terms up, and
- * accumulates each matching slot's score in a scratch hash sized by the
- * total length of the postings read (not by the number of documents: a
- * rare-word query on a large index touches little), then keeps the best k
- * in a heap, calling the accept filter only for documents that would enter
- * it.
+ * accumulates each matching slot's score in a scratch array of (slot,
+ * score), found through a third util/hashtab.h table keyed by slot; both
+ * are sized by the total length of the postings read (not by the number
+ * of documents: a rare-word query on a large index touches little). Then
+ * it keeps the best k in a heap, calling the accept filter only for
+ * documents that would enter it.
  */
 #include "text.h"
 
@@ -108,19 +109,6 @@ struct rv_bm25 {
 static inline uint32_t term_hash(const char *s, size_t len)
 {
 	return (uint32_t)rv_hash_bytes(s, len);
-}
-
-/* Smallest power of two >= 2n (at least 16), or 0 on overflow: the
- * search's score table. */
-static size_t table_size(size_t n)
-{
-	size_t c = 16;
-	while (c / 2 < n) {
-		if (c > SIZE_MAX / 2)
-			return 0;
-		c *= 2;
-	}
-	return c;
 }
 
 /* ---- the term hash ---- */
@@ -512,9 +500,16 @@ fail:
 /* ---- search ---- */
 
 typedef struct acc_ent {
-	uint32_t slot; /* document slot; NONE: empty */
+	uint32_t slot; /* document slot */
 	double score;  /* its score so far */
 } acc_ent;
+
+/* The score table's compare: is accumulator v the one of slot *key? */
+static bool acc_has(const void *ctx, uint32_t v, const void *key, size_t len)
+{
+	(void)len;
+	return ((const acc_ent *)ctx)[v].slot == *(const uint32_t *)key;
+}
 
 /* The heap keeps the best k seen, the worst of them on top. */
 static bool worse(const rv_bm25_hit *a, const rv_bm25_hit *b)
@@ -568,6 +563,7 @@ int rv_bm25_search(rv_bm25 *x, const char *query, size_t len, size_t k, rv_bm25_
 
 	rv_rwlock_rdlock(&x->lock);
 	acc_ent *acc = NULL;
+	rv_hashtab at = {0};
 	size_t total = 0, nhit = 0;
 	rc = 0;
 	for (size_t j = 0; j < g.n; j++) {
@@ -578,15 +574,15 @@ int rv_bm25_search(rv_bm25 *x, const char *query, size_t len, size_t k, rv_bm25_
 	}
 	if (total == 0 || x->ndocs == 0)
 		goto done;
-	size_t cap = table_size(total < x->ndoc_rec ? total : x->ndoc_rec);
-	acc = cap ? rv_malloc(cap * sizeof *acc) : NULL; /* cap * 16 cannot overflow: total postings fit in memory */
-	if (!acc) {
+	/* at most this many distinct documents; reserved, so no insert below
+	 * allocates (n * 16 cannot overflow: the postings fit in memory) */
+	size_t most = total < x->ndoc_rec ? total : x->ndoc_rec;
+	acc = rv_malloc(most * sizeof *acc);
+	if (!acc || !rv_hashtab_reserve(&at, most)) {
 		rc = RV_ENOMEM;
 		goto done;
 	}
-	for (size_t i = 0; i < cap; i++)
-		acc[i].slot = NONE;
-	size_t mask = cap - 1, nacc = 0;
+	size_t nacc = 0;
 	double N = (double)x->ndocs, avgdl = (double)x->total_len / N;
 	double k1 = x->k1, b = x->b;
 	for (size_t j = 0; j < g.n; j++) {
@@ -600,24 +596,21 @@ int rv_bm25_search(rv_bm25 *x, const char *query, size_t len, size_t k, rv_bm25_
 			double tf = ps->tf, dl = x->docs[ps->doc].len;
 			/* avgdl > 0 here: the document has a token */
 			double w = idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl));
-			size_t i = rv_hash_u32(ps->doc) & mask;
-			while (acc[i].slot != NONE && acc[i].slot != ps->doc)
-				i = (i + 1) & mask;
-			if (acc[i].slot == NONE) {
-				acc[i].slot = ps->doc;
-				acc[i].score = 0;
-				nacc++;
+			uint32_t h = rv_hash_u32(ps->doc);
+			bool found;
+			size_t i = rv_hashtab_probe(&at, h, acc_has, acc, &ps->doc, sizeof ps->doc, &found);
+			if (!found) {
+				(void)rv_hashtab_insert(&at, &i, h, (uint32_t)nacc); /* reserved: cannot fail */
+				acc[nacc++] = (acc_ent){ps->doc, 0};
 			}
-			acc[i].score += w;
+			acc[at.b[i].value].score += w;
 		}
 	}
 	/* The heap is written into out directly: at most k entries. */
 	size_t kk = k < nacc ? k : nacc;
 	if (kk > INT32_MAX)
 		kk = INT32_MAX; /* the count must fit the return value */
-	for (size_t i = 0; i < cap; i++) {
-		if (acc[i].slot == NONE)
-			continue;
+	for (size_t i = 0; i < nacc; i++) {
 		rv_bm25_hit h = {x->docs[acc[i].slot].id, (float)acc[i].score};
 		if (!(h.score > 0))
 			continue;
@@ -643,6 +636,7 @@ int rv_bm25_search(rv_bm25 *x, const char *query, size_t len, size_t k, rv_bm25_
 	rc = (int)nhit;
 done:
 	rv_rwlock_unlock(&x->lock);
+	rv_hashtab_free(&at);
 	rv_free(acc);
 	bag_free(&g);
 	return rc;
