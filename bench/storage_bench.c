@@ -12,10 +12,14 @@
  *       posix_fadvise) and warm, and reports resident memory (anonymous
  *       and file-backed) after opening and after 1000 searches, against
  *       the data size.
- *   storage_bench recovery DIR [--mib M] [--dim D]
- *       writes M MiB of log without a checkpoint, abandons the process
- *       state as a crash would (the log is all there is), and times the
- *       open that replays it.
+ *   storage_bench recovery DIR [--mib M] [--dim D] [--single 1]
+ *       writes M MiB of log without a checkpoint (batches of 1000 a frame,
+ *       or with --single 1 one vector a frame, as an agent's memory writes
+ *       them), abandons the process state as a crash would (the log is all
+ *       there is), and times the open that replays it; then builds the same
+ *       vectors in memory with one rv_insert_batch on the same threads, the
+ *       yardstick recovery is held to (issue #16: at least 80% of its
+ *       throughput).
  * Prints JSON lines; bench/storage.sh runs all three.
  */
 #define _GNU_SOURCE 1
@@ -286,7 +290,15 @@ static void bench_open(const char *root, int n, uint32_t dim)
 
 /* ---- recovery ---- */
 
-static void bench_recovery(const char *root, int mib, uint32_t dim)
+/* The recovery writer's vectors, regenerated for the batch build. */
+static void recovery_vectors(float *v, int n, uint32_t dim)
+{
+	seed_state = 88172645463325252ull;
+	for (size_t i = 0; i < (size_t)n * dim; i++)
+		v[i] = frand();
+}
+
+static void bench_recovery(const char *root, int mib, uint32_t dim, int single)
 {
 	char dir[512];
 	snprintf(dir, sizeof dir, "%s/recovery", root);
@@ -302,8 +314,9 @@ static void bench_recovery(const char *root, int mib, uint32_t dim)
 		rv_options o = coll_opts(dim, 100);
 		if (rv_db_create_collection(db, "c", &o, &c) != RV_OK)
 			die("create", rv_db_errmsg(db));
-		const int batch = 1000;
-		float *v = malloc((size_t)batch * dim * sizeof *v);
+		const int batch = single ? 1 : 1000;
+		float *all = malloc((size_t)n * dim * sizeof *all);
+		recovery_vectors(all, n, dim);
 		char(*ids)[16] = malloc(batch * sizeof *ids);
 		const char **ip = malloc(batch * sizeof *ip);
 		for (int b = 0; b < n; b += batch) {
@@ -311,10 +324,8 @@ static void bench_recovery(const char *root, int mib, uint32_t dim)
 			for (int i = 0; i < m; i++) {
 				snprintf(ids[i], 16, "%d", b + i);
 				ip[i] = ids[i];
-				for (uint32_t j = 0; j < dim; j++)
-					v[(size_t)i * dim + j] = frand();
 			}
-			if (rv_insert_batch(c, (size_t)m, ip, v, dim, 0) != RV_OK)
+			if (rv_insert_batch(c, (size_t)m, ip, all + (size_t)b * dim, dim, 0) != RV_OK)
 				die("insert", rv_errmsg(c));
 		}
 		rv_storage_stats st;
@@ -333,21 +344,44 @@ static void bench_recovery(const char *root, int mib, uint32_t dim)
 	double secs = now() - t0;
 	rv_storage_stats st;
 	rv_collection_storage(c, &st);
-	printf("{\"bench\":\"recovery\",\"wal_mib\":%.1f,\"vectors\":%zu,\"dim\":%u,\"replay_s\":%.2f,"
-	       "\"replay_mib_per_s\":%.1f,\"vectors_per_s\":%.0f}\n",
-	       (double)st.wal_bytes / 1048576.0, rv_count(c), dim, secs, (double)st.wal_bytes / 1048576.0 / secs,
-	       (double)rv_count(c) / secs);
+	size_t count = rv_count(c);
 	rv_db_close(db);
 	rm_rf(dir);
+	/* the yardstick: the same vectors, one batch, in memory */
+	float *all = malloc((size_t)n * dim * sizeof *all);
+	char(*ids)[16] = malloc((size_t)n * sizeof *ids);
+	const char **ip = malloc((size_t)n * sizeof *ip);
+	recovery_vectors(all, n, dim);
+	for (int i = 0; i < n; i++) {
+		snprintf(ids[i], 16, "%d", i);
+		ip[i] = ids[i];
+	}
+	rv_options o = coll_opts(dim, 100);
+	rv_collection *mem;
+	if (rv_collection_new(&o, &mem) != RV_OK)
+		die("new", rv_errmsg(NULL));
+	double t1 = now();
+	if (rv_insert_batch(mem, (size_t)n, ip, all, dim, 0) != RV_OK)
+		die("build", rv_errmsg(mem));
+	double build = now() - t1;
+	rv_collection_free(mem);
+	free(all);
+	free(ids);
+	free(ip);
+	printf("{\"bench\":\"recovery\",\"frames\":\"%s\",\"wal_mib\":%.1f,\"vectors\":%zu,\"dim\":%u,"
+	       "\"replay_s\":%.2f,\"replay_mib_per_s\":%.1f,\"vectors_per_s\":%.0f,\"batch_build_s\":%.2f,"
+	       "\"replay_vs_build\":%.2f}\n",
+	       single ? "single" : "batch1000", (double)st.wal_bytes / 1048576.0, count, dim, secs,
+	       (double)st.wal_bytes / 1048576.0 / secs, (double)count / secs, build, build / secs);
 }
 
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: storage_bench sync|open|recovery DIR [--n N] [--dim D] [--mib M]\n");
+		fprintf(stderr, "usage: storage_bench sync|open|recovery DIR [--n N] [--dim D] [--mib M] [--single 1]\n");
 		return 2;
 	}
-	int n = 0, mib = 64;
+	int n = 0, mib = 64, single = 0;
 	uint32_t dim = 128;
 	for (int i = 3; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--n"))
@@ -356,6 +390,8 @@ int main(int argc, char **argv)
 			dim = (uint32_t)atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--mib"))
 			mib = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--single"))
+			single = atoi(argv[i + 1]);
 	}
 	char mk[600];
 	snprintf(mk, sizeof mk, "mkdir -p '%s'", argv[2]);
@@ -366,7 +402,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[1], "open"))
 		bench_open(argv[2], n ? n : 1000000, dim);
 	else if (!strcmp(argv[1], "recovery"))
-		bench_recovery(argv[2], mib, dim);
+		bench_recovery(argv[2], mib, dim, single);
 	else
 		die("unknown benchmark", argv[1]);
 	return 0;

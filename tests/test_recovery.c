@@ -16,7 +16,11 @@
  *   - a damaged block of mapped vectors fails the searches that read it
  *     (index/vectors.c, LAZY VERIFICATION) and a checkpoint;
  *   - a slot freed by a repair links nowhere, so a checkpoint that writes
- *     slots only up to the last used one never leaves a link past the end.
+ *     slots only up to the last used one never leaves a link past the end;
+ *   - batched replay (collection/replay.c) gives the state the writes
+ *     gave: single-vector frames gathered into batches, split where the
+ *     log's order matters (deletes, payloads, an index, updates, an id
+ *     written twice), checked record by record against a model.
  * Each fails on the code before its fix.
  */
 #include "harness.h"
@@ -26,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "fault_vfs.h"
@@ -608,6 +613,168 @@ TEST(freed_slots_link_nowhere)
 		}
 }
 
+/* ---- batched replay ---- */
+
+#define RP_IDS 1500
+#define RP_OPS 24000
+
+typedef struct rp_model {
+	bool live[RP_IDS];
+	uint32_t vseed[RP_IDS]; /* the vector is vec(vseed) */
+	int tag[RP_IDS];        /* payload {"t":tag}; -1: none */
+} rp_model;
+
+static void rp_payload(int tag, char *buf, size_t size)
+{
+	snprintf(buf, size, "{\"t\":%d}", tag);
+}
+
+/* The writes: runs of single inserts long enough to fill a replay batch,
+ * upserts of ids written just before, updates (payload kept), payload
+ * sets, deletes, a batch call, and a keyword index half way. */
+static void rp_write(rv_collection *c, rp_model *m)
+{
+	test_rng r = {4242};
+	float v[D];
+	char id[16], pay[32];
+	uint32_t seed = 1;
+	for (int op = 0; op < RP_OPS; op++) {
+		if (op == RP_OPS / 2)
+			CHECK_OK(rv_create_index(c, "t", RV_INDEX_KEYWORD));
+		/* the first 9000 ops are inserts only: a batch fills up */
+		unsigned kind = op < 9000 ? 0 : (unsigned)(rng_next(&r) % 10);
+		size_t i = (size_t)(rng_next(&r) % RP_IDS);
+		snprintf(id, sizeof id, "k%zu", i);
+		if (kind <= 4) { /* insert or upsert, with or without payload */
+			vec(seed, v);
+			int tag = rng_next(&r) % 3 == 0 ? -1 : (int)(rng_next(&r) % 7);
+			if (tag >= 0)
+				rp_payload(tag, pay, sizeof pay);
+			CHECK_OK(rv_insert_payload(c, id, v, D, tag >= 0 ? pay : NULL, RV_UPSERT));
+			m->live[i] = true;
+			m->vseed[i] = seed++;
+			m->tag[i] = tag;
+			if (kind == 0 && op % 5 == 0) { /* the same id again at once */
+				vec(seed, v);
+				CHECK_OK(rv_insert(c, id, v, D, RV_UPSERT));
+				m->vseed[i] = seed++;
+				m->tag[i] = -1;
+			}
+		} else if (kind == 5 && m->live[i]) { /* update keeps the payload */
+			vec(seed, v);
+			CHECK_OK(rv_update(c, id, v, D));
+			m->vseed[i] = seed++;
+		} else if (kind == 6 && m->live[i]) {
+			int tag = (int)(rng_next(&r) % 7);
+			rp_payload(tag, pay, sizeof pay);
+			CHECK_OK(rv_set_payload(c, id, pay));
+			m->tag[i] = tag;
+		} else if (kind == 7 && m->live[i]) {
+			CHECK_OK(rv_delete(c, id));
+			m->live[i] = false;
+		} else if (kind == 8) { /* a batch of 20 consecutive ids */
+			char ids[20][16];
+			const char *ip[20];
+			float vs[20 * D];
+			for (size_t j = 0; j < 20; j++) {
+				size_t t = (i + j) % RP_IDS;
+				snprintf(ids[j], sizeof ids[j], "k%zu", t);
+				ip[j] = ids[j];
+				vec(seed, vs + j * D);
+				m->live[t] = true;
+				m->vseed[t] = seed++;
+				m->tag[t] = -1;
+			}
+			CHECK_OK(rv_insert_batch(c, 20, ip, vs, D, RV_UPSERT));
+		}
+	}
+}
+
+TEST(batched_replay_keeps_log_order)
+{
+	char db[512];
+	snprintf(db, sizeof db, "%s/batched", root);
+	rm_rf(db);
+	static rp_model m; /* shared with the child through fork's copy */
+	memset(&m, 0, sizeof m);
+	for (size_t i = 0; i < RP_IDS; i++)
+		m.tag[i] = -1;
+	fflush(NULL);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		/* the writer: no checkpoint, then gone without closing, as a
+		 * crash leaves it (the log is all there is) */
+		rv_db_options o;
+		rv_db_options_init(&o);
+		o.flags = RV_DB_CREATE;
+		o.durability = RV_SYNC_OFF;
+		o.checkpoint_bytes = UINT64_MAX;
+		rv_db *h = NULL;
+		rv_options co;
+		rv_options_init(&co);
+		co.dim = D;
+		rv_collection *c = NULL;
+		if (rv_db_open(db, &o, &h) != RV_OK || rv_db_create_collection(h, "c", &co, &c) != RV_OK)
+			_exit(1);
+		rp_write(c, &m);
+		_exit(harness_failures ? 1 : 0);
+	}
+	int status = 0;
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the writer failed (status %d)", status);
+	/* the same writes, in this process, only to fill the model */
+	rv_options mo;
+	rv_options_init(&mo);
+	mo.dim = D;
+	rv_collection *mc = NULL;
+	CHECK_OK(rv_collection_new(&mo, &mc));
+	rp_write(mc, &m);
+	rv_collection_free(mc);
+
+	rv_db_options o;
+	rv_db_options_init(&o);
+	rv_db *h = NULL;
+	CHECK_OK(rv_db_open(db, &o, &h));
+	rv_collection *c = NULL;
+	CHECK_OK(rv_db_open_collection(h, "c", &c));
+	size_t live = 0, tagged3 = 0;
+	float v[D], want[D];
+	char id[16], buf[64], pay[32];
+	for (size_t i = 0; i < RP_IDS; i++) {
+		snprintf(id, sizeof id, "k%zu", i);
+		int rc = rv_get(c, id, v, D);
+		if (!m.live[i]) {
+			CHECK_MSG(rc == RV_ENOTFOUND, "%s was deleted, replay has it (%d)", id, rc);
+			continue;
+		}
+		live++;
+		CHECK_MSG(rc == RV_OK, "%s lost in replay (%d)", id, rc);
+		vec(m.vseed[i], want);
+		CHECK_MSG(memcmp(v, want, sizeof v) == 0, "%s: replay kept another write's vector", id);
+		CHECK_OK(rv_get_payload(c, id, buf, sizeof buf, NULL));
+		if (m.tag[i] < 0) {
+			CHECK_MSG(strcmp(buf, "{}") == 0, "%s: payload %s, want none", id, buf);
+		} else {
+			rp_payload(m.tag[i], pay, sizeof pay);
+			CHECK_MSG(strcmp(buf, pay) == 0, "%s: payload %s, want %s", id, buf, pay);
+			tagged3 += m.tag[i] == 3;
+		}
+	}
+	CHECK_MSG(rv_count(c) == live, "count %zu, want %zu", rv_count(c), live);
+	rv_filter *f = NULL;
+	CHECK_OK(rv_filter_parse("{\"t\":3}", 7, &f, NULL, 0));
+	CHECK_MSG(rv_count_matching(c, f) == (long long)tagged3, "t=3: %lld, want %zu", rv_count_matching(c, f),
+	          tagged3);
+	rv_filter_free(f);
+	rv_check_report rep;
+	CHECK_OK(rv_check(c, &rep));
+	CHECK_OK(rv_db_close(h));
+	char problem[256];
+	CHECK_MSG(rv_db_check(db, problem, sizeof problem) == RV_OK, "check: %s", problem);
+	rm_rf(db);
+}
+
 int main(void)
 {
 	snprintf(root, sizeof root, "/tmp/rv_test_recovery_%d", (int)getpid());
@@ -620,6 +787,7 @@ int main(void)
 	RUN(damaged_vector_block_fails_search);
 	RUN(count_without_loading);
 	RUN(freed_slots_link_nowhere);
+	RUN(batched_replay_keeps_log_order);
 	rm_rf(root);
 	return harness_exit();
 }

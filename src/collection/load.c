@@ -468,7 +468,12 @@ int rv_persist_load(rv_collection *c, const char *dir, const rv_db_options *dbo)
 		rc = load_segment(c, seg, p->gen);
 	if (rc == RV_OK) {
 		rv_mutex_lock(&c->wlock); /* replay applies as writers do */
-		rc = rv_wal_open(c, wal, p->gen, &p->wp, rv_persist_replay_frame, c, &p->wal);
+		rv_replay r;
+		rv_replay_init(&r, c);
+		rc = rv_wal_open(c, wal, p->gen, &p->wp, rv_persist_replay_frame, &r, &p->wal);
+		if (rc == RV_OK)
+			rc = rv_replay_flush(&r);
+		rv_replay_free(&r);
 		if (rc == RV_ECORRUPT && !strstr(rv_error_message(c), wal))
 			rc = rv_error(c, rc, "%s: a frame fails validation", wal);
 		else if (rc == RV_ENOMEM)

@@ -75,6 +75,7 @@
 #define RV_PERSIST_H
 
 #include "../storage/storage.h"
+#include "../util/hashtab.h"
 #include "collection.h"
 
 #define MANIFEST_MAGIC "RVMANIFS"
@@ -112,8 +113,26 @@ int rv_manifest_write(const void *h, const char *dir, const rv_options *o, uint6
 void rv_persist_clean_dir(rv_persist *p);
 
 /* ---- replay.c ---- */
-/* The rv_wal_open callback: apply one frame to the collection ctx (wlock
- * held). RV_ECORRUPT for a frame that fails validation. */
+/* A replay in progress: the collection, and the inserts gathered but not
+ * yet applied (replay.c, "Batched replay"). */
+typedef struct rv_replay {
+	rv_collection *c;
+	size_t n, cap;       /* entries gathered; room for */
+	bool update;         /* their mode: update (payloads kept) or not */
+	bool any_payload;
+	float *vecs;         /* cap x dim */
+	char *idstore;       /* cap x (RV_ID_MAX + 1), NUL-terminated ids */
+	size_t *poff;        /* cap: offset of a payload in parena, SIZE_MAX none */
+	uint8_t *parena;
+	size_t plen, pcap;
+	rv_hashtab idset;    /* the gathered ids -> entry */
+} rv_replay;
+void rv_replay_init(rv_replay *r, rv_collection *c);
+/* The rv_wal_open callback (ctx: an rv_replay): apply one frame, or gather
+ * it (wlock held). RV_ECORRUPT for a frame that fails validation. */
 int rv_persist_replay_frame(void *ctx, uint8_t type, const unsigned char *pl, size_t len);
+/* Apply what is gathered; after the last frame. */
+int rv_replay_flush(rv_replay *r);
+void rv_replay_free(rv_replay *r);
 
 #endif
