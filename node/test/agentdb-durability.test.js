@@ -18,9 +18,9 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ruvector-agentdb-kill-'));
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const child = path.join(__dirname, 'children', 'agentdb-writer.js');
 
-function runAndKill(file, start, count) {
+function runAndKill(file, start, count, inflight = 1) {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [child, file, String(start)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [child, file, String(start), String(inflight)], { stdio: ['ignore', 'pipe', 'pipe'] });
     const acked = [];
     let buf = '', err = '', killed = false;
     p.stdout.on('data', (d) => {
@@ -41,15 +41,15 @@ function runAndKill(file, start, count) {
   });
 }
 
-test('kill -9 during a stream of storeEpisode calls loses no acknowledged episode', async () => {
-  const file = path.join(tmp, 'stream.db');
+async function killCycles(file, inflight) {
   const emb = new A.EmbeddingService({ model: 'm', dimension: 32, provider: 'local' });
   const all = [];
   let next = 0;
   for (let cycle = 0; cycle < 4; cycle++) {
-    const acked = await runAndKill(file, next, 40 + 30 * cycle);
+    const acked = await runAndKill(file, next, 40 + 30 * cycle, inflight);
     all.push(...acked);
-    next = acked[acked.length - 1][1] + 2; // past the one that may have been in flight
+    // past the ones that may have been in flight
+    next = Math.max(...acked.map(([, i]) => i)) + inflight + 1;
     const db = await A.createDatabase(file);
     const r = new A.ReflexionMemory(db, emb);
     assert.equal(db.prepare('PRAGMA integrity_check').get().integrity_check, 'ok');
@@ -76,4 +76,54 @@ test('kill -9 during a stream of storeEpisode calls loses no acknowledged episod
   await new A.ReflexionMemory(db, emb).retrieveRelevant({ task: 'x' });
   assert.equal(db.vectorIndexes.table('episodes').openStats.reused, true);
   await db.closeAsync();
+}
+
+test('kill -9 during a stream of storeEpisode calls loses no acknowledged episode', async () => {
+  await killCycles(path.join(tmp, 'stream.db'), 1);
+});
+
+test('kill -9 with eight storeEpisode calls in flight (group commit) loses no acknowledged episode', async () => {
+  await killCycles(path.join(tmp, 'stream8.db'), 8);
+});
+
+test('group commit: writes in flight share one transaction; a failing write rolls back alone', async () => {
+  const file = path.join(tmp, 'group.db');
+  const db = await A.createDatabase(file);
+  const emb = new A.EmbeddingService({ model: 'm', dimension: 32, provider: 'local' });
+  const r = new A.ReflexionMemory(db, emb);
+  const s = new A.SkillLibrary(db, emb);
+  // a trigger refuses one task: that insert throws inside the group
+  db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON episodes WHEN NEW.task = 'refused'
+           BEGIN SELECT RAISE(ABORT, 'refused by trigger'); END`);
+  // count the top-level transactions better-sqlite3 runs (the commits)
+  const real = db.transaction.bind(db);
+  let commits = 0;
+  db.transaction = (fn) => {
+    const tx = real(fn);
+    return (...a) => { if (!db.inTransaction) commits++; return tx(...a); };
+  };
+  const calls = [];
+  for (let i = 0; i < 8; i++) {
+    const task = i === 3 ? 'refused' : `group task ${i}`;
+    calls.push(r.storeEpisode({ sessionId: 'g', task, reward: 0.5, success: true }));
+  }
+  calls.push(s.createSkill({ name: 'grouped skill', description: 'd', signature: { inputs: {}, outputs: {} }, successRate: 1, uses: 0, avgReward: 1, avgLatencyMs: 0 }));
+  const settled = await Promise.allSettled(calls);
+  assert.equal(settled[3].status, 'rejected');
+  assert.match(String(settled[3].reason && settled[3].reason.message), /refused by trigger/);
+  const ok = settled.slice(0, 8).filter((x) => x.status === 'fulfilled').map((x) => x.value);
+  assert.equal(ok.length, 7);
+  assert.equal(new Set(ok).size, 7, 'distinct episode ids');
+  assert.equal(settled[8].status, 'fulfilled', 'the skill in the same group is written');
+  assert.ok(commits <= 2, `9 writes in flight took ${commits} commits`);
+  db.transaction = real;
+  await db.closeAsync();
+  // on disk, with their embeddings; the refused one is nowhere
+  const again = await A.createDatabase(file);
+  const rows = again.prepare("SELECT e.task, length(ee.embedding) AS bytes FROM episodes e JOIN episode_embeddings ee ON ee.episode_id = e.id WHERE e.session_id = 'g'").all();
+  assert.deepEqual(rows.map((x) => x.task).sort(), [0, 1, 2, 4, 5, 6, 7].map((i) => `group task ${i}`).sort());
+  assert.ok(rows.every((x) => x.bytes === 128));
+  assert.equal(again.prepare("SELECT count(*) AS n FROM episodes WHERE task = 'refused'").get().n, 0);
+  assert.equal(again.prepare("SELECT count(*) AS n FROM skills WHERE name = 'grouped skill'").get().n, 1);
+  await again.closeAsync();
 });

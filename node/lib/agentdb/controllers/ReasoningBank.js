@@ -5,7 +5,7 @@
 // order, with the same similarities) instead of scoring every row in JS.
 const { indexesFor } = require('../vector-index');
 const { rankedSearch } = require('../search');
-const { queryVector, searchable, cachedStatement, indexBeforeWrite, indexAfterWrite } = require('./common');
+const { queryVector, searchable, cachedStatement, indexBeforeWrite, indexAfterWrite, commitWrite } = require('./common');
 const { cosineChecked } = require('../similarity');
 const { schemaSql } = require('../schema');
 
@@ -47,7 +47,7 @@ class ReasoningBank {
       this.storePatternEmbedding(patternId, embedding);
       return patternId;
     };
-    const patternId = this.db.inTransaction ? write() : this.db.transaction(write)();
+    const patternId = await commitWrite(this.db, write);
     // Invalidate cache
     this.cache.clear();
     await indexAfterWrite(ix, 'patterns');

@@ -24,7 +24,7 @@
 const { indexesFor } = require('../vector-index');
 const { rankedSearch } = require('../search');
 const { cosinePlain, blobFloats } = require('../similarity');
-const { queryVector, checkQueryDim, searchable, cachedStatement, checkEpisode, indexBeforeWrite, indexAfterWrite } = require('./common');
+const { queryVector, checkQueryDim, searchable, cachedStatement, checkEpisode, indexBeforeWrite, indexAfterWrite, commitWrite } = require('./common');
 
 class ReflexionMemory {
   db;
@@ -61,7 +61,7 @@ class ReflexionMemory {
       embStmt.run(episodeId, this.serializeEmbedding(embedding));
       return episodeId;
     };
-    const episodeId = this.db.inTransaction ? write() : this.db.transaction(write)();
+    const episodeId = await commitWrite(this.db, write);
     await indexAfterWrite(ix, 'episodes');
     return episodeId;
   }

@@ -14,7 +14,7 @@
 const { indexesFor } = require('../vector-index');
 const { rankedSearch, MARGIN } = require('../search');
 const { cosinePlain, blobFloats } = require('../similarity');
-const { queryVector, checkQueryDim, checkFiniteReward, searchable, cachedStatement, indexBeforeWrite, indexAfterWrite } = require('./common');
+const { queryVector, checkQueryDim, checkFiniteReward, searchable, cachedStatement, indexBeforeWrite, indexAfterWrite, commitWrite } = require('./common');
 
 class SkillLibrary {
   db;
@@ -48,7 +48,7 @@ class SkillLibrary {
       embStmt.run(skillId, Buffer.from(embedding.buffer));
       return skillId;
     };
-    const skillId = this.db.inTransaction ? write() : this.db.transaction(write)();
+    const skillId = await commitWrite(this.db, write);
     await indexAfterWrite(ix, 'skills');
     return skillId;
   }

@@ -104,7 +104,64 @@ async function indexAfterWrite(ix, name) {
   if (ix) await ix.table(name).sync().catch(() => {});
 }
 
+// Group commit. A controller's write (storeEpisode, createSkill,
+// storePattern: a row and its embedding) is one transaction, and with
+// synchronous=FULL each commit waits for the disk. Writes that reach their
+// commit point in the same turn of the event loop (callers keeping several
+// in flight) are committed together: queued, then at setImmediate run in
+// one transaction, each inside its own savepoint (better-sqlite3's nested
+// transaction), so a write that throws is rolled back alone and rejects
+// alone while the others commit. Every promise settles only after the one
+// COMMIT returned, so a resolved write is as durable as before; if the
+// COMMIT fails, every write of the group rejects with its error and none
+// is in the database. One write alone costs one setImmediate more than
+// before. Inside a transaction the caller opened (db.inTransaction), the
+// write runs at once, as part of it, as it always did.
+const groups = new WeakMap();
+
+function commitGroup(db) {
+  const group = groups.get(db);
+  groups.delete(db);
+  const done = new Array(group.length);
+  const runAll = () => {
+    for (let i = 0; i < group.length; i++) {
+      try {
+        done[i] = { ok: true, value: group.length === 1 ? group[i].write() : db.transaction(group[i].write)() };
+      } catch (err) {
+        if (group.length === 1) throw err;
+        done[i] = { ok: false, err };
+      }
+    }
+  };
+  try {
+    if (db.inTransaction) runAll();
+    else db.transaction(runAll)();
+  } catch (err) {
+    for (const w of group) w.reject(err);
+    return;
+  }
+  for (let i = 0; i < group.length; i++) {
+    if (done[i].ok) group[i].resolve(done[i].value);
+    else group[i].reject(done[i].err);
+  }
+}
+
+function commitWrite(db, write) {
+  if (db.inTransaction) {
+    try { return Promise.resolve(write()); } catch (err) { return Promise.reject(err); }
+  }
+  return new Promise((resolve, reject) => {
+    let group = groups.get(db);
+    if (!group) {
+      group = [];
+      groups.set(db, group);
+      setImmediate(commitGroup, db);
+    }
+    group.push({ write, resolve, reject });
+  });
+}
+
 module.exports = {
   queryVector, checkQueryDim, cachedStatement, checkFiniteReward, searchable, checkEpisode,
-  indexBeforeWrite, indexAfterWrite,
+  indexBeforeWrite, indexAfterWrite, commitWrite,
 };
