@@ -443,9 +443,6 @@ size_t rv_hyper_encoded_size(const rv_hedge_in *in, uint32_t dim)
 void rv_hyper_encode(const rv_hedge_in *in, uint32_t dim, unsigned char *b)
 {
 	size_t at = 0;
-	b[at++] = (unsigned char)in->idlen;
-	memcpy(b + at, in->id, in->idlen);
-	at += in->idlen;
 	b[at++] = (unsigned char)((in->ordered ? FLAG_ORDERED : 0) | (in->emb ? FLAG_EMB : 0) |
 	                          (in->payload ? FLAG_PAYLOAD : 0));
 	b[at++] = 0;
@@ -460,18 +457,24 @@ void rv_hyper_encode(const rv_hedge_in *in, uint32_t dim, unsigned char *b)
 	at += 24;
 	memcpy(b + at, in->desc, in->desc_len);
 	at += in->desc_len;
+	if (in->emb) {
+		memcpy(b + at, in->emb, (size_t)dim * 4);
+		at += (size_t)dim * 4;
+	}
+	if (in->payload) {
+		memcpy(b + at, in->payload, rv_payload_size(in->payload));
+		at += rv_payload_size(in->payload);
+	}
+	/* ids last: a frame then ends in a byte that is not NUL, which the
+	 * log's torn-write rule relies on (storage/wal.c, T3) */
 	for (size_t i = 0; i < in->n; i++) {
 		size_t l = strlen(in->members[i]);
 		b[at++] = (unsigned char)l;
 		memcpy(b + at, in->members[i], l);
 		at += l;
 	}
-	if (in->emb) {
-		memcpy(b + at, in->emb, (size_t)dim * 4);
-		at += (size_t)dim * 4;
-	}
-	if (in->payload)
-		memcpy(b + at, in->payload, rv_payload_size(in->payload));
+	b[at++] = (unsigned char)in->idlen;
+	memcpy(b + at, in->id, in->idlen);
 }
 
 void rv_hyper_view(const rv_hyper *h, uint32_t e, const char **ptrs, rv_hedge_in *out)
@@ -493,18 +496,13 @@ int rv_hyper_decode(const unsigned char *b, size_t len, uint32_t dim, rv_metric 
 {
 #define BAD(...) do { snprintf(why, why_size, __VA_ARGS__); return RV_ECORRUPT; } while (0)
 	size_t at = 0;
-	if (len < 1 || len - 1 < b[0] || !id_ok((const char *)b + 1, b[0]))
-		BAD("hyperedge id missing or invalid");
-	out->id = (const char *)b + 1;
-	out->idlen = b[0];
-	at = 1 + b[0];
-	if (len - at < FIXED_BYTES - 1)
-		BAD("hyperedge \"%.*s\" cut short", (int)out->idlen, out->id);
-	unsigned flags = b[at];
-	size_t n = (size_t)b[at + 2] | (size_t)b[at + 3] << 8;
-	if (flags & ~7u || b[at + 1] || n < 2 || n > RV_HEDGE_MEMBERS_MAX)
-		BAD("hyperedge \"%.*s\": bad flags or member count", (int)out->idlen, out->id);
-	at += 4;
+	if (len < FIXED_BYTES - 1)
+		BAD("hyperedge cut short");
+	unsigned flags = b[0];
+	size_t n = (size_t)b[2] | (size_t)b[3] << 8;
+	if (flags & ~7u || b[1] || n < 2 || n > RV_HEDGE_MEMBERS_MAX)
+		BAD("hyperedge: bad flags or member count");
+	at = 4;
 	uint32_t cbits = rv_get32(b + at);
 	memcpy(&out->confidence, &cbits, 4);
 	out->from = (int64_t)rv_get64(b + at + 4);
@@ -512,42 +510,27 @@ int rv_hyper_decode(const unsigned char *b, size_t len, uint32_t dim, rv_metric 
 	size_t dl = rv_get32(b + at + 20);
 	at += 24;
 	if (!(out->confidence >= 0.0f && out->confidence <= 1.0f) || out->from >= out->to)
-		BAD("hyperedge \"%.*s\": confidence or validity out of range", (int)out->idlen, out->id);
+		BAD("hyperedge: confidence or validity out of range");
 	if (dl > RV_HEDGE_DESC_MAX || len - at < dl || rv_utf8_check((const char *)b + at, dl) != dl ||
 	    memchr(b + at, 0, dl))
-		BAD("hyperedge \"%.*s\": bad description", (int)out->idlen, out->id);
+		BAD("hyperedge: bad description");
 	out->desc = (const char *)b + at;
 	out->desc_len = dl;
 	at += dl;
-	for (size_t i = 0; i < n; i++) {
-		if (at >= len || len - at - 1 < b[at] || !id_ok((const char *)b + at + 1, b[at]))
-			BAD("hyperedge \"%.*s\": member %zu missing or invalid", (int)out->idlen, out->id, i);
-		char *s = store + i * (RV_ID_MAX + 1);
-		memcpy(s, b + at + 1, b[at]);
-		s[b[at]] = '\0';
-		for (size_t j = 0; j < i; j++)
-			if (strcmp(ptrs[j], s) == 0)
-				BAD("hyperedge \"%.*s\": member %zu repeats", (int)out->idlen, out->id, i);
-		ptrs[i] = s;
-		at += 1 + (size_t)b[at];
-	}
-	out->n = n;
-	out->members = ptrs;
-	out->ordered = flags & FLAG_ORDERED;
 	out->emb = NULL;
 	if (flags & FLAG_EMB) {
 		if (len - at < (size_t)dim * 4)
-			BAD("hyperedge \"%.*s\": embedding cut short", (int)out->idlen, out->id);
+			BAD("hyperedge: embedding cut short");
 		bool nonzero = false;
 		for (uint32_t j = 0; j < dim; j++) {
 			float f;
 			memcpy(&f, b + at + (size_t)j * 4, 4);
 			if (!isfinite(f))
-				BAD("hyperedge \"%.*s\": embedding component %u is not finite", (int)out->idlen, out->id, j);
+				BAD("hyperedge: embedding component %u is not finite", j);
 			nonzero |= f != 0.0f;
 		}
 		if (metric == RV_METRIC_COSINE && !nonzero)
-			BAD("hyperedge \"%.*s\": zero embedding under cosine", (int)out->idlen, out->id);
+			BAD("hyperedge: zero embedding under cosine");
 		out->emb = b + at;
 		at += (size_t)dim * 4;
 	}
@@ -556,10 +539,30 @@ int rv_hyper_decode(const unsigned char *b, size_t len, uint32_t dim, rv_metric 
 		size_t sz;
 		char pwhy[120];
 		if (rv_payload_check(b + at, len - at, &sz, pwhy, sizeof pwhy) != RV_OK)
-			BAD("hyperedge \"%.*s\": payload: %s", (int)out->idlen, out->id, pwhy);
+			BAD("hyperedge: payload: %s", pwhy);
 		out->payload = b + at;
 		at += sz;
 	}
+	for (size_t i = 0; i < n; i++) {
+		if (at >= len || len - at - 1 < b[at] || !id_ok((const char *)b + at + 1, b[at]))
+			BAD("hyperedge: member %zu missing or invalid", i);
+		char *s = store + i * (RV_ID_MAX + 1);
+		memcpy(s, b + at + 1, b[at]);
+		s[b[at]] = '\0';
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(ptrs[j], s) == 0)
+				BAD("hyperedge: member %zu repeats", i);
+		ptrs[i] = s;
+		at += 1 + (size_t)b[at];
+	}
+	out->n = n;
+	out->members = ptrs;
+	out->ordered = flags & FLAG_ORDERED;
+	if (at >= len || len - at - 1 < b[at] || !id_ok((const char *)b + at + 1, b[at]))
+		BAD("hyperedge id missing or invalid");
+	out->id = (const char *)b + at + 1;
+	out->idlen = b[at];
+	at += 1 + (size_t)b[at];
 	*used = at;
 	return RV_OK;
 #undef BAD

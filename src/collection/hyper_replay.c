@@ -36,13 +36,17 @@ int rv_hyper_replay_frame(rv_collection *c, uint8_t type, const unsigned char *p
 		size_t at = 8;
 		for (size_t i = 0; rc == RV_OK && i < n; i++) {
 			size_t l = at < len ? pl[at] : 0;
-			if (l == 0 || len - at - 1 < l || rv_coll_check_id(c, (const char *)pl + at + 1, l, "entry", i) != RV_OK) {
+			if (l == 0 || len - at - 1 < l) {
 				rc = RV_ECORRUPT;
 				break;
 			}
 			char *s = store + i * (RV_ID_MAX + 1);
 			memcpy(s, pl + at + 1, l);
 			s[l] = '\0';
+			if (rv_coll_check_id(c, s, l, "entry", i) != RV_OK) {
+				rc = RV_ECORRUPT;
+				break;
+			}
 			ids[i] = s;
 			at += 1 + l;
 		}

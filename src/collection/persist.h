@@ -63,11 +63,12 @@
  *               Their embeddings' HNSW index is rebuilt at open.
  *
  * HYPEREDGE (log frames 10 and section 30 alike):
- *   u8 id length, the id; u8 flags (1 ordered, 2 embedding, 4 payload),
- *   u8 0, u16 members (2..RV_HEDGE_MEMBERS_MAX); f32 confidence;
- *   i64 valid_from, i64 valid_to (ms, UTC); u32 description length, the
- *   description; members x (u8 length, record id); with flag 2, dim x f32;
- *   with flag 4, a payload (payload.h).
+ *   u8 flags (1 ordered, 2 embedding, 4 payload), u8 0, u16 members
+ *   (2..RV_HEDGE_MEMBERS_MAX); f32 confidence; i64 valid_from, i64
+ *   valid_to (ms, UTC); u32 description length, the description; with
+ *   flag 2, dim x f32; with flag 4, a payload (payload.h); members x
+ *   (u8 length, record id); u8 id length, the hyperedge's id. Ids come
+ *   last so that a frame ends in a byte that is not NUL (storage/wal.c, T3).
  *
  * LOG FRAMES (storage/wal.c carries them):
  *   1 INSERT  u32 n, u8 mode (0 insert, 1 upsert, 2 update), 3 zero,
