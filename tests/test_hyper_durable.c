@@ -90,12 +90,12 @@ static rv_db *open_db(const char *dir, uint32_t flags, uint64_t ckpt, rv_collect
 
 static void add_records(rv_collection *c)
 {
-	char ids[NREC][8];
+	char ids[NREC][16];
 	const char *p[NREC];
 	float v[NREC * D];
 	test_rng r = {3};
 	for (int i = 0; i < NREC; i++) {
-		snprintf(ids[i], 8, "r%d", i);
+		snprintf(ids[i], 16, "r%d", i);
 		p[i] = ids[i];
 	}
 	for (int i = 0; i < NREC * D; i++)
