@@ -88,6 +88,7 @@ test-cli: $(CLI)
 	@sh tests/test_cli.sh $(CLI)
 	@sh tests/test_cli_db.sh $(CLI)
 	@sh tests/test_cli_io.sh $(CLI)
+	@sh tests/test_cli_hyper.sh $(CLI)
 	@sh tests/test_breakit.sh $(CLI)
 
 deps:
