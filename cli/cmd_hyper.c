@@ -8,8 +8,8 @@
  *   ruvector hyperedge DB COLL ID --delete
  *   ruvector hyper-search DB COLL --query F,F,... [-k 10] [--ef E] [--exact]
  *            [--at MS | --between FROM,TO | --any] [--filter JSON]
- *   ruvector khop DB COLL START [-k 2] [--fanout N,N,...] [--at MS]
- *   ruvector path DB COLL FROM TO [--at MS]
+ *   ruvector khop DB COLL START [-k 2] [--fanout N,N,...] [--at MS] [--directed]
+ *   ruvector path DB COLL FROM TO [--at MS] [--directed]
  *   ruvector hyper-buckets DB COLL FROM TO day|week|month
  *
  * Times are milliseconds since the Unix epoch, UTC. Reads open the
@@ -242,15 +242,16 @@ int cmd_hyper_search(int argc, char **argv)
 /* ---- khop, path ---- */
 
 static const char khop_usage[] =
-	"usage: ruvector khop DB COLL START [-k 2] [--fanout N,N,...] [--at MS]\n"
+	"usage: ruvector khop DB COLL START [-k 2] [--fanout N,N,...] [--at MS] [--directed]\n"
 	"\n"
 	"Prints the records within k hops of record START (records are adjacent when\n"
 	"a hyperedge, valid at --at if given, has both), one per line in hop order:\n"
 	"<hop> <id> <weight> <via>, weight the best confidence of a hyperedge reaching\n"
-	"it, via that hyperedge. --fanout caps each hop at its N best new records.\n";
+	"it, via that hyperedge. --fanout caps each hop at its N best new records.\n"
+	"--directed follows ordered hyperedges forward only (a causal chain).\n";
 
 static const char path_usage[] =
-	"usage: ruvector path DB COLL FROM TO [--at MS]\n"
+	"usage: ruvector path DB COLL FROM TO [--at MS] [--directed]\n"
 	"\n"
 	"Prints the path from record FROM to record TO through hyperedges whose\n"
 	"confidences have the greatest product, one record per line: <position>\n"
@@ -262,9 +263,10 @@ static int graph_cmd(int argc, char **argv, bool is_path)
 	int npos = 0;
 	const char *at = NULL, *fan = NULL;
 	uint64_t k = 2;
+	bool directed = false;
 	const cli_opt opts[] = {{.name = "-k", .kind = OPT_U64, .out = &k, .min = 1, .max = 64}, CLI_STR("--fanout", fan),
-	                        CLI_STR("--at", at), CLI_END};
-	const cli_opt popts[] = {CLI_STR("--at", at), CLI_END};
+	                        CLI_STR("--at", at), CLI_FLAG("--directed", directed), CLI_END};
+	const cli_opt popts[] = {CLI_STR("--at", at), CLI_FLAG("--directed", directed), CLI_END};
 	const cli_spec spec = {cmd, usage, is_path ? popts : opts, is_path ? 4 : 3, is_path ? 4 : 3,
 	                       is_path ? "give a database, a collection and two record ids"
 	                               : "give a database, a collection and a record id"};
@@ -298,8 +300,8 @@ static int graph_cmd(int argc, char **argv, bool is_path)
 			rv_graph_hit *h = malloc(max * sizeof *h);
 			char *buf = malloc(RV_GRAPH_IDBUF_SIZE(max));
 			int n = !h || !buf ? RV_ENOMEM
-			        : is_path  ? rv_hyper_path(c, pos[2], pos[3], &w, h, max, buf, RV_GRAPH_IDBUF_SIZE(max))
-			                   : rv_hyper_khop(c, pos[2], (uint32_t)k, fanout, &w, h, max, buf, RV_GRAPH_IDBUF_SIZE(max));
+			        : is_path  ? rv_hyper_path(c, pos[2], pos[3], &w, directed ? RV_HYPER_DIRECTED : 0, h, max, buf, RV_GRAPH_IDBUF_SIZE(max))
+			                   : rv_hyper_khop(c, pos[2], (uint32_t)k, fanout, &w, directed ? RV_HYPER_DIRECTED : 0, h, max, buf, RV_GRAPH_IDBUF_SIZE(max));
 			if (n == RV_ERANGE && max < RV_MAX_VECTORS) {
 				free(h);
 				free(buf);

@@ -814,6 +814,11 @@ typedef struct rv_graph_hit {
 /** idbuf bytes that always suffice for n graph hits. */
 #define RV_GRAPH_IDBUF_SIZE(n) ((size_t)(n) * 2u * (RV_ID_MAX + 1u))
 
+/** Traversal flag: an ordered hyperedge is followed forward only, from a
+ *  member to the members after it (a causal chain a -> b -> c); unordered
+ *  ones both ways. Without it every hyperedge joins all its members. */
+#define RV_HYPER_DIRECTED 0x1u
+
 /** The records within @p k hops of record @p start (records are adjacent
  *  when some hyperedge valid in @p window has both as members), in order
  *  of hop; the start is not listed. At hop h only the fanout[h-1] best new
@@ -821,18 +826,20 @@ typedef struct rv_graph_hit {
  *  highest confidence of an edge reaching them from hop h-1, then the
  *  shorter id, then bytewise. Hits of one hop come in that order.
  *  @param k  1..64.  @param window NULL: #RV_WINDOW_ANY.
+ *  @param flags 0 or #RV_HYPER_DIRECTED.
  *  @return the count; #RV_ERANGE when more than @p max (or idbuf too
  *  small); #RV_ENOTFOUND (start is no record); #RV_EINVAL. */
 int rv_hyper_khop(rv_collection *coll, const char *start, uint32_t k, const uint32_t *fanout,
-                  const rv_window *window, rv_graph_hit *hits, size_t max, char *idbuf, size_t idbuf_size);
+                  const rv_window *window, unsigned flags, rv_graph_hit *hits, size_t max, char *idbuf, size_t idbuf_size);
 
 /** The path from record @p from to record @p to whose hyperedges (valid in
  *  @p window) have the greatest product of confidences: a shortest path
  *  with weights -ln(confidence); edges of confidence 0 are not crossed.
+ *  @p flags: 0 or #RV_HYPER_DIRECTED.
  *  hits[0] is @p from, the last @p to; hits[i].via the hyperedge taken.
  *  @return the number of records on it; 0 when no path exists;
  *  #RV_ERANGE; #RV_ENOTFOUND; #RV_EINVAL. */
-int rv_hyper_path(rv_collection *coll, const char *from, const char *to, const rv_window *window,
+int rv_hyper_path(rv_collection *coll, const char *from, const char *to, const rv_window *window, unsigned flags,
                   rv_graph_hit *hits, size_t max, char *idbuf, size_t idbuf_size);
 
 /** The hyperedges record @p id is a member of, valid in @p window (NULL:

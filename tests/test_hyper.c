@@ -45,6 +45,7 @@ static void rm_rf(const char *path)
 typedef struct medge {
 	char id[24];
 	int n, mem[MAXM];
+	bool ordered;
 	float conf;
 	int64_t from, to;
 	bool live;
@@ -88,8 +89,14 @@ static int cmp_ref(const void *a, const void *b)
 	return cmp_id(rid[x->v], rid[y->v]);
 }
 
+/* Whether a walk may go from member position p to position m of e. */
+static bool step_ok(const medge *e, int p, int m, unsigned flags)
+{
+	return !(flags & RV_HYPER_DIRECTED) || !e->ordered || m > p;
+}
+
 /* Brute force: every hop scans every edge. */
-static int ref_khop(int s, int k, const uint32_t *fan, const rv_window *w, ref_hit *out)
+static int ref_khop(int s, int k, const uint32_t *fan, const rv_window *w, unsigned flags, ref_hit *out)
 {
 	int *hop = malloc(NREC * sizeof *hop);
 	float *best = malloc(NREC * sizeof *best);
@@ -104,15 +111,14 @@ static int ref_khop(int s, int k, const uint32_t *fan, const rv_window *w, ref_h
 		for (size_t e = 0; e < nE; e++) {
 			if (!E[e].live || !valid_in(&E[e], w))
 				continue;
-			bool touches = false;
-			for (int m = 0; m < E[e].n; m++)
-				touches |= hop[E[e].mem[m]] == d - 1;
-			if (!touches)
-				continue;
-			for (int m = 0; m < E[e].n; m++) {
-				int v = E[e].mem[m];
-				if (hop[v] < 0 && E[e].conf > best[v])
-					best[v] = E[e].conf;
+			for (int p = 0; p < E[e].n; p++) {
+				if (hop[E[e].mem[p]] != d - 1)
+					continue;
+				for (int m = 0; m < E[e].n; m++) {
+					int v = E[e].mem[m];
+					if (step_ok(&E[e], p, m, flags) && hop[v] < 0 && E[e].conf > best[v])
+						best[v] = E[e].conf;
+				}
 			}
 		}
 		int nc = 0;
@@ -135,7 +141,7 @@ static int ref_khop(int s, int k, const uint32_t *fan, const rv_window *w, ref_h
 }
 
 /* Brute force: Dijkstra without a heap over the model, O(V^2 + incidences). */
-static double ref_path(int s, int t, const rv_window *w)
+static double ref_path(int s, int t, const rv_window *w, unsigned flags)
 {
 	double *dist = malloc(NREC * sizeof *dist);
 	bool *done = calloc(NREC, 1);
@@ -166,8 +172,11 @@ static double ref_path(int s, int t, const rv_window *w)
 			if (!(e->conf > 0) || !valid_in(e, w))
 				continue;
 			double nd = dist[u] - log((double)e->conf);
+			int p = 0;
+			while (e->mem[p] != u)
+				p++;
 			for (int m = 0; m < e->n; m++)
-				if (nd < dist[e->mem[m]])
+				if (step_ok(e, p, m, flags) && nd < dist[e->mem[m]])
 					dist[e->mem[m]] = nd;
 		}
 	}
@@ -251,7 +260,8 @@ static void build(rv_collection *c, uint64_t seed)
 			in[j].id = e->id;
 			in[j].members = mem[j];
 			in[j].n_members = (size_t)e->n;
-			in[j].ordered = (int)(rng_next(&r) % 2);
+			e->ordered = rng_next(&r) % 2;
+			in[j].ordered = e->ordered;
 			in[j].confidence = e->conf;
 			in[j].valid_from = e->from;
 			in[j].valid_to = e->to;
@@ -290,9 +300,10 @@ static void compare(rv_collection *c, uint64_t seed, const char *when)
 		rv_window w = {RV_WINDOW_AT, T0 + (int64_t)(rng_next(&r) % YEAR_MS), 0, 0};
 		const rv_window *wp = q % 2 ? &w : NULL;
 		uint32_t fan[3] = {q % 3 == 0 ? 0u : 3u, q % 4 == 0 ? 0u : 5u, 7};
+		unsigned directed = q % 4 >= 2 ? RV_HYPER_DIRECTED : 0;
 		int k = 1 + q % 3;
-		int got = rv_hyper_khop(c, rid[s], (uint32_t)k, fan, wp, hits, cap, idbuf, RV_GRAPH_IDBUF_SIZE(cap));
-		int want = ref_khop(s, k, fan, wp, ref);
+		int got = rv_hyper_khop(c, rid[s], (uint32_t)k, fan, wp, directed, hits, cap, idbuf, RV_GRAPH_IDBUF_SIZE(cap));
+		int want = ref_khop(s, k, fan, wp, directed, ref);
 		bool same = got == want;
 		for (int i = 0; same && i < got; i++)
 			same = strcmp(hits[i].id, rid[ref[i].v]) == 0 && (int)hits[i].hop == ref[i].hop &&
@@ -306,8 +317,8 @@ static void compare(rv_collection *c, uint64_t seed, const char *when)
 		do
 			t = (int)(rng_next(&r) % NREC);
 		while (!alive[t]);
-		int np = rv_hyper_path(c, rid[s], rid[t], wp, hits, cap, idbuf, RV_GRAPH_IDBUF_SIZE(cap));
-		double rd = q < 6 ? ref_path(s, t, wp) : NAN;
+		int np = rv_hyper_path(c, rid[s], rid[t], wp, directed, hits, cap, idbuf, RV_GRAPH_IDBUF_SIZE(cap));
+		double rd = q < 6 ? ref_path(s, t, wp, directed) : NAN;
 		if (q < 6)
 			CHECK_MSG((np == 0) == (rd == INFINITY), "%s: path %s -> %s: %d records; reference %g", when, rid[s],
 			          rid[t], np, rd);
@@ -317,12 +328,14 @@ static void compare(rv_collection *c, uint64_t seed, const char *when)
 			for (int i = 1; i < np; i++) {
 				medge *e = model_edge(hits[i].via);
 				bool ok = e && e->live && valid_in(e, wp);
-				bool a = false, b = false;
+				int a = -1, b = -1;
 				for (int m = 0; ok && m < e->n; m++) {
-					a |= strcmp(rid[e->mem[m]], hits[i - 1].id) == 0;
-					b |= strcmp(rid[e->mem[m]], hits[i].id) == 0;
+					if (strcmp(rid[e->mem[m]], hits[i - 1].id) == 0)
+						a = m;
+					if (strcmp(rid[e->mem[m]], hits[i].id) == 0)
+						b = m;
 				}
-				CHECK_MSG(ok && a && b, "%s: path step %d via %s does not join %s and %s", when, i, hits[i].via,
+				CHECK_MSG(ok && a >= 0 && b >= 0 && step_ok(e, a, b, directed), "%s: path step %d via %s does not join %s and %s", when, i, hits[i].via,
 				          hits[i - 1].id, hits[i].id);
 				if (e)
 					prod *= e->conf;
@@ -710,10 +723,10 @@ TEST(bad_input_changes_nothing)
 	CHECK(strcmp(before, after) == 0);
 	/* reads: unknown ids, bad windows */
 	rv_graph_hit hits[8];
-	CHECK_RC(rv_hyper_khop(c, "nobody", 1, NULL, NULL, hits, 8, NULL, 0), RV_ENOTFOUND);
-	CHECK_RC(rv_hyper_khop(c, "m0", 0, NULL, NULL, hits, 8, NULL, 0), RV_EINVAL);
+	CHECK_RC(rv_hyper_khop(c, "nobody", 1, NULL, NULL, 0, hits, 8, NULL, 0), RV_ENOTFOUND);
+	CHECK_RC(rv_hyper_khop(c, "m0", 0, NULL, NULL, 0, hits, 8, NULL, 0), RV_EINVAL);
 	rv_window bad = {RV_WINDOW_BETWEEN, 0, 5, 5};
-	CHECK_RC(rv_hyper_khop(c, "m0", 1, NULL, &bad, hits, 8, NULL, 0), RV_EINVAL);
+	CHECK_RC(rv_hyper_khop(c, "m0", 1, NULL, &bad, 0, hits, 8, NULL, 0), RV_EINVAL);
 	CHECK_RC(rv_hyperedge_get(c, "nope", after, sizeof after, NULL), RV_ENOTFOUND);
 	size_t need;
 	CHECK_RC(rv_hyperedge_get(c, "x", after, 10, &need), RV_ERANGE);

@@ -602,17 +602,19 @@ class Collection {
    * Records within k hops of `start` through hyperedges valid in `window`
    * (default: any time), in hop order: [{id, hop, weight, via}]. fanout:
    * per-hop caps (an array of k numbers; 0: none); a capped hop keeps the
-   * records reached by the most confident hyperedges.
+   * records reached by the most confident hyperedges. directed: ordered
+   * hyperedges are followed forward only (causal chains).
    */
   kHop(start, k, options) {
-    const { fanout, window } = optionsOf(options, 'kHop');
+    const { fanout, window, directed = false } = optionsOf(options, 'kHop');
     this.#open();
     let f = null;
     if (fanout !== undefined && fanout !== null) {
       if (!Array.isArray(fanout) && !(fanout instanceof Uint32Array)) throw typeError('fanout must be an array of numbers');
       f = Uint32Array.from(fanout);
     }
-    return graphHits(this.#native.hyperKhop(idString(start), k, f, windowOf(window) ?? null), (x) => this.#id(x));
+    return graphHits(this.#native.hyperKhop(idString(start), k, f, windowOf(window) ?? null, directed ? 1 : 0),
+      (x) => this.#id(x));
   }
 
   /**
@@ -621,9 +623,10 @@ class Collection {
    * (product so far), via (hyperedge taken)}], or [] when there is none.
    */
   weightedPath(from, to, options) {
-    const { window } = optionsOf(options, 'weightedPath');
+    const { window, directed = false } = optionsOf(options, 'weightedPath');
     this.#open();
-    return graphHits(this.#native.hyperPath(idString(from), idString(to, 'to'), windowOf(window) ?? null), (x) => this.#id(x));
+    return graphHits(this.#native.hyperPath(idString(from), idString(to, 'to'), windowOf(window) ?? null,
+      directed ? 1 : 0), (x) => this.#id(x));
   }
 
   /** The ids of the hyperedges record `id` is a member of (valid in `window`; default any), sorted. */

@@ -438,21 +438,29 @@ typedef int (*walk_fn)(rvn_coll *rc, void *ctx, rv_graph_hit *h, size_t max, cha
 
 static napi_value walk(napi_env env, rvn_coll *rc, walk_fn fn, void *ctx)
 {
-	size_t max = 256;
+	/* Room for every node in a hyperedge (no walk returns more), and ids
+	 * of 16 bytes on average; the id buffer grows when they are longer, so
+	 * a walk is rarely run twice. */
+	rv_hyper_stats st;
+	rv_hyper_stats_get(rc->c, &st);
+	size_t max = (size_t)st.nodes + 1, idbytes = max * 2 * 16;
 	for (;;) {
 		rv_graph_hit *h = malloc(max * sizeof *h);
-		char *buf = malloc(RV_GRAPH_IDBUF_SIZE(max));
+		char *buf = malloc(idbytes);
 		if (!h || !buf) {
 			free(h);
 			free(buf);
 			rvn_throw_rv(env, RV_ENOMEM, "out of memory");
 			return NULL;
 		}
-		int n = fn(rc, ctx, h, max, buf, RV_GRAPH_IDBUF_SIZE(max));
-		if (n == RV_ERANGE && max < (size_t)RV_MAX_VECTORS) {
+		int n = fn(rc, ctx, h, max, buf, idbytes);
+		if (n == RV_ERANGE && idbytes < RV_GRAPH_IDBUF_SIZE(max)) {
+			/* the ids are longer than guessed (or the graph grew: a writer
+			 * on another thread) */
 			free(h);
 			free(buf);
-			max *= 4;
+			idbytes *= 4;
+			max = max + max / 2;
 			continue;
 		}
 		napi_value out = NULL;
@@ -471,34 +479,37 @@ typedef struct khop_ctx {
 	uint32_t k;
 	const uint32_t *fanout;
 	rv_window w;
+	unsigned flags;
 } khop_ctx;
 
 static int do_khop(rvn_coll *rc, void *ctx, rv_graph_hit *h, size_t max, char *buf, size_t size)
 {
 	khop_ctx *a = ctx;
-	return rv_hyper_khop(rc->c, a->start, a->k, a->fanout, &a->w, h, max, buf, size);
+	return rv_hyper_khop(rc->c, a->start, a->k, a->fanout, &a->w, a->flags, h, max, buf, size);
 }
 
 static int do_path(rvn_coll *rc, void *ctx, rv_graph_hit *h, size_t max, char *buf, size_t size)
 {
 	khop_ctx *a = ctx;
-	return rv_hyper_path(rc->c, a->start, a->to, &a->w, h, max, buf, size);
+	return rv_hyper_path(rc->c, a->start, a->to, &a->w, a->flags, h, max, buf, size);
 }
 
-/* hyperKhop(start, k, fanout: Uint32Array|null, window|null) -> graph result */
+/* hyperKhop(start, k, fanout: Uint32Array|null, window|null, directed) -> graph result */
 napi_value rvn_hyper_khop(napi_env env, napi_callback_info info)
 {
-	size_t argc = 4;
-	napi_value argv[4], self;
+	size_t argc = 5;
+	napi_value argv[5], self;
 	rvn_coll *rc = rvn_this(env, info, &argc, argv, &self, true);
 	if (!rc)
 		return NULL;
-	for (size_t i = argc; i < 4; i++)
+	for (size_t i = argc; i < 5; i++)
 		napi_get_undefined(env, &argv[i]);
 	khop_ctx a = {0};
-	uint64_t k;
-	if (!rvn_get_uint(env, argv[1], "k", 1, 64, &k) || !read_window(env, argv[3], &a.w))
+	uint64_t k, directed;
+	if (!rvn_get_uint(env, argv[1], "k", 1, 64, &k) || !read_window(env, argv[3], &a.w) ||
+	    !rvn_get_uint_opt(argv[4], env, "directed", 0, 1, 0, &directed))
 		return NULL;
+	a.flags = directed ? RV_HYPER_DIRECTED : 0;
 	a.k = (uint32_t)k;
 	napi_valuetype ft;
 	napi_typeof(env, argv[2], &ft);
@@ -524,19 +535,21 @@ napi_value rvn_hyper_khop(napi_env env, napi_callback_info info)
 	return out;
 }
 
-/* hyperPath(from, to, window|null) -> graph result */
+/* hyperPath(from, to, window|null, directed) -> graph result */
 napi_value rvn_hyper_path(napi_env env, napi_callback_info info)
 {
-	size_t argc = 3;
-	napi_value argv[3], self;
+	size_t argc = 4;
+	napi_value argv[4], self;
 	rvn_coll *rc = rvn_this(env, info, &argc, argv, &self, true);
 	if (!rc)
 		return NULL;
-	for (size_t i = argc; i < 3; i++)
+	for (size_t i = argc; i < 4; i++)
 		napi_get_undefined(env, &argv[i]);
 	khop_ctx a = {0};
-	if (!read_window(env, argv[2], &a.w))
+	uint64_t directed;
+	if (!read_window(env, argv[2], &a.w) || !rvn_get_uint_opt(argv[3], env, "directed", 0, 1, 0, &directed))
 		return NULL;
+	a.flags = directed ? RV_HYPER_DIRECTED : 0;
 	char *from = arg_string(env, argv[0], "from");
 	if (!from)
 		return NULL;

@@ -309,6 +309,25 @@ static int put_id(char *buf, size_t size, size_t *used, const char *s, size_t le
 	return RV_OK;
 }
 
+/* Where a walk from node v through edge e looks: every member, or with
+ * RV_HYPER_DIRECTED and an ordered edge, the members after v. */
+static uint32_t first_member(const rv_hedge *e, uint32_t v, unsigned flags)
+{
+	if (!(flags & RV_HYPER_DIRECTED) || !e->ordered)
+		return 0;
+	for (uint32_t m = 0; m < e->n; m++)
+		if (e->members[m] == v)
+			return m + 1;
+	return e->n;
+}
+
+static int check_flags(const rv_collection *c, unsigned flags)
+{
+	if (flags & ~RV_HYPER_DIRECTED)
+		return rv_error(c, RV_EINVAL, "flags 0x%x: only RV_HYPER_DIRECTED is known", flags);
+	return RV_OK;
+}
+
 /* A record reached at the current hop (its id beside it: qsort has no
  * context argument). */
 typedef struct cand_node {
@@ -335,13 +354,15 @@ static int cmp_cand(const void *a, const void *b)
 }
 
 int rv_hyper_khop(rv_collection *c, const char *start, uint32_t k, const uint32_t *fanout, const rv_window *w,
-                  rv_graph_hit *hits, size_t max, char *idbuf, size_t idbuf_size)
+                  unsigned flags, rv_graph_hit *hits, size_t max, char *idbuf, size_t idbuf_size)
 {
 	if (!hits && max)
 		return rv_error(c, RV_EINVAL, "hits is NULL");
 	if (k == 0 || k > 64)
 		return rv_error(c, RV_EINVAL, "k is %u; it must be 1..64", k);
-	int rc = check_window(c, w);
+	int rc = check_flags(c, flags);
+	if (rc == RV_OK)
+		rc = check_window(c, w);
 	if (rc != RV_OK)
 		return rc;
 	rv_hyper *h = c->hyper;
@@ -375,7 +396,7 @@ int rv_hyper_khop(rv_collection *c, const char *start, uint32_t k, const uint32_
 				const rv_hedge *ed = &h->e[nd->edges[j]];
 				if (!edge_in(ed, ranged, a, b))
 					continue;
-				for (uint32_t m = 0; m < ed->n; m++) {
+				for (uint32_t m = first_member(ed, front[i], flags); m < ed->n; m++) {
 					uint32_t v = ed->members[m];
 					if (hop[v] < d)
 						continue;
@@ -461,12 +482,15 @@ static hent heap_pop(hent *a, size_t *n)
 	return top;
 }
 
-int rv_hyper_path(rv_collection *c, const char *from, const char *to, const rv_window *w, rv_graph_hit *hits,
+int rv_hyper_path(rv_collection *c, const char *from, const char *to, const rv_window *w, unsigned flags,
+                  rv_graph_hit *hits,
                   size_t max, char *idbuf, size_t idbuf_size)
 {
 	if (!hits && max)
 		return rv_error(c, RV_EINVAL, "hits is NULL");
-	int rc = check_window(c, w);
+	int rc = check_flags(c, flags);
+	if (rc == RV_OK)
+		rc = check_window(c, w);
 	if (rc != RV_OK)
 		return rc;
 	rv_hyper *h = c->hyper;
@@ -515,7 +539,7 @@ int rv_hyper_path(rv_collection *c, const char *from, const char *to, const rv_w
 			if (!(ed->confidence > 0) || !edge_in(ed, ranged, a, b))
 				continue;
 			double nd2 = x.d - log((double)ed->confidence);
-			for (uint32_t m = 0; m < ed->n; m++) {
+			for (uint32_t m = first_member(ed, x.v, flags); m < ed->n; m++) {
 				uint32_t v = ed->members[m];
 				if (nd2 < dist[v]) {
 					dist[v] = nd2;
