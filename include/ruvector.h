@@ -860,12 +860,14 @@ typedef enum rv_time_unit {
 int64_t rv_time_bucket_start(int64_t t, rv_time_unit unit);
 int64_t rv_time_bucket_next(int64_t start, rv_time_unit unit);
 
+#define RV_BUCKETS_MAX 100000u /**< most buckets one rv_hyperedge_buckets() call spans */
+
 /** Count the hyperedges whose valid_from falls in each bucket of @p unit
  *  from the bucket holding @p from to the one holding @p to - 1, through
  *  the time index (binary searches, not a scan). starts[i] and counts[i]
  *  describe bucket i. @return the number of buckets; #RV_ERANGE when more
  *  than @p max (*needed, when not NULL, says how many); #RV_EINVAL
- *  (from >= to, unknown unit). */
+ *  (from >= to, unknown unit, more than #RV_BUCKETS_MAX buckets). */
 int rv_hyperedge_buckets(rv_collection *coll, int64_t from, int64_t to, rv_time_unit unit, int64_t *starts,
                          uint64_t *counts, size_t max, size_t *needed);
 

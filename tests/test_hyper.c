@@ -736,6 +736,11 @@ TEST(bad_input_changes_nothing)
 	uint64_t cn8[8];
 	CHECK_RC(rv_hyperedge_buckets(c, 5, 5, RV_UNIT_DAY, st8, cn8, 8, NULL), RV_EINVAL);
 	CHECK_RC(rv_hyperedge_buckets(c, 0, 5, (rv_time_unit)9, st8, cn8, 8, NULL), RV_EINVAL);
+	/* a range of more than RV_BUCKETS_MAX buckets is refused before anything is counted */
+	CHECK_RC(rv_hyperedge_buckets(c, 0, 86400000LL * (RV_BUCKETS_MAX + 1), RV_UNIT_DAY, st8, cn8, 8, NULL), RV_EINVAL);
+	size_t nb_need = 0;
+	CHECK_RC(rv_hyperedge_buckets(c, 0, 86400000LL * RV_BUCKETS_MAX, RV_UNIT_DAY, st8, cn8, 8, &nb_need), RV_ERANGE);
+	CHECK(nb_need == RV_BUCKETS_MAX);
 	/* upsert replaces; ordered members keep their order */
 	const char *ord[3] = {"m5", "m3", "m4"};
 	b = e;

@@ -610,7 +610,10 @@ class Collection {
     this.#open();
     let f = null;
     if (fanout !== undefined && fanout !== null) {
-      if (!Array.isArray(fanout) && !(fanout instanceof Uint32Array)) throw typeError('fanout must be an array of numbers');
+      if ((!Array.isArray(fanout) && !(fanout instanceof Uint32Array)) ||
+          !Array.prototype.every.call(fanout, (x) => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 0xffffffff)) {
+        throw typeError('fanout must be an array of counts (integers 0..2^32-1)');
+      }
       f = Uint32Array.from(fanout);
     }
     return graphHits(this.#native.hyperKhop(idString(start), k, f, windowOf(window) ?? null, directed ? 1 : 0),

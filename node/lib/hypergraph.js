@@ -60,7 +60,10 @@ function encodeEdges(edges, dim, idString) {
     const o = i * NUMS;
     nums[o] = members.length;
     nums[o + 1] = e.ordered ? 1 : 0;
-    nums[o + 2] = e.confidence === undefined || e.confidence === null ? 1 : Number(e.confidence);
+    if (e.confidence !== undefined && e.confidence !== null && typeof e.confidence !== 'number') {
+      throw typeError(`hyperedge ${i} confidence must be a number`);
+    }
+    nums[o + 2] = e.confidence ?? 1;
     nums[o + 3] = timeOf(e.validFrom, `hyperedge ${i} validFrom`, -Infinity);
     nums[o + 4] = timeOf(e.validTo, `hyperedge ${i} validTo`, Infinity);
     if (e.embedding !== undefined && e.embedding !== null) {

@@ -31,10 +31,17 @@ typedef struct put_aux {
 	const char **mem;
 } put_aux;
 
+/* A JS time (ms) as int64: the infinities are the given bound, and
+ * anything beyond int64's range is clamped (a cast of such a double is
+ * undefined behaviour in C). */
 static int64_t time_of(double t, int64_t inf)
 {
 	if (isinf(t))
 		return inf;
+	if (!(t > -9.2e18))
+		return RV_TIME_MIN;
+	if (t > 9.2e18)
+		return RV_TIME_MAX;
 	return (int64_t)t;
 }
 
@@ -617,14 +624,14 @@ napi_value rvn_hyper_buckets(napi_env env, napi_callback_info info)
 		return NULL;
 	}
 	size_t need = 0;
-	int n = rv_hyperedge_buckets(rc->c, (int64_t)from, (int64_t)to, (rv_time_unit)unit, NULL, NULL, 0, &need);
+	int64_t f = time_of(from, RV_TIME_MIN), t = time_of(to, RV_TIME_MAX);
+	int n = rv_hyperedge_buckets(rc->c, f, t, (rv_time_unit)unit, NULL, NULL, 0, &need);
 	int64_t *starts = NULL;
 	uint64_t *counts = NULL;
 	if (n == RV_ERANGE || n == 0) {
 		starts = malloc((need ? need : 1) * sizeof *starts);
 		counts = malloc((need ? need : 1) * sizeof *counts);
-		n = starts && counts ? rv_hyperedge_buckets(rc->c, (int64_t)from, (int64_t)to, (rv_time_unit)unit, starts,
-		                                            counts, need, &need)
+		n = starts && counts ? rv_hyperedge_buckets(rc->c, f, t, (rv_time_unit)unit, starts, counts, need, &need)
 		                     : RV_ENOMEM;
 	}
 	if (n < 0) {

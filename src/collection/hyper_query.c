@@ -733,8 +733,11 @@ int rv_hyperedge_buckets(rv_collection *c, int64_t from, int64_t to, rv_time_uni
 		return rv_error(c, RV_EINVAL, "from (%lld) must be before to (%lld), both within +-1e6 years",
 		                (long long)from, (long long)to);
 	size_t n = 0;
-	for (int64_t s = rv_time_bucket_start(from, unit); s < to; s = rv_time_bucket_next(s, unit))
+	for (int64_t s = rv_time_bucket_start(from, unit); s < to && n <= RV_BUCKETS_MAX; s = rv_time_bucket_next(s, unit))
 		n++;
+	if (n > RV_BUCKETS_MAX)
+		return rv_error(c, RV_EINVAL, "from %lld to %lld spans more than %u buckets", (long long)from, (long long)to,
+		                RV_BUCKETS_MAX);
 	if (needed)
 		*needed = n;
 	if (n > max)
