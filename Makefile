@@ -8,6 +8,7 @@
 #   make cross-test                   core + tests for arm64 (NEON) under qemu
 #   make browser-test                 the browser build (web/) in headless Chromium
 #   make browser-demo                 serve the browser demo on http://127.0.0.1:8080/examples/browser/
+#   make hyper-test                   the hypergraph's C, CLI and Node tests (issue #18)
 #   make fuzz                         libFuzzer targets (every input surface), 45 s each
 #   make fuzz-long [FUZZ_SECS=1800]   the same targets, FUZZ_SECS each; CPU-hours and findings
 #   make powerloss                    power-loss simulator: every crash point, every mode
@@ -88,10 +89,19 @@ test-cli: $(CLI)
 	@sh tests/test_cli.sh $(CLI)
 	@sh tests/test_cli_db.sh $(CLI)
 	@sh tests/test_cli_io.sh $(CLI)
+	@sh tests/test_cli_hyper.sh $(CLI)
 	@sh tests/test_breakit.sh $(CLI)
 
 deps:
 	@sh scripts/install-deps.sh build test
+
+# The hypergraph alone (issue #18): its C tests, CLI checks and Node tests.
+# `make test` runs them all already (test-c, test-cli, node-test).
+.PHONY: hyper-test
+hyper-test: $(BUILD)/tests/test_hyper $(BUILD)/tests/test_hyper_durable $(CLI)
+	@BUILD=$(BUILD) sh tests/run_c_tests.sh $(BUILD)/tests/test_hyper $(BUILD)/tests/test_hyper_durable
+	@sh tests/test_cli_hyper.sh $(CLI)
+	cd node && node --test test/hypergraph.test.js test/agentdb-causal-chain.test.js
 
 # No two files call each other, directly or around a loop, and no include
 # cycles (scripts/check-cycles.py: from the sources, in a second).

@@ -36,6 +36,12 @@ int cmd_delete(int argc, char **argv);
 int cmd_payload(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_text_search(int argc, char **argv);
+/* hypergraph commands: cmd_hyper.c */
+int cmd_hyperedge(int argc, char **argv);
+int cmd_hyper_search(int argc, char **argv);
+int cmd_khop(int argc, char **argv);
+int cmd_path(int argc, char **argv);
+int cmd_hyper_buckets(int argc, char **argv);
 
 /* ---- the command line (args.c) ----
  * Each command describes its options and positionals in a cli_spec and

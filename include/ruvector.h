@@ -705,6 +705,183 @@ int rv_search_hybrid(rv_collection *coll, const float *query, size_t dim, const 
                      const rv_hybrid_params *params, rv_hit *hits, char *idbuf, size_t idbuf_size);
 /** @} */
 
+/** @defgroup hypergraph Hypergraph
+ *  Hyperedges tie 2..#RV_HEDGE_MEMBERS_MAX records of a collection into
+ *  one fact ("the deploy failed because the migration and the cache flush
+ *  ran together"), with a description, an optional embedding, a
+ *  confidence, a validity interval and a payload. They live inside the
+ *  collection: logged, checkpointed and checked with it, in its backups.
+ *
+ *  - Members are record ids of the collection that exist when the
+ *    hyperedge is written; distinct; kept in the given order (ordered
+ *    hyperedges: the order is the meaning, e.g. a causal chain).
+ *  - The delete rule: deleting a record removes it from every hyperedge it
+ *    is a member of; a hyperedge left with fewer than 2 members is deleted
+ *    too. Updating a record's vector or payload keeps its memberships. A
+ *    new record under a deleted id starts with none.
+ *  - Times are milliseconds since the Unix epoch, UTC. A hyperedge is valid
+ *    at t when valid_from <= t < valid_to; #RV_TIME_MAX as valid_to means
+ *    "still valid".
+ *  - Hyperedge ids are a namespace of their own (1..#RV_ID_MAX bytes of
+ *    UTF-8, as record ids).
+ *  - Embeddings have the collection's dimension and metric, and have an
+ *    HNSW index of their own (the collection's M, ef_construction; rebuilt
+ *    from the stored embeddings when a collection is opened). */
+/** @{ */
+
+#define RV_HEDGE_MEMBERS_MAX 256u         /**< most members of one hyperedge */
+#define RV_HEDGE_DESC_MAX    65535u       /**< longest description in bytes */
+#define RV_TIME_MAX INT64_MAX             /**< valid_to of a hyperedge with no end */
+#define RV_TIME_MIN INT64_MIN
+
+/** A hyperedge to write. Fill with rv_hyperedge_init(). */
+typedef struct rv_hyperedge {
+	const char *id;              /**< 1..#RV_ID_MAX bytes of UTF-8 */
+	const char *const *members;  /**< n_members record ids */
+	size_t n_members;            /**< 2..#RV_HEDGE_MEMBERS_MAX */
+	int ordered;                 /**< non-zero: the member order means something */
+	const char *description;     /**< UTF-8, up to #RV_HEDGE_DESC_MAX bytes; NULL: "" */
+	const float *embedding;      /**< dim floats, all finite (cosine: not all zero), or NULL */
+	size_t dim;                  /**< floats at embedding; the collection's dimension */
+	float confidence;            /**< in [0, 1]; default 1 */
+	int64_t valid_from;          /**< default #RV_TIME_MIN */
+	int64_t valid_to;            /**< > valid_from; default #RV_TIME_MAX */
+	const char *payload;         /**< JSON object text (the payload rules), or NULL */
+} rv_hyperedge;
+
+void rv_hyperedge_init(rv_hyperedge *e);
+
+/** Write @p n hyperedges as one atomic, logged batch. Validated whole
+ *  first: a bad field, an unknown member id, a repeated member, more than
+ *  #RV_HEDGE_MEMBERS_MAX members, or (without #RV_UPSERT) an id that exists
+ *  or repeats, and nothing is written; the message names the entry and
+ *  what was wrong. With #RV_UPSERT an existing hyperedge is replaced.
+ *  @return #RV_OK; #RV_EINVAL; #RV_EID; #RV_ENOTFOUND (a member is not a
+ *  record); #RV_EEXIST; #RV_EDIM; #RV_ENONFINITE; #RV_EZERO; #RV_ENOMEM;
+ *  the write errors of rv_insert() for a database. */
+int rv_hyperedge_put(rv_collection *coll, size_t n, const rv_hyperedge *edges, unsigned flags);
+
+/** Delete hyperedges by id; all must exist and be distinct, or nothing is
+ *  deleted. @return #RV_OK, #RV_ENOTFOUND, #RV_EID, #RV_EINVAL. */
+int rv_hyperedge_delete(rv_collection *coll, size_t n, const char *const *ids);
+
+/** A hyperedge as JSON text into @p buf: {"id", "members", "ordered",
+ *  "description", "confidence", "valid_from", "valid_to" (null for
+ *  #RV_TIME_MIN / #RV_TIME_MAX), "payload" (object or null), "embedding"
+ *  (array or null)}.
+ *  @return #RV_OK; #RV_ENOTFOUND; #RV_ERANGE (size too small; *needed says
+ *  how many bytes with the NUL); #RV_EID. */
+int rv_hyperedge_get(rv_collection *coll, const char *id, char *buf, size_t size, size_t *needed);
+
+/** A time window. */
+typedef enum rv_window_kind {
+	RV_WINDOW_NOW = 0,     /**< valid now (the system clock): expired and future edges excluded */
+	RV_WINDOW_AT = 1,      /**< valid at `at` */
+	RV_WINDOW_BETWEEN = 2, /**< valid at some time in [from, to) */
+	RV_WINDOW_ANY = 3      /**< every hyperedge */
+} rv_window_kind;
+
+typedef struct rv_window {
+	rv_window_kind kind;
+	int64_t at, from, to;
+} rv_window;
+
+/** Parameters of rv_hyperedge_search(). Fill with rv_hsearch_params_init(). */
+typedef struct rv_hsearch_params {
+	uint32_t ef;                    /**< 0: the collection's ef_search; at least k */
+	unsigned flags;                 /**< #RV_SEARCH_EXACT */
+	const struct rv_filter *filter; /**< on the hyperedges' payloads, or NULL */
+	rv_window window;               /**< default #RV_WINDOW_NOW */
+} rv_hsearch_params;
+
+void rv_hsearch_params_init(rv_hsearch_params *p);
+
+/** The k hyperedges whose embeddings are nearest @p query among those
+ *  matching the filter and valid in the window (hyperedges without an
+ *  embedding are never returned). hit.score is the confidence. Small or
+ *  narrow candidate sets are scanned exactly (as rv_search()).
+ *  @return the number of hits or the codes of rv_search(). */
+int rv_hyperedge_search(rv_collection *coll, const float *query, size_t dim, size_t k,
+                        const rv_hsearch_params *params, rv_hit *hits, char *idbuf, size_t idbuf_size);
+
+/** One record reached by a traversal. */
+typedef struct rv_graph_hit {
+	const char *id;       /**< the record id, in the caller's idbuf */
+	const char *via;      /**< the hyperedge that reached it (in idbuf), NULL for a path's start */
+	uint32_t hop;         /**< hops from the start (k-hop), or position on the path */
+	float weight;         /**< k-hop: best confidence of an edge reaching it; path: product so far */
+} rv_graph_hit;
+/** idbuf bytes that always suffice for n graph hits. */
+#define RV_GRAPH_IDBUF_SIZE(n) ((size_t)(n) * 2u * (RV_ID_MAX + 1u))
+
+/** Traversal flag: an ordered hyperedge is followed forward only, from a
+ *  member to the members after it (a causal chain a -> b -> c); unordered
+ *  ones both ways. Without it every hyperedge joins all its members. */
+#define RV_HYPER_DIRECTED 0x1u
+
+/** The records within @p k hops of record @p start (records are adjacent
+ *  when some hyperedge valid in @p window has both as members), in order
+ *  of hop; the start is not listed. At hop h only the fanout[h-1] best new
+ *  records are kept and expanded (fanout NULL or 0: no cap): best by the
+ *  highest confidence of an edge reaching them from hop h-1, then the
+ *  shorter id, then bytewise. Hits of one hop come in that order.
+ *  @param k  1..64.  @param window NULL: #RV_WINDOW_ANY.
+ *  @param flags 0 or #RV_HYPER_DIRECTED.
+ *  @return the count; #RV_ERANGE when more than @p max (or idbuf too
+ *  small); #RV_ENOTFOUND (start is no record); #RV_EINVAL. */
+int rv_hyper_khop(rv_collection *coll, const char *start, uint32_t k, const uint32_t *fanout,
+                  const rv_window *window, unsigned flags, rv_graph_hit *hits, size_t max, char *idbuf, size_t idbuf_size);
+
+/** The path from record @p from to record @p to whose hyperedges (valid in
+ *  @p window) have the greatest product of confidences: a shortest path
+ *  with weights -ln(confidence); edges of confidence 0 are not crossed.
+ *  @p flags: 0 or #RV_HYPER_DIRECTED.
+ *  hits[0] is @p from, the last @p to; hits[i].via the hyperedge taken.
+ *  @return the number of records on it; 0 when no path exists;
+ *  #RV_ERANGE; #RV_ENOTFOUND; #RV_EINVAL. */
+int rv_hyper_path(rv_collection *coll, const char *from, const char *to, const rv_window *window, unsigned flags,
+                  rv_graph_hit *hits, size_t max, char *idbuf, size_t idbuf_size);
+
+/** The hyperedges record @p id is a member of, valid in @p window (NULL:
+ *  any), by id: each NUL-terminated, one after the other, into @p buf.
+ *  @return how many; #RV_ERANGE (*needed says the bytes); #RV_ENOTFOUND
+ *  when @p id is no record. */
+int rv_hyperedges_of(rv_collection *coll, const char *id, const rv_window *window, char *buf, size_t size,
+                     size_t *needed);
+
+/** Calendar units for time buckets, all in UTC. */
+typedef enum rv_time_unit {
+	RV_UNIT_DAY = 0,   /**< from 00:00 */
+	RV_UNIT_WEEK = 1,  /**< ISO weeks, from Monday 00:00 */
+	RV_UNIT_MONTH = 2  /**< calendar months, from the 1st 00:00 (28 to 31 days) */
+} rv_time_unit;
+
+/** The start of the bucket holding time @p t (ms), and of the next one. */
+int64_t rv_time_bucket_start(int64_t t, rv_time_unit unit);
+int64_t rv_time_bucket_next(int64_t start, rv_time_unit unit);
+
+#define RV_BUCKETS_MAX 100000u /**< most buckets one rv_hyperedge_buckets() call spans */
+
+/** Count the hyperedges whose valid_from falls in each bucket of @p unit
+ *  from the bucket holding @p from to the one holding @p to - 1, through
+ *  the time index (binary searches, not a scan). starts[i] and counts[i]
+ *  describe bucket i. @return the number of buckets; #RV_ERANGE when more
+ *  than @p max (*needed, when not NULL, says how many); #RV_EINVAL
+ *  (from >= to, unknown unit, more than #RV_BUCKETS_MAX buckets). */
+int rv_hyperedge_buckets(rv_collection *coll, int64_t from, int64_t to, rv_time_unit unit, int64_t *starts,
+                         uint64_t *counts, size_t max, size_t *needed);
+
+/** Figures about the hypergraph. */
+typedef struct rv_hyper_stats {
+	uint64_t hyperedges;    /**< live hyperedges */
+	uint64_t nodes;         /**< records that are members of at least one */
+	uint64_t incidences;    /**< member entries over all hyperedges */
+	uint64_t embedded;      /**< hyperedges with an embedding */
+} rv_hyper_stats;
+
+void rv_hyper_stats_get(rv_collection *coll, rv_hyper_stats *out);
+/** @} */
+
 /** @defgroup db Databases
  *  A database is a directory holding named collections that survive the
  *  process. Every write is logged to a write-ahead log before it returns;

@@ -19,6 +19,7 @@
         "src/base.c",
         "src/coll.c",
         "src/db.c",
+        "src/hyper.c",
         "src/job.c",
         "src/lane.c",
         "src/payload.c",

@@ -347,6 +347,17 @@ export declare class Collection {
   createIndex(key: string, kind: IndexKind): Promise<void>;
   /** How many live records match. */
   countMatching(filter: Filter | string): Promise<number>;
+  // ---- hyperedges (lib/hypergraph.js; ruvector.h "Hypergraph") ----
+  putHyperedges(edges: Hyperedge[], options?: { upsert?: boolean }): Promise<void>;
+  putHyperedge(edge: Hyperedge, options?: { upsert?: boolean }): Promise<void>;
+  deleteHyperedges(ids: Id[]): Promise<void>;
+  getHyperedge(id: Id): StoredHyperedge | null;
+  searchHyperedges(vector: VectorLike, k: number, options?: { ef?: number; exact?: boolean; filter?: Filter | string; window?: TimeWindow }): Promise<HyperedgeHit[]>;
+  kHop(start: Id, k: number, options?: { fanout?: number[]; window?: TimeWindow; directed?: boolean }): GraphHit[];
+  weightedPath(from: Id, to: Id, options?: { window?: TimeWindow; directed?: boolean }): GraphHit[];
+  hyperedgesOf(id: Id, options?: { window?: TimeWindow }): string[];
+  hyperedgeBuckets(from: number | Date, to: number | Date, unit?: 'day' | 'week' | 'month'): { start: number; count: number }[];
+  hypergraphStats(): { hyperedges: number; nodes: number; incidences: number; embedded: number };
   get(id: Id): Promise<Float32Array | null>;
   getBatch(ids: Id[]): Promise<(Float32Array | null)[]>;
   delete(id: Id): Promise<boolean>;
@@ -391,6 +402,63 @@ export declare class Database {
   close(): Promise<void>;
 }
 
+/** Milliseconds since the Unix epoch (UTC), or a Date. */
+export type Time = number | Date;
+/** A validity window: valid at `at`, at some time in [from, to), now, or any time. */
+export type TimeWindow = { at: Time } | { from?: Time; to?: Time } | 'now' | 'any';
+
+export interface Hyperedge {
+  id: Id;
+  /** 2..256 ids of existing records (`nodes` is accepted too). */
+  members?: Id[];
+  nodes?: Id[];
+  ordered?: boolean;
+  description?: string;
+  embedding?: VectorLike;
+  /** 0..1; default 1. */
+  confidence?: number;
+  validFrom?: Time;
+  validTo?: Time;
+  payload?: Payload | string;
+  metadata?: Payload;
+}
+
+export interface StoredHyperedge {
+  id: string;
+  members: Id[];
+  ordered: boolean;
+  description: string;
+  confidence: number;
+  /** null: unbounded. */
+  validFrom: number | null;
+  validTo: number | null;
+  payload: Payload | null;
+  embedding: Float32Array | null;
+}
+
+export interface HyperedgeHit { id: string; distance: number; confidence: number }
+export interface GraphHit { id: Id; hop: number; weight: number; via: string | null }
+
+/** @ruvector/graph-node 2.1.0's GraphDatabase, over a collection's hypergraph (node/README.md, "GraphDatabase"). */
+export declare class GraphDatabase {
+  constructor(options?: { distanceMetric?: 'Euclidean' | 'Cosine' | 'DotProduct' | 'Manhattan'; dimensions?: number; storagePath?: string } | null);
+  static open(path: string): GraphDatabase;
+  isPersistent(): boolean;
+  getStoragePath(): string | null;
+  readonly collection: Collection | null;
+  createNode(node: { id: string; embedding: Float32Array; labels?: string[]; properties?: Record<string, string> }): Promise<string>;
+  createEdge(edge: { from: string; to: string; description: string; embedding: Float32Array; confidence?: number; metadata?: Record<string, string> }): Promise<string>;
+  createHyperedge(hyperedge: { nodes: string[]; description: string; embedding: Float32Array; confidence?: number; metadata?: Record<string, string> }): Promise<string>;
+  searchHyperedges(query: { embedding: Float32Array; k: number; filter?: Filter | string; window?: TimeWindow }): Promise<{ id: string; score: number }[]>;
+  kHopNeighbors(startNode: string, k: number): Promise<string[]>;
+  stats(): Promise<{ totalNodes: number; totalEdges: number; avgDegree: number }>;
+  deleteNode(id: string, opts?: { cascade?: boolean } | null): Promise<{ deletedNode: boolean; deletedEdges: number }>;
+  deleteEdge(id: string): Promise<{ deleted: boolean }>;
+  deleteHyperedge(id: string): Promise<{ deleted: boolean }>;
+  batchInsert(batch: { nodes?: { id: string; embedding: Float32Array }[]; edges?: object[] }): Promise<{ nodeIds: string[]; edgeIds: string[] }>;
+  close(): Promise<void>;
+}
+
 /** Version of the C core. */
 export declare function version(): string;
 /** Instruction set of the distance kernels in use. */
@@ -401,6 +469,7 @@ declare const ruvector: {
   VectorDb: typeof VectorDB;
   Collection: typeof Collection;
   Database: typeof Database;
+  GraphDatabase: typeof GraphDatabase;
   version: typeof version;
   isa: typeof isa;
   HNSW_DEFAULTS: typeof HNSW_DEFAULTS;

@@ -4,5 +4,5 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const ruvector = require('./index.js');
 
-export const { VectorDB, VectorDb, Collection, Database, version, isa, HNSW_DEFAULTS } = ruvector;
+export const { VectorDB, VectorDb, Collection, Database, GraphDatabase, version, isa, HNSW_DEFAULTS } = ruvector;
 export default ruvector;

@@ -37,6 +37,7 @@
 const binding = require('./native');
 const { toFloat32, packVectors, copyOwned, yieldToLoop, SLICE } = require('./vectors');
 const { rvError, typeError, rangeError, closedError, toJson } = require('./errors');
+const { encodeEdges, windowOf, graphHits, unitOf, timeOf } = require('./hypergraph');
 
 const METRICS = { l2: 'l2', euclidean: 'l2', ip: 'ip', dot: 'ip', dotproduct: 'ip', innerproduct: 'ip',
   cosine: 'cosine', l1: 'l1', manhattan: 'l1' };
@@ -528,6 +529,132 @@ class Collection {
     const dim = this.#dim;
     return Array.from(found, (f, i) => (f ? vecs.slice(i * dim, (i + 1) * dim) : null));
   }
+
+  // ---- hyperedges (ruvector.h, "Hypergraph"; lib/hypergraph.js) ----
+
+  /**
+   * Write hyperedges as one atomic batch: [{id, members (or nodes): ids
+   * (2..256, existing records), ordered, description, embedding (dim
+   * floats), confidence (0..1, default 1), validFrom, validTo (ms or Date;
+   * default unbounded), payload (or metadata): object or JSON text}].
+   * Rejects RV_ENOTFOUND for a member that is no record, RV_EEXIST for an
+   * existing id unless {upsert: true}; nothing is written then.
+   */
+  async putHyperedges(edges, options) {
+    const { upsert = false } = optionsOf(options, 'putHyperedges');
+    this.#open();
+    const { text, nums, embs } = encodeEdges(edges, this.#dim, idString);
+    if (nums.length === 0) return undefined;
+    return this.#write(() => this.#native.hyperPut(text, nums, embs, edges.length, upsert ? 1 : 0));
+  }
+
+  /** Write one hyperedge (see putHyperedges). */
+  async putHyperedge(edge, options) { return this.putHyperedges([edge], options); }
+
+  /** Delete hyperedges by id; all must exist (else RV_ENOTFOUND, nothing deleted). */
+  async deleteHyperedges(ids) {
+    this.#open();
+    if (!Array.isArray(ids)) throw typeError('ids must be an array');
+    const s = ids.map((id, i) => idString(id, `hyperedge id ${i}`));
+    if (s.length === 0) return undefined;
+    return this.#write(() => this.#native.hyperDelete(s.join('\0'), s.length));
+  }
+
+  /**
+   * A hyperedge: {id, members, ordered, description, confidence, validFrom,
+   * validTo (null: unbounded), payload, embedding (Float32Array or null)},
+   * or null. Synchronous, like the graph reads below: they walk in-memory
+   * lists under a shared lock and never touch the disk.
+   */
+  getHyperedge(id) {
+    this.#open();
+    const j = this.#native.hyperGet(idString(id));
+    if (j === null) return null;
+    const e = JSON.parse(j);
+    return { id: e.id, members: e.members.map((m) => this.#id(m)), ordered: e.ordered, description: e.description,
+      confidence: e.confidence, validFrom: e.valid_from, validTo: e.valid_to, payload: e.payload,
+      embedding: e.embedding ? Float32Array.from(e.embedding) : null };
+  }
+
+  /**
+   * The k hyperedges nearest `vector` by embedding among those valid in
+   * `window` (default 'now': expired ones are left out) and matching
+   * `filter` (on their payloads): [{id, distance, confidence}].
+   */
+  async searchHyperedges(vector, k, options) {
+    const { ef, exact = false, filter, window } = optionsOf(options, 'searchHyperedges');
+    this.#open();
+    checkK(k);
+    const e = checkEf(ef);
+    const { array } = toFloat32(vector, 'query');
+    const w = windowOf(window);
+    if (k === 0) return [];
+    const [ids, dist, conf] = await this.#native.hyperSearch(array, k, e, exact ? 1 : 0, filterJson(filter) ?? null, w ?? null);
+    const n = dist.length;
+    if (n === 0) return [];
+    const a = ids.split('\0');
+    const out = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = { id: a[i], distance: dist[i], confidence: conf[i] };
+    return out;
+  }
+
+  /**
+   * Records within k hops of `start` through hyperedges valid in `window`
+   * (default: any time), in hop order: [{id, hop, weight, via}]. fanout:
+   * per-hop caps (an array of k numbers; 0: none); a capped hop keeps the
+   * records reached by the most confident hyperedges. directed: ordered
+   * hyperedges are followed forward only (causal chains).
+   */
+  kHop(start, k, options) {
+    const { fanout, window, directed = false } = optionsOf(options, 'kHop');
+    this.#open();
+    let f = null;
+    if (fanout !== undefined && fanout !== null) {
+      if ((!Array.isArray(fanout) && !(fanout instanceof Uint32Array)) ||
+          !Array.prototype.every.call(fanout, (x) => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 0xffffffff)) {
+        throw typeError('fanout must be an array of counts (integers 0..2^32-1)');
+      }
+      f = Uint32Array.from(fanout);
+    }
+    return graphHits(this.#native.hyperKhop(idString(start), k, f, windowOf(window) ?? null, directed ? 1 : 0),
+      (x) => this.#id(x));
+  }
+
+  /**
+   * The path from record `from` to `to` through hyperedges valid in
+   * `window` whose confidences have the greatest product: [{id, hop, weight
+   * (product so far), via (hyperedge taken)}], or [] when there is none.
+   */
+  weightedPath(from, to, options) {
+    const { window, directed = false } = optionsOf(options, 'weightedPath');
+    this.#open();
+    return graphHits(this.#native.hyperPath(idString(from), idString(to, 'to'), windowOf(window) ?? null,
+      directed ? 1 : 0), (x) => this.#id(x));
+  }
+
+  /** The ids of the hyperedges record `id` is a member of (valid in `window`; default any), sorted. */
+  hyperedgesOf(id, options) {
+    const { window } = optionsOf(options, 'hyperedgesOf');
+    this.#open();
+    const s = this.#native.hyperOf(idString(id), windowOf(window) ?? null);
+    return s === '' ? [] : s.split('\0');
+  }
+
+  /**
+   * Hyperedges by the calendar bucket (UTC day, ISO week from Monday, or
+   * month) their validFrom falls in, from the bucket holding `from` to the
+   * one holding `to` - 1: [{start (ms), count}].
+   */
+  hyperedgeBuckets(from, to, unit = 'day') {
+    this.#open();
+    const [starts, counts] = this.#native.hyperBuckets(timeOf(from, 'from'), timeOf(to, 'to'), unitOf(unit));
+    const out = new Array(starts.length);
+    for (let i = 0; i < starts.length; i++) out[i] = { start: starts[i], count: counts[i] };
+    return out;
+  }
+
+  /** {hyperedges, nodes (records in one or more), incidences, embedded} (synchronous). */
+  hypergraphStats() { this.#open(); return this.#native.hyperStats(); }
 
   /** Delete one id: true if it existed. */
   async delete(id) {

@@ -347,6 +347,15 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */)
 		RVN_METHOD("getPayload", rvn_get_payload),
 		RVN_METHOD("createIndex", rvn_create_index),
 		RVN_METHOD("countMatching", rvn_count_matching),
+		RVN_METHOD("hyperPut", rvn_hyper_put),
+		RVN_METHOD("hyperDelete", rvn_hyper_delete),
+		RVN_METHOD("hyperSearch", rvn_hyper_search),
+		RVN_METHOD("hyperGet", rvn_hyper_get),
+		RVN_METHOD("hyperKhop", rvn_hyper_khop),
+		RVN_METHOD("hyperPath", rvn_hyper_path),
+		RVN_METHOD("hyperOf", rvn_hyper_of),
+		RVN_METHOD("hyperBuckets", rvn_hyper_buckets),
+		RVN_METHOD("hyperStats", rvn_hyper_stats),
 	};
 	napi_value cls;
 	if (napi_define_class(env, "Collection", NAPI_AUTO_LENGTH, coll_new, NULL, sizeof methods / sizeof methods[0],

@@ -7,6 +7,8 @@
  *   write.c    insert, delete
  *   search.c   search, searchBatch, searchText, searchHybrid, get
  *   payload.c  setPayload, mergePayload, getPayload, createIndex, countMatching
+ *   hyper.c    the hypergraph: hyperPut, hyperDelete, hyperSearch (jobs) and
+ *              its reads on the JS thread
  *   work.c     the job itself (arguments in, shared outputs, ops) and the
  *              maintenance methods: vacuum, optimize, check, checkpoint,
  *              compact
@@ -65,6 +67,7 @@ typedef struct cjob {
 	uint32_t mmr_candidates;
 	rv_hybrid_params hybrid; /* searchHybrid */
 	rv_index_kind index_kind; /* createIndex */
+	void *aux;           /* a method's own inputs in one malloc'd block (hyper.c), or NULL */
 
 	/* outputs */
 	char *out_ids;       /* NUL-joined ids of all hits (malloc) */
@@ -137,6 +140,16 @@ napi_value rvn_merge_payload(napi_env env, napi_callback_info info);
 napi_value rvn_get_payload(napi_env env, napi_callback_info info);
 napi_value rvn_create_index(napi_env env, napi_callback_info info);
 napi_value rvn_count_matching(napi_env env, napi_callback_info info);
+/* hyper.c */
+napi_value rvn_hyper_put(napi_env env, napi_callback_info info);
+napi_value rvn_hyper_delete(napi_env env, napi_callback_info info);
+napi_value rvn_hyper_search(napi_env env, napi_callback_info info);
+napi_value rvn_hyper_get(napi_env env, napi_callback_info info);
+napi_value rvn_hyper_khop(napi_env env, napi_callback_info info);
+napi_value rvn_hyper_path(napi_env env, napi_callback_info info);
+napi_value rvn_hyper_of(napi_env env, napi_callback_info info);
+napi_value rvn_hyper_buckets(napi_env env, napi_callback_info info);
+napi_value rvn_hyper_stats(napi_env env, napi_callback_info info);
 /* work.c */
 napi_value rvn_vacuum(napi_env env, napi_callback_info info);
 napi_value rvn_optimize(napi_env env, napi_callback_info info);

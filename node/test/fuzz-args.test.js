@@ -127,6 +127,22 @@ test(`Collection methods under ${ITERS} random argument sets (seed ${SEED})`, as
     async () => { const id = g.id(); const r = await call('delete', () => c.delete(id)); if (r.ok && r.value === true) model.delete(String(id)); return r; },
     async () => call('countMatching', () => c.countMatching(g.filter())),
     async () => call('createIndex', () => c.createIndex(g.pick(['tag', 'n', 'nested.x.y', g.str()]), g.pick(['keyword', 'numeric', 'text', g.str()]))),
+    // hyperedges (lib/hypergraph.js, src/hyper.c)
+    async () => call('putHyperedges', () => c.putHyperedges(g.r() < 0.6
+      ? [{ id: g.id(), members: [g.id(), g.id(), ...(g.r() < 0.3 ? [g.any(0)] : [])], ordered: g.r() < 0.5,
+          description: g.r() < 0.7 ? 'why' : g.any(0), embedding: g.r() < 0.6 ? g.vector() : g.any(1),
+          confidence: g.r() < 0.7 ? g.r() : g.num(), validFrom: g.r() < 0.5 ? undefined : g.num(),
+          validTo: g.r() < 0.7 ? undefined : g.any(0), payload: g.r() < 0.5 ? g.payload() : undefined }]
+      : g.any(2), g.r() < 0.3 ? { upsert: true } : undefined)),
+    async () => call('searchHyperedges', () => c.searchHyperedges(g.vector(), g.k(), g.r() < 0.5
+      ? { filter: g.filter(), window: g.pick(['now', 'any', { at: g.num() }, { from: g.num(), to: g.num() }, g.any(1)]), ef: g.k() }
+      : g.any(1))),
+    async () => call('kHop', () => c.kHop(g.id(), g.k(), g.r() < 0.5 ? { fanout: [g.num(), 2], window: g.any(1), directed: g.r() < 0.5 } : g.any(1))),
+    async () => call('weightedPath', () => c.weightedPath(g.id(), g.id(), g.r() < 0.5 ? { window: { at: g.num() } } : g.any(1))),
+    async () => call('hyperedgesOf', () => c.hyperedgesOf(g.id(), g.any(1))),
+    async () => call('hyperedgeBuckets', () => c.hyperedgeBuckets(g.num(), g.num(), g.pick(['day', 'week', 'month', g.str()]))),
+    async () => call('getHyperedge', () => c.getHyperedge(g.id())),
+    async () => call('deleteHyperedges', () => c.deleteHyperedges([g.id()])),
   ];
   for (let i = 0; i < ITERS; i++) {
     const r = await g.pick(ops)();

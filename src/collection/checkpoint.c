@@ -20,6 +20,7 @@
 
 #include "../util/alloc.h"
 #include "../util/error.h"
+#include "hyper.h"
 #include "persist.h"
 
 static int write_u8s(rv_seg_writer *w, const _Atomic uint8_t *a, size_t n)
@@ -174,6 +175,7 @@ static int write_segment(rv_collection *c, const char *path, uint64_t gen, uint3
 	rv_rwlock_unlock(&c->ids.lock);
 	rv_free(offs);
 	write_payloads(c, w, n);
+	rv_hyper_write_section(c->hyper, w, SEC_HEDGES);
 	return rv_seg_finish(w);
 }
 

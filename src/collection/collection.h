@@ -15,7 +15,12 @@
  *   state.c        the collection object, validation, the apply step
  *   manifest.c, log.c, replay.c, checkpoint.c, load.c, backup.c,
  *   verify.c       persistence, by phase (persist.h: the on-disk format)
+ *   hyper.c, hyper_replay.c
+ *                  the hypergraph store, and its part of replay, load
+ *                  and check (hyper.h); state.c detaches through hyper.c
  *   query.c        searches
+ *   hyper_query.c, hyper_api.c
+ *                  hypergraph reads, and its writes
  *   collection.c   the public API for writes and upkeep
  *   db.c           databases, and closing a collection
  */
@@ -32,6 +37,7 @@
 #include "ruvector.h"
 
 typedef struct rv_persist rv_persist;
+struct rv_hyper;
 
 struct rv_collection {
 	rv_options opts;       /* as given, defaults resolved */
@@ -46,6 +52,7 @@ struct rv_collection {
 	bool readonly;         /* writes fail with RV_EREADONLY */
 	rv_persist *persist;   /* NULL for an in-memory collection */
 	rv_db *db;             /* the database it belongs to, or NULL */
+	struct rv_hyper *hyper; /* hyperedges over the records (hyper.h) */
 	char name[RV_NAME_MAX + 1];
 };
 
@@ -144,6 +151,9 @@ int rv_persist_log_insert_payloads(rv_collection *c, size_t n, const char *const
 int rv_persist_log_delete(rv_collection *c, size_t n, const char *const *ids, rv_ticket *t);
 int rv_persist_log_payload(rv_collection *c, const char *id, const uint8_t *blob, rv_ticket *t);
 int rv_persist_log_index(rv_collection *c, const char *key, size_t keylen, rv_index_kind kind, rv_ticket *t);
+/* Log a frame of another kind (the hypergraph's, hyper_api.c), given in parts. */
+int rv_persist_log_frame(rv_collection *c, uint8_t type, const void *const *parts, const size_t *lens, int nparts,
+                         rv_ticket *t);
 /* Take back a logged write whose apply failed (wlock held). */
 void rv_persist_unlog(rv_collection *c, rv_ticket *t);
 /* Wait until the logged write is durable per the setting (wlock NOT held). */

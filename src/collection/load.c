@@ -383,6 +383,13 @@ static int load_segment(rv_collection *c, const char *path, uint64_t gen)
 	rc = load_ids(c, s, n, why, sizeof why);
 	if (rc == RV_OK)
 		rc = load_payloads(c, s, n, why, sizeof why);
+	if (rc == RV_OK && rv_seg_has(s, SEC_HEDGES, NULL)) {
+		void *hb = NULL;
+		uint64_t hl = 0;
+		if ((rc = rv_seg_read(s, SEC_HEDGES, &hb, &hl)) == RV_OK)
+			rc = rv_hyper_load(c, hb, (size_t)hl, why, sizeof why);
+		rv_free(hb);
+	}
 	if (rc == RV_ENOMEM)
 		rc = rv_error(c, rc, "%s: out of memory loading", path);
 	else if (rc != RV_OK && why[0]) /* else the segment layer's message (file, offset) stands */

@@ -65,6 +65,15 @@ static unsigned char *pack_ids(size_t n, const char *const *ids, size_t *len)
 	return b;
 }
 
+int rv_persist_log_frame(rv_collection *c, uint8_t type, const void *const *parts, const size_t *lens, int nparts,
+                         rv_ticket *t)
+{
+	ticket_none(t);
+	if (!c->persist)
+		return RV_OK;
+	return log_frame(c, type, parts, lens, nparts, t);
+}
+
 int rv_persist_log_insert(rv_collection *c, size_t n, const char *const *ids, const float *vecs, write_mode mode,
                           rv_ticket *t)
 {

@@ -58,6 +58,17 @@
  *               there is one. Indexes are rebuilt from the payloads at open.
  * Sections 13-15 came with payloads; a segment without them has none, so
  * segments written before still open.
+ *   30 HEDGES   the hyperedges (hyper.h), present when there are any:
+ *               u64 count, then count x HYPEREDGE (below), in no order.
+ *               Their embeddings' HNSW index is rebuilt at open.
+ *
+ * HYPEREDGE (log frames 10 and section 30 alike):
+ *   u8 flags (1 ordered, 2 embedding, 4 payload), u8 0, u16 members
+ *   (2..RV_HEDGE_MEMBERS_MAX); f32 confidence; i64 valid_from, i64
+ *   valid_to (ms, UTC); u32 description length, the description; with
+ *   flag 2, dim x f32; with flag 4, a payload (payload.h); members x
+ *   (u8 length, record id); u8 id length, the hyperedge's id. Ids come
+ *   last so that a frame ends in a byte that is not NUL (storage/wal.c, T3).
  *
  * LOG FRAMES (storage/wal.c carries them):
  *   1 INSERT  u32 n, u8 mode (0 insert, 1 upsert, 2 update), 3 zero,
@@ -68,6 +79,11 @@
  *   4 PAYLOAD u32 1, 4 zero, a payload or u32 0 (none), then the id as
  *             (u8 length, id bytes)
  *   5 INDEX   u32 1, u8 kind, 3 zero, then the key's bytes
+ *   10 HEDGE_PUT u32 n, 4 zero, then n x HYPEREDGE (below): put, replacing
+ *             a hyperedge of the same id
+ *   11 HEDGE_DEL u32 n, 4 zero, then n x (u8 length, hyperedge id)
+ * (Frames 10-19 belong to the hypergraph; deleting a record detaches it
+ * from its hyperedges at replay of the DELETE, by the rule in hyper.h.)
  * A frame is one call, so a batch is atomic (replay.c says how a frame is
  * applied).
  */
@@ -85,6 +101,9 @@
 #define FRAME_INSERT_P 3
 #define FRAME_PAYLOAD 4
 #define FRAME_INDEX 5
+#define FRAME_HEDGE_PUT 10
+#define FRAME_HEDGE_DEL 11
+#define SEC_HEDGES 30
 #define NO_KEY UINT64_MAX
 
 enum { SEC_META = 1, SEC_VECTORS, SEC_LINKS0, SEC_LEVELS, SEC_FLAGS, SEC_UPPER, SEC_NORMS, SEC_IDARENA,
@@ -134,5 +153,13 @@ int rv_persist_replay_frame(void *ctx, uint8_t type, const unsigned char *pl, si
 /* Apply what is gathered; after the last frame. */
 int rv_replay_flush(rv_replay *r);
 void rv_replay_free(rv_replay *r);
+
+/* ---- hyper_replay.c ---- */
+/* Replay a FRAME_HEDGE_* frame (RV_ECORRUPT when it fails validation). */
+int rv_hyper_replay_frame(rv_collection *c, uint8_t type, const unsigned char *pl, size_t len);
+/* Load section HEDGES's bytes; RV_ECORRUPT with why. */
+int rv_hyper_load(rv_collection *c, const unsigned char *b, size_t len, char *why, size_t why_size);
+/* The hypergraph's consistency with the records (check); RV_ECORRUPT with why. */
+int rv_hyper_verify(rv_collection *c, char *why, size_t why_size);
 
 #endif

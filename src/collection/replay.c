@@ -269,6 +269,8 @@ int rv_persist_replay_frame(void *ctx, uint8_t type, const unsigned char *pl, si
 	}
 	if (type == FRAME_PAYLOAD || type == FRAME_INDEX)
 		return replay_small(c, type, pl, len);
+	if (type == FRAME_HEDGE_PUT || type == FRAME_HEDGE_DEL)
+		return rv_hyper_replay_frame(c, type, pl, len);
 	size_t n = rv_get32(pl), vlen = 0, plen = 0;
 	if (n == 0 || n > RV_MAX_VECTORS || (type != FRAME_INSERT && type != FRAME_DELETE && type != FRAME_INSERT_P))
 		return RV_ECORRUPT;

@@ -30,6 +30,7 @@
 #include "../util/error.h"
 #include "../util/utf8.h"
 #include "collection.h"
+#include "hyper.h"
 
 int rv_coll_new(const rv_options *opts, rv_collection **out)
 {
@@ -57,6 +58,10 @@ int rv_coll_new(const rv_options *opts, rv_collection **out)
 		return rv_error(NULL, RV_ENOMEM, "out of memory creating a collection");
 	}
 	int rc = rv_index_new(&p, &c->index);
+	if (rc == RV_OK && (rc = rv_hyper_new(opts->dim, &p, c->threads, &c->hyper)) != RV_OK) {
+		rv_index_free(c->index);
+		rc = RV_ENOMEM;
+	}
 	if (rc != RV_OK) {
 		rv_payloads_destroy(&c->payloads);
 		rv_idmap_destroy(&c->ids);
@@ -71,6 +76,7 @@ int rv_coll_new(const rv_options *opts, rv_collection **out)
 
 void rv_coll_destroy(rv_collection *c)
 {
+	rv_hyper_free(c->hyper);
 	rv_index_free(c->index);
 	rv_idmap_destroy(&c->ids);
 	rv_pindexes_destroy(&c->pidx);
@@ -444,6 +450,7 @@ void rv_coll_apply_delete(rv_collection *c, size_t n, const char *const *ids)
 			continue; /* replay of a delete already applied */
 		atomic_fetch_sub(&c->live, 1);
 		rv_index_mark_deleted(c->index, slot);
+		rv_hyper_detach(c->hyper, ids[i], strlen(ids[i]));
 		rv_rwlock_wrlock(&c->payloads.lock);
 		rv_free(swap_payload(c, slot, NULL));
 		rv_rwlock_unlock(&c->payloads.lock);

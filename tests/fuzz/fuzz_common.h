@@ -263,6 +263,34 @@ static inline int fuzz_search_failed(int n, int sound)
 	return n < 0 && n != RV_ENOMEM && (sound || n != RV_ECORRUPT);
 }
 
+/* The hypergraph's reads (ruvector.h, "Hypergraph") on whatever a log or a
+ * segment left: each must answer or fail with a code, never crash. */
+static inline void fuzz_hyper_reads(rv_collection *c, const float *q, size_t dim)
+{
+	rv_hit hits[8];
+	char idbuf[RV_IDBUF_SIZE(8)];
+	rv_hsearch_params hp;
+	rv_hsearch_params_init(&hp);
+	hp.window.kind = RV_WINDOW_ANY;
+	(void)rv_hyperedge_search(c, q, dim, 8, &hp, hits, idbuf, sizeof idbuf);
+	hp.window.kind = RV_WINDOW_AT;
+	hp.window.at = 1709300000000LL;
+	(void)rv_hyperedge_search(c, q, dim, 8, &hp, hits, idbuf, sizeof idbuf);
+	rv_graph_hit gh[64];
+	char gbuf[RV_GRAPH_IDBUF_SIZE(64)];
+	(void)rv_hyper_khop(c, "doc-1", 3, NULL, NULL, 0, gh, 64, gbuf, sizeof gbuf);
+	(void)rv_hyper_khop(c, "doc-2", 2, NULL, NULL, RV_HYPER_DIRECTED, gh, 64, gbuf, sizeof gbuf);
+	(void)rv_hyper_path(c, "doc-1", "doc-2", NULL, 0, gh, 64, gbuf, sizeof gbuf);
+	char json[4096];
+	(void)rv_hyperedge_get(c, "h-1", json, sizeof json, NULL);
+	(void)rv_hyperedges_of(c, "doc-1", NULL, json, sizeof json, NULL);
+	int64_t st[16];
+	uint64_t cn[16];
+	(void)rv_hyperedge_buckets(c, 1709251200000LL, 1709251200000LL + 10LL * 86400000, RV_UNIT_DAY, st, cn, 16, NULL);
+	rv_hyper_stats hs;
+	rv_hyper_stats_get(c, &hs);
+}
+
 /* Use an opened collection every way a reader and a writer would, with
  * vectors of its own dimension (FUZZ_DIM, unless a crafted manifest said
  * otherwise: fuzz_manifest.c). With `sound` (check passed), an id a search
@@ -291,6 +319,7 @@ static inline void fuzz_exercise(rv_collection *c, int may_write, int sound)
 			fuzz_die("an id a search returned is not found", hits[i].id);
 	(void)rv_get(c, "doc-1", out, dim);
 	(void)rv_get(c, "doc-7", out, dim);
+	fuzz_hyper_reads(c, q, dim);
 	rv_check_report rep;
 	(void)rv_check(c, &rep);
 	if (may_write) {
@@ -306,6 +335,18 @@ static inline void fuzz_exercise(rv_collection *c, int may_write, int sound)
 			(void)rv_delete(c, first);
 		}
 		(void)rv_vacuum(c);
+		/* a hyperedge on top, then the delete rule */
+		const char *mem[2] = {"fuzz-new", "doc-2"};
+		rv_hyperedge he;
+		rv_hyperedge_init(&he);
+		he.id = "fuzz-h";
+		he.members = mem;
+		he.n_members = 2;
+		he.embedding = v;
+		he.dim = dim;
+		(void)rv_hyperedge_put(c, 1, &he, RV_UPSERT);
+		(void)rv_delete(c, "fuzz-new");
+		fuzz_hyper_reads(c, q, dim);
 		n = rv_search(c, q, dim, 8, NULL, hits, idbuf, sizeof idbuf);
 		if (fuzz_search_failed(n, sound))
 			fuzz_die("search failed after writes", rv_strerror(n));

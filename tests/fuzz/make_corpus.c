@@ -8,6 +8,10 @@
  *   OUT/wal/      logs of generation 1: header only; one insert; a mix of
  *                 inserts, a batch, an update, upserts, deletes and a
  *                 delete batch; the same mix with its last frame torn
+ *   OUT/hyper/    logs of generation 1 with hyperedge frames: records, then
+ *                 hyperedge puts (ordered, embedded, with payloads and
+ *                 validity times, a batch), an upsert, a hyperedge delete
+ *                 and record deletes that detach (the delete rule)
  *   OUT/manifest/ record files, each after the byte fuzz_manifest.c reads
  *                 first (0 MANIFEST, 1 CATALOG, 2 RUVECTOR): the MANIFESTs,
  *                 CATALOG and RUVECTOR of fuzz_make_records_db(); MANIFESTs
@@ -168,6 +172,54 @@ static void wal_seeds(int m)
 	copy_out(from, "wal", name, len - 20); /* inside the last frame */
 }
 
+static void hyper_seeds(int m)
+{
+	char from[1100], name[64];
+	snprintf(from, sizeof from, "%s/db/%s/wal-000001.log", tmp, fuzz_coll[m]);
+	rv_collection *c;
+	rv_db *db = fresh(m, &c);
+	insert_n(db, c, 1, 12);
+	const char *mem[4] = {"doc-1", "doc-2", "doc-3", "doc-4"};
+	float v[FUZZ_DIM];
+	fuzz_vec("edge", 0, v);
+	rv_hyperedge e[3];
+	for (int i = 0; i < 3; i++) {
+		rv_hyperedge_init(&e[i]);
+		e[i].members = mem + i;
+		e[i].n_members = 2 + (size_t)(i % 2);
+	}
+	e[0].id = "h-1";
+	e[0].ordered = 1;
+	e[0].description = "the deploy failed because the migration and the flush ran together";
+	e[0].embedding = v;
+	e[0].dim = FUZZ_DIM;
+	e[0].confidence = 0.75f;
+	e[0].valid_from = 1709251200000LL;
+	e[0].valid_to = 1709596800000LL;
+	e[0].payload = "{\"kind\":\"cause\",\"n\":[1,2]}";
+	must(rv_hyperedge_put(c, 1, e, 0), "hyperedge", db);
+	snprintf(name, sizeof name, "%s-one", fuzz_coll[m]);
+	copy_out(from, "hyper", name, 0);
+	e[1].id = "h-2";
+	e[2].id = "h-3";
+	e[2].embedding = v;
+	e[2].dim = FUZZ_DIM;
+	must(rv_hyperedge_put(c, 2, e + 1, 0), "hyperedge batch", db);
+	e[0].confidence = 0.5f;
+	must(rv_hyperedge_put(c, 1, e, RV_UPSERT), "hyperedge upsert", db);
+	const char *gone = "h-2";
+	must(rv_hyperedge_delete(c, 1, &gone), "hyperedge delete", db);
+	must(rv_delete(c, "doc-3"), "record delete (detach)", db);
+	must(rv_delete(c, "doc-4"), "record delete (edge goes)", db);
+	must(rv_db_close(db), "close", NULL);
+	snprintf(name, sizeof name, "%s-mixed", fuzz_coll[m]);
+	copy_out(from, "hyper", name, 0);
+	size_t len;
+	free(fuzz_read_file(from, &len));
+	snprintf(name, sizeof name, "%s-torn", fuzz_coll[m]);
+	copy_out(from, "hyper", name, len - 20);
+}
+
 static void manifest_seeds(void)
 {
 	char db[600], from[1100];
@@ -291,6 +343,8 @@ int main(int argc, char **argv)
 	mkdir(path, 0755);
 	snprintf(path, sizeof path, "%s/manifest", out);
 	mkdir(path, 0755);
+	snprintf(path, sizeof path, "%s/hyper", out);
+	mkdir(path, 0755);
 	snprintf(path, sizeof path, "%s/vecs", out);
 	mkdir(path, 0755);
 	fuzz_tempdir(tmp, sizeof tmp, "make-corpus");
@@ -299,6 +353,7 @@ int main(int argc, char **argv)
 		segment_seed(m, 40, true);
 		segment_seed(m, 120, true);
 		wal_seeds(m);
+		hyper_seeds(m);
 	}
 	manifest_seeds();
 	vecs_seeds();

@@ -10,6 +10,8 @@
 #
 #   fuzz_segment   the segment loader (input: a seg-*.rvs file)
 #   fuzz_wal       log replay (input: a wal-*.log file)
+#   fuzz_hyper     log replay seeded with hyperedge frames, then the hypergraph's reads
+#                  and writes (input: a wal-*.log file)
 #   fuzz_filter    the JSON filter and payload parsers, filtered searches (input: JSON text)
 #   fuzz_manifest  the record files: a collection's MANIFEST, DB/CATALOG, DB/RUVECTOR
 #                  (input: a byte choosing the file, then the file)
@@ -19,7 +21,7 @@
 #                  (input: text, one document per line)
 #   fuzz_records   the JSON Lines and .npy readers of import (input: a file)
 #
-# `make fuzz` (CI) runs every target for 45 s: seven targets, about 6 minutes
+# `make fuzz` (CI) runs every target for 45 s: eight targets, about 7 minutes
 # with the build. `make fuzz-long FUZZ_SECS=N` runs this with FUZZ_LONG=1:
 # every target for N seconds (default 1800), then a table of each target's
 # executions, CPU seconds and findings, and the CPU-hours in all; it goes
@@ -33,7 +35,7 @@ cd "$(dirname "$0")/../.."
 # The targets, each with the longest input it is given (the formats of
 # files run to megabytes; a record file is under a kilobyte, and text
 # longer than a few pages adds nothing but time per input).
-TARGETS="segment:1048576 wal:1048576 filter:1048576 manifest:4096 vecs:1048576 tokenize:65536 records:1048576"
+TARGETS="segment:1048576 wal:1048576 hyper:1048576 filter:1048576 manifest:4096 vecs:1048576 tokenize:65536 records:1048576"
 
 secs=${1:-45}
 [ $# -gt 0 ] && shift

@@ -2,11 +2,83 @@
 // CausalMemoryGraph: agentdb 1.6.1's causal graph (MIT, ruv), ported
 // unchanged: same SQL, numbers, shapes and messages (a uplift of 0 is still
 // stored as NULL, as agentdb's `|| null` did, so results stay the same).
+//
+// Added (ruvector's, not agentdb's): getStrongestCausalChain and
+// getCausalDescendants answer through the core's hypergraph (ruvector.h,
+// "Hypergraph"): each causal edge is an ordered hyperedge (from, to) with its
+// confidence, walked forward only (RV_HYPER_DIRECTED). The strongest chain
+// is a shortest path with weights -ln(confidence), O(E log V), where
+// getCausalChain's recursive SQL enumerates every path up to maxDepth (and
+// keeps agentdb's answers, quirks included). The hypergraph is an in-memory
+// mirror of causal_edges, rebuilt when the table changed.
+
+const MIRROR = Symbol('causal hypergraph mirror');
 
 class CausalMemoryGraph {
   db;
   constructor(db) {
     this.db = db;
+  }
+
+  // The mirror of causal_edges with confidence >= min as a hypergraph (a
+  // Collection of dimension 1 whose records are the memories), current as
+  // of the table's fingerprint; one per threshold asked for.
+  async causalHypergraph(min = 0) {
+    const { Collection } = require('../../collection');
+    const f = this.db.prepare('SELECT COUNT(*) AS n, MAX(id) AS m, TOTAL(confidence) AS s, ' +
+      'TOTAL(from_memory_id * 31 + to_memory_id) AS t FROM causal_edges').get();
+    const key = `${f.n}:${f.m}:${f.s}:${f.t}`;
+    const mirrors = this[MIRROR] ?? (this[MIRROR] = new Map());
+    const cached = mirrors.get(min);
+    if (cached && cached.key === key) return cached.coll;
+    if (cached) await cached.coll.close();
+    const rows = this.db.prepare('SELECT id, from_memory_id, to_memory_id, confidence FROM causal_edges ' +
+      'WHERE confidence >= ? AND from_memory_id != to_memory_id').all(min);
+    const coll = new Collection({ dimensions: 1 });
+    const ids = [...new Set(rows.flatMap((r) => [String(r.from_memory_id), String(r.to_memory_id)]))];
+    if (ids.length) await coll.insertBatch(ids, new Float32Array(ids.length).fill(1));
+    const edges = rows.map((r) => ({ id: String(r.id), members: [String(r.from_memory_id), String(r.to_memory_id)],
+      ordered: true, confidence: Math.min(1, Math.max(0, Number(r.confidence) || 0)) }));
+    for (let i = 0; i < edges.length; i += 10000) await coll.putHyperedges(edges.slice(i, i + 10000));
+    mirrors.set(min, { key, coll });
+    return coll;
+  }
+
+  /**
+   * The causal chain from one memory to another whose edges (confidence >=
+   * minConfidence, default 0.5 as getCausalChain) have the greatest product
+   * of confidences: {path: memory ids, edgeIds, confidence: the product},
+   * or null when no chain joins them.
+   */
+  async getStrongestCausalChain(fromMemoryId, toMemoryId, options = {}) {
+    const coll = await this.causalHypergraph(options.minConfidence ?? 0.5);
+    let hits;
+    try {
+      hits = coll.weightedPath(String(fromMemoryId), String(toMemoryId), { directed: true, window: 'any' });
+    } catch (e) {
+      if (e.code === 'RV_ENOTFOUND') return null; // a memory without causal edges
+      throw e;
+    }
+    if (hits.length < 2) return null;
+    return { path: hits.map((h) => Number(h.id)), edgeIds: hits.slice(1).map((h) => Number(h.via)),
+      confidence: hits[hits.length - 1].weight };
+  }
+
+  /**
+   * The memories a memory leads to within maxDepth causal steps (forward
+   * along causal edges of confidence >= 0.5, as getCausalChain follows):
+   * [{memoryId, depth, confidence (of the best edge reaching it)}], nearest
+   * first.
+   */
+  async getCausalDescendants(memoryId, maxDepth = 3) {
+    const coll = await this.causalHypergraph(0.5);
+    try {
+      return coll.kHop(String(memoryId), maxDepth, { directed: true, window: 'any' })
+        .map((h) => ({ memoryId: Number(h.id), depth: h.hop, confidence: h.weight }));
+    } catch (e) {
+      if (e.code === 'RV_ENOTFOUND') return [];
+      throw e;
+    }
   }
   /**
    * Add a causal edge between memories
