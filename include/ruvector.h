@@ -383,6 +383,9 @@ typedef struct rv_search_params {
  *  plain ranking; lower lambda trades closeness for spread, measured as
  *  the mean pairwise distance of the results. Hits stay in pick order. */
 #define RV_SEARCH_MMR 0x2u
+/** Search with the ef that rv_calibrate_recall() chose for the collection
+ *  (ignoring params.ef); #RV_EINVAL when it has no recall calibration. */
+#define RV_SEARCH_CALIBRATED 0x4u
 
 /** One search result. */
 typedef struct rv_hit {
@@ -468,6 +471,152 @@ typedef struct rv_check_report {
  *  @return #RV_OK if the graph is sound, #RV_ECORRUPT if not (the report
  *  says where), #RV_ENOMEM. */
 int rv_check(rv_collection *coll, rv_check_report *report);
+/** @} */
+
+/** @defgroup conformal Calibrated retrieval
+ *  Two ways to ask for a level of quality instead of a size.
+ *
+ *  Conformal result sets (split conformal prediction). rv_calibrate() runs
+ *  n calibration queries through the same search a conformal search uses
+ *  (k = cap results at the calibrated ef) and gives each query one score:
+ *  the largest distance (or rank, counting from 1) at which one of its
+ *  relevant items appears in that result list; a relevant item the list
+ *  does not hold scores +infinity, so a query whose items the search misses
+ *  can never count as covered. The threshold is the
+ *  ceil((n+1)(1-alpha))-th smallest score, or +infinity when that rank
+ *  exceeds n. rv_search_conformal() then returns every item of the same
+ *  list within the threshold. When the calibration queries and a new query
+ *  are exchangeable (drawn from the same distribution) and the collection
+ *  has not changed, the set holds all of the new query's relevant items
+ *  with probability at least 1 - alpha (and below 1 - alpha + 1/(n+1) when
+ *  scores do not tie). The cap is part of the procedure: an item beyond it
+ *  is never returned, and calibration counts that as a miss (+infinity).
+ *  When the threshold is +infinity more than alpha of the calibration
+ *  queries had an item beyond the cap: the set is then the whole capped
+ *  list and carries no guarantee; raise cap or ef.
+ *
+ *  Target recall (conformal risk control on the loss 1 - recall@k). For
+ *  each ef of a grid (k, then x1.25, up to max_ef), rv_calibrate_recall()
+ *  measures every calibration query's recall@k, and keeps the smallest ef
+ *  whose bound (n * mean loss + 1) / (n + 1) is at most 1 - target; then
+ *  the expected recall of a new exchangeable query at that ef is at least
+ *  the target (as the loss falls with ef, which HNSW's does on average).
+ *  Searches with #RV_SEARCH_CALIBRATED use that ef.
+ *
+ *  Both calibrations are stored with the collection (logged and
+ *  checkpointed: they survive reopening). They describe the collection as
+ *  it was: recalibrate after large changes. */
+/** @{ */
+
+/** What a conformal score measures. */
+typedef enum rv_conformal_score {
+	RV_CONFORMAL_DISTANCE = 0, /**< the distance of the farthest relevant item; sets are cut by distance */
+	RV_CONFORMAL_RANK = 1      /**< its rank (1 = nearest); sets are the first floor(threshold) results */
+} rv_conformal_score;
+
+/** Parameters of a calibration. Fill with rv_calibrate_params_init(). */
+typedef struct rv_calibrate_params {
+	/** Relevant items per query (k*), and k of recall@k. Default 10;
+	 *  1..#RV_K_MAX. */
+	uint32_t k;
+	/** nq * k ids, row-major: query i's relevant items are
+	 *  relevant[i*k .. i*k+k). NULL: the exact k nearest neighbours of each
+	 *  query, computed by the engine (an exact scan). An id that is not in
+	 *  the collection can never be found (a conformal score of +infinity). */
+	const char *const *relevant;
+	/** Miscoverage: the sets miss a relevant item of at most this share of
+	 *  queries. Default 0.1; in (0, 1). */
+	float alpha;
+	/** Default #RV_CONFORMAL_DISTANCE. */
+	rv_conformal_score score;
+	/** Most items a conformal search returns. 0: max(10 k, 100), at most
+	 *  #RV_K_MAX; else k..#RV_K_MAX. */
+	uint32_t cap;
+	/** ef of the calibration and of the conformal searches. 0: the
+	 *  collection's ef_search; at most #RV_EF_MAX; the search uses at least
+	 *  cap. */
+	uint32_t ef;
+	/** rv_calibrate_recall(): the mean recall@k wanted. Default 0.95; in
+	 *  (0, 1). */
+	float target_recall;
+	/** rv_calibrate_recall(): the largest ef tried. Default 4096;
+	 *  k..#RV_EF_MAX. */
+	uint32_t max_ef;
+} rv_calibrate_params;
+
+void rv_calibrate_params_init(rv_calibrate_params *p);
+
+/** A collection's stored calibrations (rv_calibration_get()). */
+typedef struct rv_calibration {
+	int conformal;             /**< 1 when a conformal calibration is stored; the next fields are then set */
+	rv_conformal_score score;
+	float alpha;
+	double threshold;          /**< may be +infinity (see above) */
+	uint32_t n;                /**< calibration queries */
+	uint32_t infinite;         /**< of those, how many scored +infinity */
+	uint32_t k, cap, ef;       /**< as calibrated (ef resolved: at least cap) */
+	int recall;                /**< 1 when a target-recall calibration is stored; the next fields are then set */
+	float target_recall;
+	uint32_t recall_k;
+	uint32_t recall_ef;        /**< the ef chosen */
+	uint32_t recall_n;         /**< calibration queries */
+	float recall_bound;        /**< the bound on 1 - expected recall at that ef: (n * mean loss + 1) / (n + 1) */
+} rv_calibration;
+
+/** The conformal threshold of @p n scores (any order; +INFINITY allowed):
+ *  the ceil((n+1)(1-alpha))-th smallest, or +INFINITY when that exceeds n
+ *  (also for n = 0). A pure function, exposed so that callers (and tests)
+ *  can split scores themselves. NaN when alpha is not in (0, 1), scores is
+ *  NULL with n > 0, or a score is NaN. */
+double rv_conformal_threshold(const double *scores, size_t n, double alpha);
+
+/** Score @p nq queries as rv_calibrate() would (p->k, relevant, score,
+ *  cap, ef), without storing anything: scores[i] for query i (+INFINITY
+ *  when a relevant item is not among the cap results). The queries run on
+ *  the collection's threads.
+ *  @return #RV_OK; #RV_EINVAL (a parameter out of range, named; NULL
+ *  argument; nq = 0), #RV_EDIM, #RV_ENONFINITE, #RV_EZERO, #RV_EID (a bad
+ *  relevant id, named), #RV_ENOMEM. */
+int rv_conformal_scores(rv_collection *coll, size_t nq, const float *queries, size_t dim,
+                        const rv_calibrate_params *p, double *scores);
+
+/** Calibrate conformal result sets on @p nq queries (see above), store the
+ *  calibration with the collection (replacing the previous one; logged
+ *  like a write), and copy it to @p out (NULL: not wanted).
+ *  @return the codes of rv_conformal_scores(); #RV_EREADONLY; storage
+ *  errors. On failure the stored calibration is unchanged. */
+int rv_calibrate(rv_collection *coll, size_t nq, const float *queries, size_t dim,
+                 const rv_calibrate_params *p, rv_calibration *out);
+
+/** Choose and store the ef for p->target_recall on @p nq queries (see
+ *  above; p->k, relevant, target_recall, max_ef).
+ *  @return #RV_OK; #RV_ERANGE when even max_ef does not reach the target
+ *  (the message gives the best bound; nothing stored); the codes of
+ *  rv_calibrate(). */
+int rv_calibrate_recall(rv_collection *coll, size_t nq, const float *queries, size_t dim,
+                        const rv_calibrate_params *p, rv_calibration *out);
+
+/** Copy the stored calibrations (zeros when none). */
+void rv_calibration_get(rv_collection *coll, rv_calibration *out);
+
+/** What rv_search_conformal() says about its set. */
+typedef struct rv_conformal_info {
+	double threshold;  /**< the calibrated threshold */
+	float alpha;       /**< the calibrated alpha */
+	uint32_t cap;      /**< the cap: hits must hold this many */
+	int capped;        /**< 1 when the set holds cap items (the cap may have cut it) */
+} rv_conformal_info;
+
+/** The conformal result set for @p query: every item of the calibrated
+ *  search's cap results whose score is within the threshold, nearest
+ *  first. @p hits holds room for the calibration's cap (see
+ *  rv_calibration_get(); #RV_IDBUF_SIZE(cap) bytes of idbuf suffice).
+ *  @param info filled (NULL: not wanted).
+ *  @return the number of hits (0 is possible: an empty set); #RV_EINVAL
+ *  (no conformal calibration stored, NULL argument), and the codes of
+ *  rv_search(). */
+int rv_search_conformal(rv_collection *coll, const float *query, size_t dim, rv_hit *hits, char *idbuf,
+                        size_t idbuf_size, rv_conformal_info *info);
 /** @} */
 
 /** @defgroup payload Payloads

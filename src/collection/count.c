@@ -51,7 +51,7 @@ static int count_frame(void *ctx, uint8_t type, const unsigned char *pl, size_t 
 	count_ctx *k = ctx;
 	if (len < 8)
 		return RV_ECORRUPT;
-	if (type == FRAME_PAYLOAD || type == FRAME_INDEX)
+	if (type == FRAME_PAYLOAD || type == FRAME_INDEX || type == FRAME_CALIB)
 		return RV_OK;
 	size_t n = rv_get32(pl), skip = 0;
 	if (type == FRAME_INSERT || type == FRAME_INSERT_P) {

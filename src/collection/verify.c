@@ -75,6 +75,8 @@ int rv_persist_verify(const void *h, const char *dir, char *problem, size_t size
 		rc = rv_seg_open(h, seg, &s);
 		for (uint32_t k = SEC_META; rc == RV_OK && k <= SEC_PINDEX; k++)
 			rc = rv_seg_verify(s, k);
+		if (rc == RV_OK)
+			rc = rv_seg_verify(s, SEC_CALIB);
 		rv_seg_close(s);
 	}
 	if (rc == RV_OK) {
@@ -137,7 +139,7 @@ static void tally_frame(void *ctx, uint8_t type, const unsigned char *pl, size_t
 	uint64_t n = len >= 8 ? rv_get32(pl) : 0;
 	uint64_t per = type == FRAME_DELETE ? 2 : type == FRAME_INSERT || type == FRAME_INSERT_P ? 4ull * t->dim + 2 : 0;
 	bool plausible = n >= 1 && (per ? n <= (len - 8) / per : n == 1);
-	if (!plausible || (!intact && type > FRAME_INDEX)) {
+	if (!plausible || (!intact && type > FRAME_CALIB)) {
 		t->r->unknown_frames++;
 		return;
 	}
