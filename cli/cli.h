@@ -114,6 +114,20 @@ int db_close(const char *cmd, rv_db *db, int status);
  * it), or NULL with the reason in rv_errmsg(c) ("" there: out of memory). */
 char *coll_payload_json(rv_collection *c, const char *id);
 
+/* ---- bench --conformal / --target-recall (bench_calib.c) ---- */
+typedef struct bench_calib_in {
+	const float *queries;  /* nq x dim */
+	const int32_t *gt;     /* nq rows of gt_k base row numbers (the ids) */
+	size_t nq, dim, gt_k, k;
+	size_t calibration;    /* calibration queries; 0: half */
+	size_t splits;         /* --conformal: random splits */
+	size_t cap;            /* --conformal: the cap; 0: the library's default */
+	uint64_t seed;
+	bool json;
+} bench_calib_in;
+int bench_conformal(rv_collection *c, const bench_calib_in *in, double alpha);
+int bench_target_recall(rv_collection *c, const bench_calib_in *in, double target);
+
 /* Seconds since an arbitrary start, monotonic. */
 double now_s(void);
 /* Peak resident set size of this process in bytes. */

@@ -47,6 +47,10 @@
  * the index exists); then lines with "mode":"filtered" give recall and QPS
  * per ef of the filtered search as the planner runs it; "short" counts
  * searches that returned fewer than min(k, matches) results (must be 0).
+ *
+ * --conformal ALPHA and --target-recall R replace the ef sweep with
+ * calibrated retrieval over --calibration N queries (default half) and the
+ * rest (bench_calib.c describes the lines they print).
  */
 #define _GNU_SOURCE 1
 #include <math.h>
@@ -74,6 +78,8 @@ typedef struct bench_args {
 	const char *db;
 	uint64_t filter_labels;
 	bool filter_index;
+	double conformal, target_recall;
+	uint64_t calibration, splits, cap;
 } bench_args;
 
 typedef struct dataset {
@@ -90,6 +96,7 @@ static const char bench_usage[] =
 	"                      [--alpha 1.1] [--limit N] [--queries N] [--exact] [--delete-fraction F]\n"
 	"                      [--seed S] [--quant none|int8|pq:M|binary] [--rerank N]\n"
 	"                      [--quant-train N] [--db DIR] [--filter-labels N [--filter-index keyword|none]]\n"
+	"                      [--conformal ALPHA | --target-recall R] [--calibration N] [--splits 100] [--cap N]\n"
 	"\n"
 	"Builds an index over the base vectors (or N generated ones of dimension D)\n"
 	"and, for each --ef, prints recall@k against the ground truth (--gt, or an\n"
@@ -165,6 +172,7 @@ static int parse_args(int argc, char **argv, bench_args *a)
 	a->seed = 42;
 	a->alpha = 1.1; /* the library default */
 	a->filter_index = true;
+	a->splits = 100;
 	char unused[8];
 	parse_efs("10,20,40,80,160,320", a, unused, sizeof unused);
 	const cli_opt opts[] = {
@@ -191,6 +199,11 @@ static int parse_args(int argc, char **argv, bench_args *a)
 		CLI_U64("--filter-labels", a->filter_labels, 1, 1000000),
 		CLI_FN("--filter-index", a->filter_index, parse_filter_index),
 		CLI_STR("--db", a->db),
+		CLI_DBL("--conformal", a->conformal, 1e-6, 0.999999),
+		CLI_DBL("--target-recall", a->target_recall, 1e-6, 0.999999),
+		CLI_U64("--calibration", a->calibration, 1, 10000000),
+		CLI_U64("--splits", a->splits, 1, 100000),
+		CLI_U64("--cap", a->cap, 1, RV_K_MAX),
 		CLI_END,
 	};
 	const char *pos[1];
@@ -203,6 +216,8 @@ static int parse_args(int argc, char **argv, bench_args *a)
 		return cli_usage_error("bench", bench_usage, "--db and --delete-fraction do not go together");
 	if (!a->gen_n && (!a->base || !a->query))
 		return cli_usage_error("bench", bench_usage, "give --base and --query, or --generate NxD");
+	if (a->conformal > 0 && a->target_recall > 0)
+		return cli_usage_error("bench", bench_usage, "--conformal and --target-recall go in separate runs");
 	return CLI_GO_ON;
 }
 
@@ -711,6 +726,11 @@ int cmd_bench(int argc, char **argv)
 			       a.quant_spec, bpv.codes, d.dim * sizeof(float), bpv.mapped);
 		printf("%-14s %6s %8s %10s %9s %9s %10s\n", "phase", "ef", "recall", "qps", "p50_us", "p99_us",
 		       a.exact ? "vs exact" : "");
+	}
+	if (a.conformal > 0 || a.target_recall > 0) {
+		bench_calib_in in = {d.query, gt, d.nq, d.dim, gt_k, a.k, a.calibration, a.splits, a.cap, a.seed, a.json};
+		status = a.conformal > 0 ? bench_conformal(c, &in, a.conformal) : bench_target_recall(c, &in, a.target_recall);
+		goto out;
 	}
 	/* the exact scan first: the brute-force reference for recall and speed */
 	double exact_qps = 0;

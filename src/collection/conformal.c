@@ -299,6 +299,31 @@ int rv_calibrate(rv_collection *c, size_t nq, const float *queries, size_t dim, 
 	return rc;
 }
 
+/* Mean recall@k of the nq queries at ef, each query's relevant items
+ * rel[i*k..] (NULL entries: fewer). */
+static int mean_recall(rv_collection *c, size_t nq, const float *queries, size_t dim, size_t k, const char **rel,
+                       uint32_t ef, chunk *b, double *out)
+{
+	double sum = 0;
+	rv_search_params sp = {0};
+	sp.ef = ef;
+	for (size_t q0 = 0; q0 < nq; q0 += b->per) {
+		size_t m = nq - q0 < b->per ? nq - q0 : b->per;
+		int rc = rv_search_batch(c, m, queries + q0 * dim, dim, k, &sp, b->hits, b->hits_n, b->hit_ids,
+		                         m * RV_IDBUF_SIZE(k));
+		if (rc != RV_OK)
+			return rc;
+		for (size_t i = 0; i < m; i++) {
+			size_t found = 0, n = 0;
+			for (; n < k && rel[(q0 + i) * k + n]; n++)
+				found += find_hit(b->hits + i * k, b->hits_n[i], rel[(q0 + i) * k + n]) >= 0;
+			sum += n ? (double)found / (double)n : 1.0;
+		}
+	}
+	*out = sum / (double)nq;
+	return RV_OK;
+}
+
 int rv_calibrate_recall(rv_collection *c, size_t nq, const float *queries, size_t dim, const rv_calibrate_params *p,
                         rv_calibration *out)
 {
@@ -308,70 +333,61 @@ int rv_calibrate_recall(rv_collection *c, size_t nq, const float *queries, size_
 	int rc = resolve(c, nq, queries, p, true, &r);
 	if (rc != RV_OK)
 		return rc;
-	/* the grid: k, then x1.25 (at least +1), up to max_ef */
-	uint32_t grid[64];
-	size_t ng = 0;
-	for (double e = (double)r.k; ng < 64; e *= 1.25) {
-		uint32_t v = (uint32_t)ceil(e);
-		if (ng && v <= grid[ng - 1])
-			v = grid[ng - 1] + 1;
-		if (v >= p->max_ef) {
-			grid[ng++] = p->max_ef;
-			break;
-		}
-		grid[ng++] = v;
-	}
-	double *loss = rv_calloc(ng, sizeof *loss); /* summed 1 - recall per ef */
+	/* the relevant items of every query, once: given, or the exact top k */
+	const char **rel = rv_calloc(nq * r.k, sizeof *rel);
+	rv_hit *th = NULL;
+	char *tids = NULL;
 	chunk b;
-	if (!loss)
+	if (!rel)
 		return rv_error(c, RV_ENOMEM, "out of memory");
-	if ((rc = chunk_alloc(c, &b, nq, r.k, r.k, !p->relevant)) != RV_OK) {
-		rv_free(loss);
+	if ((rc = chunk_alloc(c, &b, nq, r.k, r.k, false)) != RV_OK) {
+		rv_free((void *)rel);
 		return rc;
 	}
-	for (size_t q0 = 0; q0 < nq && rc == RV_OK; q0 += b.per) {
-		size_t m = nq - q0 < b.per ? nq - q0 : b.per;
-		if (!p->relevant && (rc = chunk_truth(c, &b, queries, dim, q0, m)) != RV_OK)
-			break;
-		for (size_t g = 0; g < ng && rc == RV_OK; g++) {
-			rv_search_params sp = {0};
-			sp.ef = grid[g];
-			rc = rv_search_batch(c, m, queries + q0 * dim, dim, r.k, &sp, b.hits, b.hits_n, b.hit_ids,
-			                     m * RV_IDBUF_SIZE(r.k));
-			for (size_t i = 0; rc == RV_OK && i < m; i++) {
-				size_t count = 1, found = 0, rel = 0;
-				for (size_t j = 0; j < count; j++) {
-					const char *id = relevant_id(p, &b, i, q0 + i, j, &count);
-					if (!id)
-						break;
-					rel++;
-					found += find_hit(b.hits + i * r.k, b.hits_n[i], id) >= 0;
-				}
-				loss[g] += rel ? 1.0 - (double)found / (double)rel : 0.0;
-			}
-		}
+	if (p->relevant) {
+		memcpy((void *)rel, p->relevant, nq * r.k * sizeof *rel);
+	} else {
+		int *tn = rv_malloc(nq * sizeof *tn);
+		th = rv_malloc(nq * r.k * sizeof *th);
+		tids = rv_malloc(nq * RV_IDBUF_SIZE(r.k));
+		rv_search_params ex = {0};
+		ex.flags = RV_SEARCH_EXACT;
+		if (!tn || !th || !tids)
+			rc = rv_error(c, RV_ENOMEM, "out of memory for the exact neighbours of %zu queries", nq);
+		else
+			rc = rv_search_batch(c, nq, queries, dim, r.k, &ex, th, tn, tids, nq * RV_IDBUF_SIZE(r.k));
+		for (size_t i = 0; rc == RV_OK && i < nq; i++)
+			for (int j = 0; j < tn[i]; j++)
+				rel[i * r.k + (size_t)j] = th[i * r.k + (size_t)j].id;
+		rv_free(tn);
 	}
-	chunk_free(&b);
-	if (rc != RV_OK) {
-		rv_free(loss);
-		return rc;
-	}
-	/* conformal risk control with a loss bounded by 1: the first ef whose
+	/* conformal risk control with a loss (1 - recall) bounded by 1: the
+	 * first ef of the grid (k, then x1.25, up to max_ef) whose
 	 * (n * mean loss + 1) / (n + 1) is within 1 - target */
 	double n = (double)nq, best = INFINITY;
-	size_t chosen = ng;
-	for (size_t g = 0; g < ng; g++) {
-		double bound = (loss[g] + 1.0) / (n + 1.0);
-		if (bound < best)
+	uint32_t chosen = 0;
+	for (double e = (double)r.k, prev = 0; rc == RV_OK && !chosen && prev < p->max_ef; e *= 1.25) {
+		uint32_t ef = (uint32_t)ceil(e);
+		if (ef <= prev)
+			ef = (uint32_t)prev + 1;
+		if (ef > p->max_ef)
+			ef = p->max_ef;
+		prev = ef;
+		double recall;
+		rc = mean_recall(c, nq, queries, dim, r.k, rel, ef, &b, &recall);
+		double bound = (n * (1.0 - recall) + 1.0) / (n + 1.0);
+		if (rc == RV_OK && bound < best)
 			best = bound;
-		if (bound <= 1.0 - (double)p->target_recall) {
-			chosen = g;
-			best = bound;
-			break;
-		}
+		if (rc == RV_OK && bound <= 1.0 - (double)p->target_recall)
+			chosen = ef;
 	}
-	rv_free(loss);
-	if (chosen == ng)
+	chunk_free(&b);
+	rv_free((void *)rel);
+	rv_free(th);
+	rv_free(tids);
+	if (rc != RV_OK)
+		return rc;
+	if (!chosen)
 		return rv_error(c, RV_ERANGE, "no ef up to max_ef %u reaches recall %g on %zu queries: the best bound on "
 		                "1 - recall is %.4f (raise max_ef, or calibrate on more queries)",
 		                p->max_ef, (double)p->target_recall, nq, best);
@@ -380,7 +396,7 @@ int rv_calibrate_recall(rv_collection *c, size_t nq, const float *queries, size_
 	k.recall = 1;
 	k.target_recall = p->target_recall;
 	k.recall_k = (uint32_t)r.k;
-	k.recall_ef = grid[chosen];
+	k.recall_ef = chosen;
 	k.recall_n = (uint32_t)nq;
 	k.recall_bound = (float)best;
 	rc = store(c, &k);
