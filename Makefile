@@ -89,6 +89,7 @@ test-cli: $(CLI)
 	@sh tests/test_cli_db.sh $(CLI)
 	@sh tests/test_cli_io.sh $(CLI)
 	@sh tests/test_breakit.sh $(CLI)
+	@sh tests/test_cli_calib.sh $(CLI)
 
 deps:
 	@sh scripts/install-deps.sh build test

@@ -36,6 +36,10 @@ int cmd_delete(int argc, char **argv);
 int cmd_payload(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_text_search(int argc, char **argv);
+/* calibration: cmd_calib.c */
+int cmd_calibrate(int argc, char **argv);
+/* A calibration as JSON on stdout ("null" when none). */
+void print_calibration_json(const rv_calibration *k);
 
 /* ---- the command line (args.c) ----
  * Each command describes its options and positionals in a cli_spec and

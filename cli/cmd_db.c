@@ -371,17 +371,31 @@ int cmd_info(int argc, char **argv)
 			json_string(stdout, name);
 			printf(",\"count\":%llu,\"dim\":%u,\"metric\":\"%s\",\"generation\":%llu,\"segment_bytes\":%llu,"
 			       "\"log_bytes\":%llu,\"format_version\":%u,\"quant\":\"%s\",\"quant_trained\":%s,"
-			       "\"memory_bytes\":%llu,\"code_bytes\":%llu,\"mapped_bytes\":%llu}",
+			       "\"memory_bytes\":%llu,\"code_bytes\":%llu,\"mapped_bytes\":%llu",
 			       count, o.dim, rv_metric_name(o.metric), (unsigned long long)s.generation,
 			       (unsigned long long)s.segment_bytes, (unsigned long long)s.wal_bytes, s.format_version, q,
 			       st.quant_trained ? "true" : "false", (unsigned long long)st.memory_bytes,
 			       (unsigned long long)st.code_bytes, (unsigned long long)st.mapped_bytes);
+			rv_calibration cal;
+			rv_calibration_get(c, &cal);
+			printf(",\"calibration\":");
+			print_calibration_json(&cal);
+			printf("}");
 		} else {
 			if (o.quant != RV_QUANT_NONE && !st.quant_trained)
 				snprintf(q + strlen(q), sizeof q - strlen(q), "*");
 			printf("%-20s %12llu %6u %-7s %-8s %10llu %14llu %12llu %6u\n", name, count, o.dim,
 			       rv_metric_name(o.metric), q, (unsigned long long)s.generation,
 			       (unsigned long long)s.segment_bytes, (unsigned long long)s.wal_bytes, s.format_version);
+			rv_calibration cal;
+			rv_calibration_get(c, &cal);
+			if (cal.conformal)
+				printf("  conformal: alpha %g, threshold %.9g (%s), cap %u, ef %u, %u calibration queries\n",
+				       (double)cal.alpha, cal.threshold, cal.score == RV_CONFORMAL_RANK ? "rank" : "distance", cal.cap,
+				       cal.ef, cal.n);
+			if (cal.recall)
+				printf("  target recall %g: ef %u (k %u, %u calibration queries)\n", (double)cal.target_recall,
+				       cal.recall_ef, cal.recall_k, cal.recall_n);
 		}
 		shown++;
 		rv_collection_free(c); /* keep one open at a time */
