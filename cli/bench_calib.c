@@ -160,7 +160,7 @@ int bench_conformal(rv_collection *c, const bench_calib_in *in, double alpha)
 	char *idbuf = malloc(RV_IDBUF_SIZE(k.cap));
 	size_t searched_cov = 0;
 	for (size_t i = ncal; hits && idbuf && i < nq; i++) {
-		int n = rv_search_conformal(c, first.q + i * in->dim, in->dim, hits, idbuf, RV_IDBUF_SIZE(k.cap), NULL);
+		int n = rv_search_conformal(c, first.q + i * in->dim, in->dim, hits, k.cap, idbuf, RV_IDBUF_SIZE(k.cap), NULL);
 		if (n < 0) {
 			free(idbuf);
 			split_free(&first);

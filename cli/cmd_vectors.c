@@ -167,7 +167,7 @@ int cmd_search(int argc, char **argv)
 	                      .filter = filter,
 	                      .mmr_lambda = (float)(mmr >= 0 ? mmr : 1)};
 	for (size_t q = 0; q < nq; q++) {
-		int n = conformal ? rv_search_conformal(c, qs + q * dim, dim, hits, idbuf, RV_IDBUF_SIZE(k), NULL)
+		int n = conformal ? rv_search_conformal(c, qs + q * dim, dim, hits, (size_t)k, idbuf, RV_IDBUF_SIZE(k), NULL)
 		                  : rv_search(c, qs + q * dim, dim, (size_t)k, &p, hits, idbuf, RV_IDBUF_SIZE(k));
 		if (n < 0) {
 			cli_fail(cmd, "query %zu of %s: %s", q, query, rv_errmsg(c));

@@ -609,14 +609,17 @@ typedef struct rv_conformal_info {
 
 /** The conformal result set for @p query: every item of the calibrated
  *  search's cap results whose score is within the threshold, nearest
- *  first. @p hits holds room for the calibration's cap (see
- *  rv_calibration_get(); #RV_IDBUF_SIZE(cap) bytes of idbuf suffice).
- *  @param info filled (NULL: not wanted).
+ *  first.
+ *  @param hits      room for @p max_hits results.
+ *  @param max_hits  at least the calibration's cap (rv_calibration_get();
+ *                   a calibration made meanwhile may change it).
+ *  @param idbuf     #RV_IDBUF_SIZE(cap) bytes suffice.
+ *  @param info      filled (NULL: not wanted).
  *  @return the number of hits (0 is possible: an empty set); #RV_EINVAL
- *  (no conformal calibration stored, NULL argument), and the codes of
- *  rv_search(). */
-int rv_search_conformal(rv_collection *coll, const float *query, size_t dim, rv_hit *hits, char *idbuf,
-                        size_t idbuf_size, rv_conformal_info *info);
+ *  (no conformal calibration stored, NULL argument); #RV_ERANGE (max_hits
+ *  below the cap, which the message gives); the codes of rv_search(). */
+int rv_search_conformal(rv_collection *coll, const float *query, size_t dim, rv_hit *hits, size_t max_hits,
+                        char *idbuf, size_t idbuf_size, rv_conformal_info *info);
 /** @} */
 
 /** @defgroup payload Payloads

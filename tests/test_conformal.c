@@ -255,7 +255,7 @@ TEST(coverage_holds_on_held_out_queries)
 	size_t agree = 0;
 	for (size_t q = NCAL; q < NQ; q++) {
 		rv_conformal_info info;
-		int n = rv_search_conformal(c, query(q), D, h, buf, sizeof buf, &info);
+		int n = rv_search_conformal(c, query(q), D, h, 24, buf, sizeof buf, &info);
 		CHECK(n >= 0 && n <= 24);
 		CHECK(info.threshold == cal.threshold && info.alpha == (float)alpha && info.cap == 24);
 		int cv = covered(h, n, truths + q * K);
@@ -372,7 +372,7 @@ TEST(bad_arguments)
 	rv_calibrate_params_init(&p);
 	rv_hit h[200];
 	char buf[RV_IDBUF_SIZE(200)];
-	CHECK_RC(rv_search_conformal(c, query(0), D, h, buf, sizeof buf, NULL), RV_EINVAL);
+	CHECK_RC(rv_search_conformal(c, query(0), D, h, 200, buf, sizeof buf, NULL), RV_EINVAL);
 	CHECK(strstr(rv_errmsg(c), "rv_calibrate") != NULL);
 	rv_search_params sp = {0};
 	sp.flags = RV_SEARCH_CALIBRATED;
@@ -442,7 +442,7 @@ TEST(calibration_survives_reopen)
 	CHECK(a.conformal && a.recall && a.score == RV_CONFORMAL_RANK);
 	rv_hit h[30], h2[30];
 	char buf[RV_IDBUF_SIZE(30)], buf2[RV_IDBUF_SIZE(30)];
-	int n1 = rv_search_conformal(c, query(1500), D, h, buf, sizeof buf, NULL);
+	int n1 = rv_search_conformal(c, query(1500), D, h, 30, buf, sizeof buf, NULL);
 	CHECK(n1 >= 0);
 	CHECK_OK(rv_db_close(db));
 	/* 1. from the log */
@@ -451,7 +451,8 @@ TEST(calibration_survives_reopen)
 	CHECK_OK(rv_db_open_collection(db, "c", &c));
 	rv_calibration_get(c, &b);
 	CHECK(same_calibration(&a, &b));
-	int n2 = rv_search_conformal(c, query(1500), D, h2, buf2, sizeof buf2, NULL);
+	CHECK_RC(rv_search_conformal(c, query(1500), D, h2, 29, buf2, sizeof buf2, NULL), RV_ERANGE);
+	int n2 = rv_search_conformal(c, query(1500), D, h2, 30, buf2, sizeof buf2, NULL);
 	CHECK(n1 == n2);
 	for (int i = 0; i < n1 && i < n2; i++)
 		CHECK(strcmp(h[i].id, h2[i].id) == 0);

@@ -347,6 +347,9 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */)
 		RVN_METHOD("getPayload", rvn_get_payload),
 		RVN_METHOD("createIndex", rvn_create_index),
 		RVN_METHOD("countMatching", rvn_count_matching),
+		RVN_METHOD("calibrate", rvn_calibrate),
+		RVN_METHOD("calibration", rvn_calibration),
+		RVN_METHOD("searchConformal", rvn_search_conformal),
 	};
 	napi_value cls;
 	if (napi_define_class(env, "Collection", NAPI_AUTO_LENGTH, coll_new, NULL, sizeof methods / sizeof methods[0],

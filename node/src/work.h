@@ -7,6 +7,7 @@
  *   write.c    insert, delete
  *   search.c   search, searchBatch, searchText, searchHybrid, get
  *   payload.c  setPayload, mergePayload, getPayload, createIndex, countMatching
+ *   calib.c    calibrate, calibration (searchConformal is in search.c)
  *   work.c     the job itself (arguments in, shared outputs, ops) and the
  *              maintenance methods: vacuum, optimize, check, checkpoint,
  *              compact
@@ -83,6 +84,10 @@ typedef struct cjob {
 	size_t out_n;        /* hits in total, or vectors */
 	size_t deleted;      /* delete(): how many */
 	rv_check_report report;
+	rv_calibrate_params calib;   /* calibrate(): relevant ids are `ids` */
+	int calib_recall;            /* calibrate(): 1 target recall, 0 conformal */
+	rv_calibration calib_out;    /* calibrate()'s result */
+	rv_conformal_info conformal; /* searchConformal()'s threshold and alpha */
 } cjob;
 
 /* The ops of a collection job: its execute and result, and the shared
@@ -131,6 +136,10 @@ napi_value rvn_search_batch(napi_env env, napi_callback_info info);
 napi_value rvn_search_text(napi_env env, napi_callback_info info);
 napi_value rvn_search_hybrid(napi_env env, napi_callback_info info);
 napi_value rvn_get(napi_env env, napi_callback_info info);
+napi_value rvn_search_conformal(napi_env env, napi_callback_info info);
+/* calib.c: calibrate(), calibration() */
+napi_value rvn_calibrate(napi_env env, napi_callback_info info);
+napi_value rvn_calibration(napi_env env, napi_callback_info info);
 /* payload.c */
 napi_value rvn_set_payload(napi_env env, napi_callback_info info);
 napi_value rvn_merge_payload(napi_env env, napi_callback_info info);

@@ -405,13 +405,15 @@ int rv_calibrate_recall(rv_collection *c, size_t nq, const float *queries, size_
 	return rc;
 }
 
-int rv_search_conformal(rv_collection *c, const float *query, size_t dim, rv_hit *hits, char *idbuf,
-                        size_t idbuf_size, rv_conformal_info *info)
+int rv_search_conformal(rv_collection *c, const float *query, size_t dim, rv_hit *hits, size_t max_hits,
+                        char *idbuf, size_t idbuf_size, rv_conformal_info *info)
 {
 	rv_calibration k;
 	rv_calibration_get(c, &k);
 	if (!k.conformal)
 		return rv_error(c, RV_EINVAL, "the collection has no conformal calibration (rv_calibrate)");
+	if (max_hits < k.cap)
+		return rv_error(c, RV_ERANGE, "room for %zu hits; the calibration's cap is %u", max_hits, k.cap);
 	rv_search_params sp = {0};
 	sp.ef = k.ef;
 	int n = rv_search(c, query, dim, k.cap, &sp, hits, idbuf, idbuf_size);
