@@ -622,6 +622,79 @@ int rv_search_conformal(rv_collection *coll, const float *query, size_t dim, rv_
                         char *idbuf, size_t idbuf_size, rv_conformal_info *info);
 /** @} */
 
+/** @defgroup inspect Embedding-quality report
+ *  rv_inspect() measures, on a seeded random sample of the live vectors,
+ *  what explains bad recall before anyone tunes ef. Geometry uses the
+ *  Euclidean distance between stored vectors (normalised ones under
+ *  cosine, so neighbours rank as cosine ranks them; raw ones under inner
+ *  product and L1). On the sample, all pairwise distances are computed
+ *  exactly (sample^2 / 2 distances: a few seconds at 4096).
+ *  - norms of the vectors as inserted: range, mean, spread, histogram;
+ *  - duplicates: pairs at distance 0 (exact) and pairs closer than
+ *    near_duplicate times the median nearest-neighbour distance (near);
+ *  - hubness: N_k(x), how many sample points have x among their k nearest
+ *    (the k-occurrence); its skewness (0: none; above ~1: hubs that crowd
+ *    results), its largest value, and the antihubs (N_k = 0);
+ *  - intrinsic dimension: TwoNN (Facco et al. 2017, maximum likelihood on
+ *    the ratios of second to first neighbour distances) and the
+ *    Levina-Bickel MLE over the k neighbours (averaged as MacKay and
+ *    Ghahramani propose); points at distance 0 from a neighbour are left
+ *    out of both;
+ *  - spectrum (dimensions up to #RV_INSPECT_PCA_DIM_MAX): the share of the
+ *    variance in the top principal directions, the effective rank
+ *    (participation ratio (sum l)^2 / sum l^2 of the covariance's
+ *    eigenvalues l: d for isotropic data, 1 for a line) and the collapsed
+ *    coordinates (variance below 1e-6 of the largest);
+ *  - H0 persistence: the death times of the 0-dimensional homology of the
+ *    sample's Vietoris-Rips filtration, which are the edge lengths of its
+ *    Euclidean minimum spanning tree, sorted. */
+/** @{ */
+#define RV_INSPECT_SAMPLE_MAX 4096u  /**< largest sample */
+#define RV_INSPECT_BINS 20u          /**< bins of the norm histogram */
+#define RV_INSPECT_TOP 10u           /**< principal directions reported */
+#define RV_INSPECT_PCA_DIM_MAX 1024u /**< above this dimension the spectrum is not computed */
+
+typedef struct rv_inspect_params {
+	uint32_t sample;        /**< vectors sampled; default 2000; 3..#RV_INSPECT_SAMPLE_MAX; at most the count */
+	uint32_t k;             /**< neighbours for hubness and the MLE; default 10; 2..100, below the sample */
+	float near_duplicate;   /**< near-duplicate factor; default 0.01; 0..1 */
+	uint64_t seed;          /**< sample seed; default 1 */
+} rv_inspect_params;
+
+void rv_inspect_params_init(rv_inspect_params *p);
+
+/** What rv_inspect() found. Free with rv_inspect_free(). */
+typedef struct rv_inspect_report {
+	uint32_t sample, dim, k;
+	double norm_min, norm_max, norm_mean, norm_std;
+	uint32_t norm_hist[RV_INSPECT_BINS]; /**< equal bins from norm_min to norm_max */
+	uint64_t exact_duplicate_pairs;
+	uint64_t near_duplicate_pairs;       /**< not counting exact ones */
+	uint32_t duplicated_vectors;         /**< sample vectors in a pair of either kind */
+	double near_threshold;               /**< the distance below which a pair is near */
+	double hubness_skew;                 /**< skewness of N_k */
+	uint32_t hub_max;                    /**< largest N_k */
+	uint32_t antihubs;                   /**< points with N_k = 0 */
+	double twonn_dimension;              /**< NaN when fewer than 3 usable points */
+	double mle_dimension;
+	double effective_rank;               /**< NaN above #RV_INSPECT_PCA_DIM_MAX */
+	double top_variance[RV_INSPECT_TOP]; /**< share of the variance of principal direction i (NaN unused) */
+	uint32_t collapsed_dims;
+	double *h0;                          /**< sample - 1 death times, ascending */
+	char *sample_ids;                    /**< the sampled ids, each NUL-terminated, one after the other */
+} rv_inspect_report;
+
+/** Inspect a sample of the collection (see above).
+ *  @param p   NULL for the defaults.
+ *  @param out receives the report (free with rv_inspect_free()).
+ *  @return #RV_OK; #RV_EINVAL (a parameter out of range, named; fewer than
+ *  3 vectors); #RV_ENOMEM. */
+int rv_inspect(rv_collection *coll, const rv_inspect_params *p, rv_inspect_report **out);
+
+/** Free a report. NULL is ignored. */
+void rv_inspect_free(rv_inspect_report *r);
+/** @} */
+
 /** @defgroup payload Payloads
  *  Each record may carry a payload: a JSON object (a document), for
  *  example {"session":"s1","reward":0.9,"tags":["a","b"],
