@@ -90,6 +90,7 @@ test-cli: $(CLI)
 	@sh tests/test_cli_io.sh $(CLI)
 	@sh tests/test_breakit.sh $(CLI)
 	@sh tests/test_cli_calib.sh $(CLI)
+	@sh tests/test_cli_inspect.sh $(CLI)
 
 deps:
 	@sh scripts/install-deps.sh build test

@@ -36,6 +36,8 @@ int cmd_delete(int argc, char **argv);
 int cmd_payload(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_text_search(int argc, char **argv);
+/* the embedding-quality report: cmd_inspect.c */
+int cmd_inspect(int argc, char **argv);
 /* calibration: cmd_calib.c */
 int cmd_calibrate(int argc, char **argv);
 /* A calibration as JSON on stdout ("null" when none). */

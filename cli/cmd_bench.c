@@ -586,7 +586,9 @@ static int open_db_collection(const bench_args *a, const rv_options *o, const da
 	if (rv_db_close(*db) != RV_OK)
 		return db_fail(NULL, "closing");
 	*db = NULL;
-	dbo.flags = RV_DB_READONLY;
+	/* calibrations are stored with the collection: those runs write */
+	dbo.flags = a->conformal > 0 || a->target_recall > 0 ? 0 : RV_DB_READONLY;
+	dbo.durability = RV_SYNC_OFF;
 	if (rv_db_open(a->db, &dbo, db) != RV_OK)
 		return db_fail(NULL, a->db);
 	if (rv_db_open_collection(*db, "bench", c) != RV_OK)
