@@ -15,7 +15,13 @@
  *   {"mode":"conformal","alpha":..,"calibration":..,"test":..,"splits":..,
  *    "coverage":mean,"coverage_min":..,"coverage_max":..,"mean_set_size":..,
  *    "threshold":mean over splits,"fixed_k":mean,"cap":..,"ef":..,
- *    "infinite_share":..,"coverage_search":..}
+ *    "infinite_share":..,"coverage_search":..,"rank_coverage":..,
+ *    "rank_mean_set_size":..}
+ * A query is covered when all its relevant items are in the capped list
+ * and within the threshold (+infinity covers none beyond the cap). The
+ * rank_ fields are the same splits with the rank score (sets of the first
+ * floor(threshold) results). --conformal-ef sets the ef of the conformal
+ * search (default the library's: max(ef_search, cap)).
  * coverage_search checks the shortcut: the first split calibrated and
  * stored with rv_calibrate and its test queries searched one at a time with
  * rv_search_conformal, each set checked against the ground truth.
@@ -125,6 +131,7 @@ int bench_conformal(rv_collection *c, const bench_calib_in *in, double alpha)
 	p.k = (uint32_t)in->k;
 	p.alpha = (float)alpha;
 	p.cap = (uint32_t)in->cap;
+	p.ef = (uint32_t)in->ef;
 	p.relevant = sd.rel;
 	double t0 = now_s();
 	if (rv_conformal_scores(c, nq, sd.q, in->dim, &p, dist) != RV_OK) {
@@ -193,7 +200,8 @@ int bench_conformal(rv_collection *c, const bench_calib_in *in, double alpha)
 	for (size_t i = 0; i < nq; i++)
 		infinite += isinf(dist[i]);
 	/* the splits */
-	double cov_sum = 0, cov_min = 1, cov_max = 0, size_sum = 0, thr_sum = 0, fixed_sum = 0;
+	double cov_sum = 0, cov_min = 1, cov_max = 0, size_sum = 0, thr_sum = 0, fixed_sum = 0, rcov_sum = 0,
+	       rsize_sum = 0;
 	size_t thr_finite = 0, *ranks = malloc(nt * sizeof *ranks);
 	if (!ranks)
 		goto out;
@@ -205,10 +213,18 @@ int bench_conformal(rv_collection *c, const bench_calib_in *in, double alpha)
 		for (size_t i = 0; i < ncal; i++)
 			cal[i] = dist[order[i]];
 		double t = rv_conformal_threshold(cal, ncal, alpha);
-		size_t cov = 0, size = 0;
+		for (size_t i = 0; i < ncal; i++)
+			cal[i] = rank[order[i]];
+		double tr = rv_conformal_threshold(cal, ncal, alpha);
+		size_t cov = 0, size = 0, rcov = 0, rsize = 0;
 		for (size_t i = ncal; i < nq; i++) {
 			size_t q = order[i];
-			cov += dist[q] <= t;
+			/* covered: every relevant item in the capped list, and within
+			 * the threshold (a +infinity threshold covers no query whose
+			 * item is beyond the cap) */
+			cov += !isinf(dist[q]) && dist[q] <= t;
+			rcov += !isinf(rank[q]) && rank[q] <= tr;
+			rsize += isinf(tr) || tr >= counts[q] ? (size_t)counts[q] : (size_t)floor(tr);
 			size_t m = 0;
 			while (m < (size_t)counts[q] && (double)hd[q * k.cap + m] <= t)
 				m++;
@@ -231,6 +247,8 @@ int bench_conformal(rv_collection *c, const bench_calib_in *in, double alpha)
 		cov_min = cv < cov_min ? cv : cov_min;
 		cov_max = cv > cov_max ? cv : cov_max;
 		size_sum += (double)size / (double)nt;
+		rcov_sum += (double)rcov / (double)nt;
+		rsize_sum += (double)rsize / (double)nt;
 		fixed_sum += (double)fixed;
 		if (!isinf(t))
 			thr_sum += t, thr_finite++;
@@ -241,10 +259,12 @@ int bench_conformal(rv_collection *c, const bench_calib_in *in, double alpha)
 		printf("{\"mode\":\"conformal\",\"alpha\":%g,\"calibration\":%zu,\"test\":%zu,\"splits\":%zu,"
 		       "\"coverage\":%.4f,\"coverage_min\":%.4f,\"coverage_max\":%.4f,\"mean_set_size\":%.2f,"
 		       "\"threshold\":%.6g,\"threshold_infinite_splits\":%zu,\"fixed_k\":%.2f,\"k\":%zu,\"cap\":%u,"
-		       "\"ef\":%u,\"infinite_share\":%.4f,\"coverage_search\":%.4f,\"score_s\":%.3f}\n",
+		       "\"ef\":%u,\"infinite_share\":%.4f,\"coverage_search\":%.4f,\"rank_coverage\":%.4f,"
+		       "\"rank_mean_set_size\":%.2f,\"score_s\":%.3f}\n",
 		       alpha, ncal, nt, in->splits, cov_sum / S, cov_min, cov_max, size_sum / S,
 		       thr_finite ? thr_sum / (double)thr_finite : INFINITY, in->splits - thr_finite, fixed_sum / S, in->k,
-		       k.cap, k.ef, (double)infinite / (double)nq, (double)searched_cov / (double)nt, score_s);
+		       k.cap, k.ef, (double)infinite / (double)nq, (double)searched_cov / (double)nt, rcov_sum / S,
+		       rsize_sum / S, score_s);
 	else
 		printf("conformal alpha %g: %zu splits of %zu calibration / %zu test queries: coverage %.4f (min %.4f, "
 		       "max %.4f), mean set size %.2f (cap %u, ef %u); a fixed k reaching the same coverage: %.2f; "

@@ -128,6 +128,7 @@ typedef struct bench_calib_in {
 	size_t calibration;    /* calibration queries; 0: half */
 	size_t splits;         /* --conformal: random splits */
 	size_t cap;            /* --conformal: the cap; 0: the library's default */
+	size_t ef;             /* --conformal: ef of the conformal search; 0: the library's default */
 	uint64_t seed;
 	bool json;
 } bench_calib_in;

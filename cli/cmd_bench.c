@@ -79,7 +79,7 @@ typedef struct bench_args {
 	uint64_t filter_labels;
 	bool filter_index;
 	double conformal, target_recall;
-	uint64_t calibration, splits, cap;
+	uint64_t calibration, splits, cap, conformal_ef;
 } bench_args;
 
 typedef struct dataset {
@@ -96,7 +96,8 @@ static const char bench_usage[] =
 	"                      [--alpha 1.1] [--limit N] [--queries N] [--exact] [--delete-fraction F]\n"
 	"                      [--seed S] [--quant none|int8|pq:M|binary] [--rerank N]\n"
 	"                      [--quant-train N] [--db DIR] [--filter-labels N [--filter-index keyword|none]]\n"
-	"                      [--conformal ALPHA | --target-recall R] [--calibration N] [--splits 100] [--cap N]\n"
+	"                      [--conformal ALPHA [--cap N] [--conformal-ef N] | --target-recall R]\n"
+	"                      [--calibration N] [--splits 100]\n"
 	"\n"
 	"Builds an index over the base vectors (or N generated ones of dimension D)\n"
 	"and, for each --ef, prints recall@k against the ground truth (--gt, or an\n"
@@ -204,6 +205,7 @@ static int parse_args(int argc, char **argv, bench_args *a)
 		CLI_U64("--calibration", a->calibration, 1, 10000000),
 		CLI_U64("--splits", a->splits, 1, 100000),
 		CLI_U64("--cap", a->cap, 1, RV_K_MAX),
+		CLI_U64("--conformal-ef", a->conformal_ef, 1, RV_EF_MAX),
 		CLI_END,
 	};
 	const char *pos[1];
@@ -730,7 +732,9 @@ int cmd_bench(int argc, char **argv)
 		       a.exact ? "vs exact" : "");
 	}
 	if (a.conformal > 0 || a.target_recall > 0) {
-		bench_calib_in in = {d.query, gt, d.nq, d.dim, gt_k, a.k, a.calibration, a.splits, a.cap, a.seed, a.json};
+		bench_calib_in in = {.queries = d.query, .gt = gt, .nq = d.nq, .dim = d.dim, .gt_k = gt_k, .k = a.k,
+		                     .calibration = a.calibration, .splits = a.splits, .cap = a.cap,
+		                     .ef = a.conformal_ef, .seed = a.seed, .json = a.json};
 		status = a.conformal > 0 ? bench_conformal(c, &in, a.conformal) : bench_target_recall(c, &in, a.target_recall);
 		goto out;
 	}
