@@ -219,6 +219,20 @@ export interface Calibration {
   targetRecall: { target: number; ef: number; k: number; n: number; bound: number } | null;
 }
 
+export interface InspectReport {
+  sample: number; dim: number; k: number;
+  norms: { min: number; max: number; mean: number; std: number; hist: Float64Array };
+  duplicates: { exactPairs: number; nearPairs: number; vectors: number; nearThreshold: number };
+  hubness: { skew: number; max: number; antihubs: number };
+  /** TwoNN estimate (NaN when it cannot be computed). */
+  intrinsicDimension: number;
+  intrinsicDimensionMle: number;
+  spectrum: { effectiveRank: number; topVariance: Float64Array; collapsedDims: number };
+  /** H0 persistence: the sorted death times (the sample's minimum spanning tree edges). */
+  h0: Float64Array;
+  sampleIds: Id[];
+}
+
 export interface ConformalResult {
   hits: Hit[];
   /** May be Infinity: more than alpha of the calibration queries had an item beyond the cap. */
@@ -372,6 +386,8 @@ export declare class Collection {
   calibrate(queries: Float32Array | VectorLike[], options: CalibrateOptions): Promise<Calibration>;
   /** The stored calibrations. */
   calibration(): Calibration;
+  /** The embedding-quality report on a random sample. */
+  inspect(options?: { sample?: number; k?: number; near?: number; seed?: number }): Promise<InspectReport>;
   /** The conformal result set of a query (after calibrate({alpha})). */
   searchConformal(vector: VectorLike): Promise<ConformalResult>;
   /** BM25 over the text-indexed field; only hits with a positive score. Rejects RV_EINVAL without a text index. */

@@ -426,6 +426,20 @@ class Collection {
   }
 
   /**
+   * The embedding-quality report on a random sample (ruvector.h,
+   * "Embedding-quality report"): norms, duplicates, hubness, intrinsic
+   * dimension, spectrum, H0 persistence (h0: the sorted death times) and
+   * the sampled ids. Options: sample (2000), k (10), near (0.01), seed (1).
+   */
+  async inspect(options) {
+    const { sample, k, near, seed } = optionsOf(options, 'inspect');
+    this.#open();
+    const r = await this.#native.inspect(sample, k, near, seed);
+    r.sampleIds = r.sampleIds.split('\0').map((id) => this.#id(id));
+    return r;
+  }
+
+  /**
    * The k records whose text (the field with the text index) best matches
    * `query` by BM25, best first: [{id, score, distance: null}] (score: the
    * BM25 score; only records with a positive score). Options: filter,

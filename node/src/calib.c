@@ -1,8 +1,9 @@
 /*
  * calib.c: the Collection's calibrations (ruvector.h, Calibrated
  * retrieval): calibrate() on a worker thread, and calibration(), a
- * synchronous copy of what is stored. searchConformal() is a search
- * (search.c).
+ * synchronous copy of what is stored (searchConformal() is a search:
+ * search.c); and inspect(), the embedding-quality report, which tells
+ * what calibration will find hard.
  */
 #include <math.h>
 #include <stdio.h>
@@ -144,4 +145,109 @@ napi_value rvn_calibration(napi_env env, napi_callback_info info)
 	rv_calibration k;
 	rv_calibration_get(rc->c, &k);
 	return calibration_value(env, &k);
+}
+
+static void exec_inspect(rvn_job *base)
+{
+	cjob *j = (cjob *)base;
+	int rc = rv_inspect(j->c, &j->inspect_p, &j->inspect);
+	if (rc != RV_OK)
+		rvn_cjob_fail(j, rc);
+}
+
+static napi_value f64_array(napi_env env, const double *src, size_t n)
+{
+	napi_value ab, ta;
+	void *data = NULL;
+	if (napi_create_arraybuffer(env, n * sizeof(double), &data, &ab) != napi_ok)
+		return NULL;
+	if (n)
+		memcpy(data, src, n * sizeof(double));
+	if (napi_create_typedarray(env, napi_float64_array, n, ab, 0, &ta) != napi_ok)
+		return NULL;
+	return ta;
+}
+
+/* {sample, dim, k, norms: {min, max, mean, std, hist}, duplicates: {exactPairs,
+ *  nearPairs, vectors, nearThreshold}, hubness: {skew, max, antihubs},
+ *  intrinsicDimension, intrinsicDimensionMle, spectrum: {effectiveRank,
+ *  topVariance, collapsedDims}, h0: Float64Array, sampleIds: NUL-joined} */
+static bool inspect_result(napi_env env, rvn_job *base, napi_value self, napi_value *out)
+{
+	(void)self;
+	const rv_inspect_report *r = ((cjob *)base)->inspect;
+	napi_value o, v;
+	double hist[RV_INSPECT_BINS];
+	for (unsigned i = 0; i < RV_INSPECT_BINS; i++)
+		hist[i] = r->norm_hist[i];
+	size_t idlen = 0;
+	for (uint32_t i = 0; i < r->sample; i++)
+		idlen += strlen(r->sample_ids + idlen) + 1;
+	*out = NULL;
+	RVN_CALL(env, napi_create_object(env, out), false);
+	if (!set_num(env, *out, "sample", r->sample) || !set_num(env, *out, "dim", r->dim) ||
+	    !set_num(env, *out, "k", r->k) || !set_num(env, *out, "intrinsicDimension", r->twonn_dimension) ||
+	    !set_num(env, *out, "intrinsicDimensionMle", r->mle_dimension))
+		return false;
+	RVN_CALL(env, napi_create_object(env, &o), false);
+	if (!set_num(env, o, "min", r->norm_min) || !set_num(env, o, "max", r->norm_max) ||
+	    !set_num(env, o, "mean", r->norm_mean) || !set_num(env, o, "std", r->norm_std) ||
+	    !(v = f64_array(env, hist, RV_INSPECT_BINS)) || napi_set_named_property(env, o, "hist", v) != napi_ok ||
+	    napi_set_named_property(env, *out, "norms", o) != napi_ok)
+		return false;
+	RVN_CALL(env, napi_create_object(env, &o), false);
+	if (!set_num(env, o, "exactPairs", (double)r->exact_duplicate_pairs) ||
+	    !set_num(env, o, "nearPairs", (double)r->near_duplicate_pairs) ||
+	    !set_num(env, o, "vectors", r->duplicated_vectors) || !set_num(env, o, "nearThreshold", r->near_threshold) ||
+	    napi_set_named_property(env, *out, "duplicates", o) != napi_ok)
+		return false;
+	RVN_CALL(env, napi_create_object(env, &o), false);
+	if (!set_num(env, o, "skew", r->hubness_skew) || !set_num(env, o, "max", r->hub_max) ||
+	    !set_num(env, o, "antihubs", r->antihubs) || napi_set_named_property(env, *out, "hubness", o) != napi_ok)
+		return false;
+	RVN_CALL(env, napi_create_object(env, &o), false);
+	if (!set_num(env, o, "effectiveRank", r->effective_rank) ||
+	    !set_num(env, o, "collapsedDims", r->collapsed_dims) ||
+	    !(v = f64_array(env, r->top_variance, RV_INSPECT_TOP)) ||
+	    napi_set_named_property(env, o, "topVariance", v) != napi_ok ||
+	    napi_set_named_property(env, *out, "spectrum", o) != napi_ok)
+		return false;
+	if (!(v = f64_array(env, r->h0, r->sample - 1)) || napi_set_named_property(env, *out, "h0", v) != napi_ok)
+		return false;
+	RVN_CALL(env, napi_create_string_utf8(env, r->sample_ids, idlen ? idlen - 1 : 0, &v), false);
+	RVN_CALL(env, napi_set_named_property(env, *out, "sampleIds", v), false);
+	return true;
+}
+
+static const rvn_job_ops inspect_ops = RVN_CJOB_OPS(exec_inspect, inspect_result);
+
+/* inspect(sample, k, near, seed) -> Promise<report>; the core checks the
+ * ranges (RV_EINVAL naming the parameter). */
+napi_value rvn_inspect(napi_env env, napi_callback_info info)
+{
+	size_t argc = 4;
+	napi_value argv[4], self;
+	rvn_coll *rc = rvn_this(env, info, &argc, argv, &self, true);
+	if (!rc)
+		return NULL;
+	for (size_t i = argc; i < 4; i++)
+		napi_get_undefined(env, &argv[i]);
+	rv_inspect_params p;
+	rv_inspect_params_init(&p);
+	uint64_t sample, k, seed;
+	double near = p.near_duplicate;
+	if (!rvn_get_uint_opt(argv[0], env, "sample", 0, 4294967295.0, p.sample, &sample) ||
+	    !rvn_get_uint_opt(argv[1], env, "k", 0, 4294967295.0, p.k, &k) ||
+	    !rvn_get_double_opt(env, argv[2], "near", &near) ||
+	    !rvn_get_uint_opt(argv[3], env, "seed", 0, 9007199254740991.0, p.seed, &seed))
+		return NULL;
+	cjob *j = rvn_cjob_new(env, rc, &inspect_ops);
+	if (!j)
+		return NULL;
+	j->inspect_p = p;
+	j->inspect_p.sample = (uint32_t)sample;
+	j->inspect_p.k = (uint32_t)k;
+	j->inspect_p.near_duplicate = (float)near;
+	j->inspect_p.seed = seed;
+	return rvn_cjob_queue(env, self, j, "ruvector.inspect");
 }

@@ -32,6 +32,7 @@ void rvn_cjob_destroy(rvn_job *base)
 	free(j->out_vecs);
 	free(j->counts);
 	free(j->found);
+	rv_inspect_free(j->inspect);
 	free(j);
 }
 

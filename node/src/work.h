@@ -88,6 +88,8 @@ typedef struct cjob {
 	int calib_recall;            /* calibrate(): 1 target recall, 0 conformal */
 	rv_calibration calib_out;    /* calibrate()'s result */
 	rv_conformal_info conformal; /* searchConformal()'s threshold and alpha */
+	rv_inspect_params inspect_p; /* inspect() */
+	rv_inspect_report *inspect;  /* its report (the core's; freed with the job) */
 } cjob;
 
 /* The ops of a collection job: its execute and result, and the shared
@@ -140,6 +142,8 @@ napi_value rvn_search_conformal(napi_env env, napi_callback_info info);
 /* calib.c: calibrate(), calibration() */
 napi_value rvn_calibrate(napi_env env, napi_callback_info info);
 napi_value rvn_calibration(napi_env env, napi_callback_info info);
+/* calib.c: inspect() */
+napi_value rvn_inspect(napi_env env, napi_callback_info info);
 /* payload.c */
 napi_value rvn_set_payload(napi_env env, napi_callback_info info);
 napi_value rvn_merge_payload(napi_env env, napi_callback_info info);

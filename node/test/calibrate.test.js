@@ -108,3 +108,39 @@ test('calibrations survive reopening a database', async () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('inspect(): planted duplicates, H0 against an independent spanning tree, sample ids', async () => {
+  const c = new Collection({ dim, numericIds: true });
+  const m = 600;
+  const v = new Float32Array(base.subarray(0, m * dim));
+  for (let i = 0; i < 7; i++) v.copyWithin((m - 1 - i) * dim, i * 13 * dim, (i * 13 + 1) * dim);
+  await c.insertBatch(Array.from({ length: m }, (_, i) => i), v);
+  const r = await c.inspect({ sample: m, k: 5 });
+  assert.equal(r.sample, m);
+  assert.equal(r.duplicates.exactPairs, 7);
+  assert.equal(r.h0.length, m - 1);
+  assert.equal(r.sampleIds.length, m);
+  assert.equal(typeof r.sampleIds[0], 'number');
+  // Prim in double precision over the vectors the ids name
+  const x = r.sampleIds.map((id) => row(v, id, dim));
+  const best = new Float64Array(m).fill(Infinity), done = new Uint8Array(m), deaths = [];
+  let cur = 0;
+  done[0] = 1;
+  for (let e = 0; e < m - 1; e++) {
+    for (let i = 0; i < m; i++) {
+      if (done[i]) continue;
+      let s = 0;
+      for (let j = 0; j < dim; j++) s += (x[cur][j] - x[i][j]) ** 2;
+      best[i] = Math.min(best[i], Math.sqrt(s));
+    }
+    let pick = -1;
+    for (let i = 0; i < m; i++) if (!done[i] && (pick < 0 || best[i] < best[pick])) pick = i;
+    deaths.push(best[pick]);
+    done[pick] = 1;
+    cur = pick;
+  }
+  deaths.sort((a, b) => a - b);
+  for (let i = 0; i < m - 1; i++) assert.ok(Math.abs(deaths[i] - r.h0[i]) <= 1e-4 * (deaths[i] + 1e-3), `death ${i}`);
+  await assert.rejects(c.inspect({ sample: 2 }), (e) => e.code === 'RV_EINVAL' && /sample/.test(e.message));
+  await c.close();
+});
