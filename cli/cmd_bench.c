@@ -94,7 +94,7 @@ static const char bench_usage[] =
 	"                      [--metric l2|ip|cosine|l1] [--m 16] [--ef-construction 200]\n"
 	"                      [--ef 10,20,40,80,160,320] [--threads T] [--k 10] [--json]\n"
 	"                      [--alpha 1.1] [--limit N] [--queries N] [--exact] [--delete-fraction F]\n"
-	"                      [--seed S] [--quant none|int8|pq:M|binary] [--rerank N]\n"
+	"                      [--seed S] [--quant none|int8|pq:M|binary|binary-itq] [--rerank N]\n"
 	"                      [--quant-train N] [--db DIR] [--filter-labels N [--filter-index keyword|none]]\n"
 	"                      [--conformal ALPHA [--cap N] [--conformal-ef N] | --target-recall R]\n"
 	"                      [--calibration N] [--splits 100]\n"
@@ -145,7 +145,7 @@ static bool parse_quant(const char *v, void *out, char *why, size_t why_size)
 		a->quant_spec = v;
 		return true;
 	}
-	snprintf(why, why_size, "must be none, int8, pq:M or binary");
+	snprintf(why, why_size, "must be none, int8, pq:M, binary or binary-itq");
 	return false;
 }
 

@@ -35,6 +35,7 @@ static void quant_spec(const rv_options *o, char *buf, size_t size)
 	case RV_QUANT_INT8: snprintf(buf, size, "int8"); break;
 	case RV_QUANT_PQ: snprintf(buf, size, "pq:%u", o->quant_pq_m); break;
 	case RV_QUANT_BINARY: snprintf(buf, size, "binary"); break;
+	case RV_QUANT_BINARY_ITQ: snprintf(buf, size, "binary-itq"); break;
 	default: snprintf(buf, size, "none"); break;
 	}
 }
@@ -45,7 +46,7 @@ static bool parse_quant(const char *v, void *out, char *why, size_t why_size)
 	rv_options *o = out;
 	if (rv_quant_parse(v, &o->quant, &o->quant_pq_m) == RV_OK)
 		return true;
-	snprintf(why, why_size, "must be none, int8, pq:M or binary");
+	snprintf(why, why_size, "must be none, int8, pq:M, binary or binary-itq");
 	return false;
 }
 
@@ -53,7 +54,7 @@ static const char create_usage[] =
 	"usage: ruvector create DB COLL --dim D [--metric l2|ip|cosine|l1] [--m 16]\n"
 	"                       [--ef-construction 200] [--ef-search 64] [--alpha 1.1]\n"
 	"                       [--threads T] [--seed S] [--durability full|normal|off]\n"
-	"                       [--quant none|int8|pq:M|binary] [--quant-train N]\n"
+	"                       [--quant none|int8|pq:M|binary|binary-itq] [--quant-train N]\n"
 	"\n"
 	"Creates the collection COLL in the database directory DB, and the database\n"
 	"itself when DB does not exist. The metric defaults to l2. Collection names are\n"

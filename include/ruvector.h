@@ -160,10 +160,15 @@ typedef enum rv_quant_kind {
 	RV_QUANT_NONE = 0,   /**< float32 throughout */
 	RV_QUANT_INT8 = 1,   /**< a byte per dimension: per-dimension ranges, plus an exact norm per vector (4x smaller) */
 	RV_QUANT_PQ = 2,     /**< product quantization: a byte per subspace (dim / quant_pq_m floats each) */
-	RV_QUANT_BINARY = 3  /**< a bit per dimension, after centring and a random rotation (32x smaller) */
+	RV_QUANT_BINARY = 3, /**< a bit per dimension, after centring and a random rotation (32x smaller) */
+	/** As #RV_QUANT_BINARY, with a rotation learned on the training sample
+	 *  (iterative quantization, per 64-bit word of the code) after the
+	 *  random one, so that the signs lose less: same code size. */
+	RV_QUANT_BINARY_ITQ = 4
 } rv_quant_kind;
 
-/** Parse "none", "int8", "pq:M" or "binary"; *pq_m gets M for "pq:M".
+/** Parse "none", "int8", "pq:M", "binary" or "binary-itq"; *pq_m gets M
+ *  for "pq:M".
  *  @return #RV_OK or #RV_EINVAL. */
 int rv_quant_parse(const char *spec, rv_quant_kind *kind, uint32_t *pq_m);
 
