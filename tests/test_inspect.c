@@ -28,7 +28,7 @@ static rv_collection *build(const float *v, size_t n, size_t d, rv_metric metric
 	o.metric = metric;
 	rv_collection *c = NULL;
 	CHECK_OK(rv_collection_new(&o, &c));
-	char (*ids)[16] = malloc(n * sizeof *ids);
+	char (*ids)[24] = malloc(n * sizeof *ids); /* room for any size_t */
 	const char **idp = malloc(n * sizeof *idp);
 	for (size_t i = 0; i < n; i++) {
 		snprintf(ids[i], sizeof ids[i], "%zu", i);
