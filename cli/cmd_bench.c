@@ -50,7 +50,10 @@
  *
  * --conformal ALPHA and --target-recall R replace the ef sweep with
  * calibrated retrieval over --calibration N queries (default half) and the
- * rest (bench_calib.c describes the lines they print).
+ * rest (bench_calib.c describes the lines they print). --holdout N moves
+ * the last N base vectors to the end of the queries (the index is built
+ * without them; ground truth by exact search): more queries than a data
+ * set ships, e.g. 1,000 + 1,000 for 1,000/1,000 splits.
  */
 #define _GNU_SOURCE 1
 #include <math.h>
@@ -79,7 +82,7 @@ typedef struct bench_args {
 	uint64_t filter_labels;
 	bool filter_index;
 	double conformal, target_recall;
-	uint64_t calibration, splits, cap, conformal_ef;
+	uint64_t calibration, splits, cap, conformal_ef, holdout;
 } bench_args;
 
 typedef struct dataset {
@@ -87,6 +90,7 @@ typedef struct dataset {
 	int32_t *gt;       /* nq rows of gt_k ids */
 	size_t n, nq, dim, gt_k;
 	bool generated;    /* base/query from malloc, not from rv_read_vecs */
+	bool query_malloced; /* --holdout: query from malloc */
 } dataset;
 
 static const char bench_usage[] =
@@ -97,7 +101,7 @@ static const char bench_usage[] =
 	"                      [--seed S] [--quant none|int8|pq:M|binary|binary-itq] [--rerank N]\n"
 	"                      [--quant-train N] [--db DIR] [--filter-labels N [--filter-index keyword|none]]\n"
 	"                      [--conformal ALPHA [--cap N] [--conformal-ef N] | --target-recall R]\n"
-	"                      [--calibration N] [--splits 100]\n"
+	"                      [--calibration N] [--splits 100] [--holdout N]\n"
 	"\n"
 	"Builds an index over the base vectors (or N generated ones of dimension D)\n"
 	"and, for each --ef, prints recall@k against the ground truth (--gt, or an\n"
@@ -206,6 +210,7 @@ static int parse_args(int argc, char **argv, bench_args *a)
 		CLI_U64("--splits", a->splits, 1, 100000),
 		CLI_U64("--cap", a->cap, 1, RV_K_MAX),
 		CLI_U64("--conformal-ef", a->conformal_ef, 1, RV_EF_MAX),
+		CLI_U64("--holdout", a->holdout, 1, RV_MAX_VECTORS),
 		CLI_END,
 	};
 	const char *pos[1];
@@ -265,6 +270,35 @@ static bool generate(dataset *d, size_t n, size_t nq, size_t dim, uint64_t seed)
 	d->n = n, d->nq = nq, d->dim = dim;
 	d->generated = true;
 	return true;
+}
+
+/* --holdout: the last h base vectors become extra queries. */
+static int hold_out(const bench_args *a, dataset *d)
+{
+	size_t h = (size_t)a->holdout;
+	if (h >= d->n) {
+		fprintf(stderr, "ruvector bench: --holdout %zu leaves no base vectors (of %zu)\n", h, d->n);
+		return EXIT_FAIL;
+	}
+	float *q = malloc((d->nq + h) * d->dim * sizeof *q);
+	if (!q) {
+		fprintf(stderr, "ruvector bench: out of memory\n");
+		return EXIT_FAIL;
+	}
+	memcpy(q, d->query, d->nq * d->dim * sizeof *q);
+	memcpy(q + d->nq * d->dim, d->base + (d->n - h) * d->dim, h * d->dim * sizeof *q);
+	if (d->generated)
+		free(d->query);
+	else
+		rv_free_buffer(d->query);
+	d->query = q;
+	d->query_malloced = true;
+	d->nq += h;
+	d->n -= h;
+	rv_free_buffer(d->gt); /* for the full base: recomputed */
+	d->gt = NULL;
+	d->gt_k = 0;
+	return EXIT_OK;
 }
 
 static int load(const bench_args *a, dataset *d)
@@ -619,7 +653,7 @@ int cmd_bench(int argc, char **argv)
 	const char **payloads = NULL;
 	int32_t *gt_filtered = NULL;
 	const double anon0 = status_kib("RssAnon"), file0 = status_kib("RssFile");
-	if ((status = load(&a, &d)) != EXIT_OK)
+	if ((status = load(&a, &d)) != EXIT_OK || (a.holdout && (status = hold_out(&a, &d)) != EXIT_OK))
 		goto out;
 	status = EXIT_FAIL;
 
@@ -908,7 +942,10 @@ out:
 		free(d.query);
 	} else {
 		rv_free_buffer(d.base);
-		rv_free_buffer(d.query);
+		if (d.query_malloced)
+			free(d.query);
+		else
+			rv_free_buffer(d.query);
 	}
 	rv_free_buffer(d.gt);
 	return status;
