@@ -12,8 +12,11 @@
  *  - the threshold is the ceil((n+1)(1-alpha))-th smallest score, +infinity
  *    when that rank exceeds n (rv_conformal_threshold);
  *  - the conformal search is the calibration's search (same k = cap, same
- *    ef), cut at the threshold, so the event "all relevant items are in the
- *    set" is exactly "score <= threshold".
+ *    ef), cut at the threshold, so for a finite threshold the event "all
+ *    relevant items are in the set" is exactly "score <= threshold" (a
+ *    +infinity threshold means more than alpha of the calibration queries
+ *    had an item beyond the cap, and then nothing is guaranteed: the
+ *    calibration reports it, ruvector.h says so).
  * The searches are deterministic for a fixed collection (the graph walk
  * has no randomness), so a query's score does not depend on which thread
  * ran it.
