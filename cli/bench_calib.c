@@ -16,11 +16,12 @@
  *    "coverage":mean,"coverage_min":..,"coverage_max":..,"mean_set_size":..,
  *    "threshold":mean over splits,"fixed_k":mean,"cap":..,"ef":..,
  *    "infinite_share":..,"coverage_search":..,"rank_coverage":..,
- *    "rank_mean_set_size":..}
+ *    "rank_mean_set_size":..,"ratio_coverage":..,"ratio_mean_set_size":..}
  * A query is covered when all its relevant items are in the capped list
  * and within the threshold (+infinity covers none beyond the cap). The
- * rank_ fields are the same splits with the rank score (sets of the first
- * floor(threshold) results). --conformal-ef sets the ef of the conformal
+ * rank_ and ratio_ fields are the same splits with the rank score (sets of
+ * the first floor(threshold) results) and the ratio score (results within
+ * threshold times the nearest distance; not for ip: NaN there). --conformal-ef sets the ef of the conformal
  * search (default the library's: max(ef_search, cap)).
  * coverage_search checks the shortcut: the first split calibrated and
  * stored with rv_calibrate and its test queries searched one at a time with
@@ -118,11 +119,12 @@ int bench_conformal(rv_collection *c, const bench_calib_in *in, double alpha)
 	int status = EXIT_FAIL;
 	split_data sd = {0};
 	double *dist = malloc(nq * sizeof *dist), *rank = malloc(nq * sizeof *rank), *cal = malloc(ncal * sizeof *cal);
+	double *rat = malloc(nq * sizeof *rat);
 	size_t *order = malloc(nq * sizeof *order);
 	float *hd = NULL; /* each query's cap result distances */
 	rv_hit *hits = NULL;
 	int *counts = NULL;
-	if (!dist || !rank || !cal || !order || !split_make(&sd, in, NULL)) {
+	if (!dist || !rank || !rat || !cal || !order || !split_make(&sd, in, NULL)) {
 		fprintf(stderr, "ruvector bench: out of memory\n");
 		goto out;
 	}
@@ -142,6 +144,14 @@ int bench_conformal(rv_collection *c, const bench_calib_in *in, double alpha)
 	p.score = RV_CONFORMAL_RANK;
 	if (rv_conformal_scores(c, nq, sd.q, in->dim, &p, rank) != RV_OK) {
 		status = fail(c, "scoring by rank");
+		goto out;
+	}
+	rv_options o;
+	rv_collection_options(c, &o);
+	bool with_ratio = o.metric != RV_METRIC_IP; /* the ratio needs distances >= 0 */
+	p.score = RV_CONFORMAL_RATIO;
+	if (with_ratio && rv_conformal_scores(c, nq, sd.q, in->dim, &p, rat) != RV_OK) {
+		status = fail(c, "scoring by ratio");
 		goto out;
 	}
 	/* the first split through the stored calibration and the real search */
@@ -201,7 +211,7 @@ int bench_conformal(rv_collection *c, const bench_calib_in *in, double alpha)
 		infinite += isinf(dist[i]);
 	/* the splits */
 	double cov_sum = 0, cov_min = 1, cov_max = 0, size_sum = 0, thr_sum = 0, fixed_sum = 0, rcov_sum = 0,
-	       rsize_sum = 0;
+	       rsize_sum = 0, qcov_sum = 0, qsize_sum = 0;
 	size_t thr_finite = 0, *ranks = malloc(nt * sizeof *ranks);
 	if (!ranks)
 		goto out;
@@ -216,7 +226,10 @@ int bench_conformal(rv_collection *c, const bench_calib_in *in, double alpha)
 		for (size_t i = 0; i < ncal; i++)
 			cal[i] = rank[order[i]];
 		double tr = rv_conformal_threshold(cal, ncal, alpha);
-		size_t cov = 0, size = 0, rcov = 0, rsize = 0;
+		for (size_t i = 0; with_ratio && i < ncal; i++)
+			cal[i] = rat[order[i]];
+		double tq = with_ratio ? rv_conformal_threshold(cal, ncal, alpha) : NAN;
+		size_t cov = 0, size = 0, rcov = 0, rsize = 0, qcov = 0, qsize = 0;
 		for (size_t i = ncal; i < nq; i++) {
 			size_t q = order[i];
 			/* covered: every relevant item in the capped list, and within
@@ -225,6 +238,18 @@ int bench_conformal(rv_collection *c, const bench_calib_in *in, double alpha)
 			cov += !isinf(dist[q]) && dist[q] <= t;
 			rcov += !isinf(rank[q]) && rank[q] <= tr;
 			rsize += isinf(tr) || tr >= counts[q] ? (size_t)counts[q] : (size_t)floor(tr);
+			if (with_ratio) {
+				/* as rv_search_conformal keeps them (conformal.c ratio()) */
+				qcov += !isinf(rat[q]) && rat[q] <= tq;
+				const float *row = hd + q * k.cap;
+				for (size_t m2 = 0; m2 < (size_t)counts[q]; m2++) {
+					double d = row[m2], d1 = row[0];
+					double r = d <= d1 ? 1 : d1 > 0 ? d / d1 : INFINITY;
+					if (r > tq)
+						break;
+					qsize++;
+				}
+			}
 			size_t m = 0;
 			while (m < (size_t)counts[q] && (double)hd[q * k.cap + m] <= t)
 				m++;
@@ -248,6 +273,8 @@ int bench_conformal(rv_collection *c, const bench_calib_in *in, double alpha)
 		cov_max = cv > cov_max ? cv : cov_max;
 		size_sum += (double)size / (double)nt;
 		rcov_sum += (double)rcov / (double)nt;
+		qcov_sum += (double)qcov / (double)nt;
+		qsize_sum += (double)qsize / (double)nt;
 		rsize_sum += (double)rsize / (double)nt;
 		fixed_sum += (double)fixed;
 		if (!isinf(t))
@@ -255,16 +282,21 @@ int bench_conformal(rv_collection *c, const bench_calib_in *in, double alpha)
 	}
 	free(ranks);
 	double S = (double)in->splits;
+	char qc[32] = "null", qs[32] = "null"; /* JSON has no NaN */
+	if (with_ratio) {
+		snprintf(qc, sizeof qc, "%.4f", qcov_sum / S);
+		snprintf(qs, sizeof qs, "%.2f", qsize_sum / S);
+	}
 	if (in->json)
 		printf("{\"mode\":\"conformal\",\"alpha\":%g,\"calibration\":%zu,\"test\":%zu,\"splits\":%zu,"
 		       "\"coverage\":%.4f,\"coverage_min\":%.4f,\"coverage_max\":%.4f,\"mean_set_size\":%.2f,"
 		       "\"threshold\":%.6g,\"threshold_infinite_splits\":%zu,\"fixed_k\":%.2f,\"k\":%zu,\"cap\":%u,"
 		       "\"ef\":%u,\"infinite_share\":%.4f,\"coverage_search\":%.4f,\"rank_coverage\":%.4f,"
-		       "\"rank_mean_set_size\":%.2f,\"score_s\":%.3f}\n",
+		       "\"rank_mean_set_size\":%.2f,\"ratio_coverage\":%s,\"ratio_mean_set_size\":%s,\"score_s\":%.3f}\n",
 		       alpha, ncal, nt, in->splits, cov_sum / S, cov_min, cov_max, size_sum / S,
 		       thr_finite ? thr_sum / (double)thr_finite : INFINITY, in->splits - thr_finite, fixed_sum / S, in->k,
 		       k.cap, k.ef, (double)infinite / (double)nq, (double)searched_cov / (double)nt, rcov_sum / S,
-		       rsize_sum / S, score_s);
+		       rsize_sum / S, qc, qs, score_s);
 	else
 		printf("conformal alpha %g: %zu splits of %zu calibration / %zu test queries: coverage %.4f (min %.4f, "
 		       "max %.4f), mean set size %.2f (cap %u, ef %u); a fixed k reaching the same coverage: %.2f; "
@@ -275,6 +307,7 @@ int bench_conformal(rv_collection *c, const bench_calib_in *in, double alpha)
 out:
 	free(dist);
 	free(rank);
+	free(rat);
 	free(cal);
 	free(order);
 	free(hd);

@@ -40,6 +40,8 @@ int cmd_text_search(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 /* calibration: cmd_calib.c */
 int cmd_calibrate(int argc, char **argv);
+/* "distance", "rank" or "ratio". */
+const char *conformal_score_name(rv_conformal_score s);
 /* A calibration as JSON on stdout ("null" when none). */
 void print_calibration_json(const rv_calibration *k);
 

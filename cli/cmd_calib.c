@@ -14,7 +14,7 @@
 
 static const char calibrate_usage[] =
 	"usage: ruvector calibrate DB COLL --queries Q.fvecs [--gt G.ivecs] [--k 10]\n"
-	"                          (--alpha A [--cap N] [--ef N] [--score distance|rank]\n"
+	"                          (--alpha A [--cap N] [--ef N] [--score distance|rank|ratio]\n"
 	"                           | --target-recall R [--max-ef 4096])\n"
 	"                          [--durability full|normal|off] [--json]\n"
 	"\n"
@@ -27,6 +27,11 @@ static const char calibrate_usage[] =
 	"recall@k reaches R (search --calibrated uses it). Prints the stored\n"
 	"calibration.\n";
 
+const char *conformal_score_name(rv_conformal_score s)
+{
+	return s == RV_CONFORMAL_RANK ? "rank" : s == RV_CONFORMAL_RATIO ? "ratio" : "distance";
+}
+
 void print_calibration_json(const rv_calibration *k)
 {
 	if (!k->conformal && !k->recall) {
@@ -36,7 +41,7 @@ void print_calibration_json(const rv_calibration *k)
 	printf("{");
 	if (k->conformal) {
 		printf("\"conformal\":{\"alpha\":%g,\"score\":\"%s\",\"threshold\":", (double)k->alpha,
-		       k->score == RV_CONFORMAL_RANK ? "rank" : "distance");
+		       conformal_score_name(k->score));
 		if (isinf(k->threshold))
 			printf("null");
 		else
@@ -57,8 +62,10 @@ static bool parse_score(const char *v, void *out, char *why, size_t why_size)
 		*s = RV_CONFORMAL_DISTANCE;
 	else if (!strcmp(v, "rank"))
 		*s = RV_CONFORMAL_RANK;
+	else if (!strcmp(v, "ratio"))
+		*s = RV_CONFORMAL_RATIO;
 	else {
-		snprintf(why, why_size, "must be distance or rank");
+		snprintf(why, why_size, "must be distance, rank or ratio");
 		return false;
 	}
 	return true;
@@ -161,7 +168,7 @@ int cmd_calibrate(int argc, char **argv)
 	} else if (alpha > 0) {
 		printf("conformal: alpha %g, threshold %.9g (%s, the %u-query calibration had %u with a relevant item "
 		       "beyond the cap), cap %u, ef %u\n",
-		       (double)out.alpha, out.threshold, out.score == RV_CONFORMAL_RANK ? "rank" : "distance", out.n,
+		       (double)out.alpha, out.threshold, conformal_score_name(out.score), out.n,
 		       out.infinite, out.cap, out.ef);
 	} else {
 		printf("target recall %g: ef %u (bound on 1 - recall %.4f over %u queries)\n", (double)out.target_recall,

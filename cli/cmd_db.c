@@ -392,7 +392,7 @@ int cmd_info(int argc, char **argv)
 			rv_calibration_get(c, &cal);
 			if (cal.conformal)
 				printf("  conformal: alpha %g, threshold %.9g (%s), cap %u, ef %u, %u calibration queries\n",
-				       (double)cal.alpha, cal.threshold, cal.score == RV_CONFORMAL_RANK ? "rank" : "distance", cal.cap,
+				       (double)cal.alpha, cal.threshold, conformal_score_name(cal.score), cal.cap,
 				       cal.ef, cal.n);
 			if (cal.recall)
 				printf("  target recall %g: ef %u (k %u, %u calibration queries)\n", (double)cal.target_recall,

@@ -516,7 +516,12 @@ int rv_check(rv_collection *coll, rv_check_report *report);
 /** What a conformal score measures. */
 typedef enum rv_conformal_score {
 	RV_CONFORMAL_DISTANCE = 0, /**< the distance of the farthest relevant item; sets are cut by distance */
-	RV_CONFORMAL_RANK = 1      /**< its rank (1 = nearest); sets are the first floor(threshold) results */
+	RV_CONFORMAL_RANK = 1,     /**< its rank (1 = nearest); sets are the first floor(threshold) results */
+	/** its distance over the nearest result's (1 when no farther; +infinity
+	 *  when the nearest is at 0 and it is not); sets are the results within
+	 *  threshold times the nearest distance. Adapts to each query's scale.
+	 *  Not with #RV_METRIC_IP (distances may be negative). */
+	RV_CONFORMAL_RATIO = 2
 } rv_conformal_score;
 
 /** Parameters of a calibration. Fill with rv_calibrate_params_init(). */

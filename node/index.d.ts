@@ -207,14 +207,14 @@ export interface CalibrateOptions {
   cap?: number;
   /** Conformal: ef of the calibrated search (default: the collection's, at least cap). */
   ef?: number;
-  /** Conformal: 'distance' (default) or 'rank'. */
-  score?: 'distance' | 'rank';
+  /** Conformal: 'distance' (default), 'rank' or 'ratio' (distance over the nearest's). */
+  score?: 'distance' | 'rank' | 'ratio';
   /** Target recall: the largest ef tried (default 4096). */
   maxEf?: number;
 }
 
 export interface Calibration {
-  conformal: { alpha: number; score: 'distance' | 'rank'; threshold: number; n: number; infinite: number;
+  conformal: { alpha: number; score: 'distance' | 'rank' | 'ratio'; threshold: number; n: number; infinite: number;
                k: number; cap: number; ef: number } | null;
   targetRecall: { target: number; ef: number; k: number; n: number; bound: number } | null;
 }

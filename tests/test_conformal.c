@@ -151,9 +151,11 @@ static double own_score(rv_collection *c, size_t qi, const int *rel, uint32_t ca
 	double s = -INFINITY;
 	for (int j = 0; j < K; j++) {
 		double v = INFINITY;
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
+			double d = h[i].distance, d1 = h[0].distance;
 			if (atoi(h[i].id) == rel[j])
-				v = rank ? i + 1 : (double)h[i].distance;
+				v = rank == 1 ? i + 1 : rank == 2 ? (d <= d1 ? 1 : d1 > 0 ? d / d1 : INFINITY) : d;
+		}
 		if (v > s)
 			s = v;
 	}
@@ -173,14 +175,14 @@ TEST(scores_follow_the_rule)
 		for (int j = 0; j < K; j++)
 			rel[q * K + j] = ids[truths[q * K + j]];
 	rel[5 * K + 3] = "not-in-the-collection"; /* query 5 can never be covered */
-	for (int rank = 0; rank <= 1; rank++) {
+	for (int rank = 0; rank <= 2; rank++) { /* distance, rank, ratio */
 		rv_calibrate_params p;
 		rv_calibrate_params_init(&p);
 		p.k = K;
 		p.relevant = rel;
 		p.cap = 20;
 		p.ef = 20;
-		p.score = rank ? RV_CONFORMAL_RANK : RV_CONFORMAL_DISTANCE;
+		p.score = (rv_conformal_score)rank;
 		double *s = malloc(nq * sizeof *s);
 		CHECK_OK(rv_conformal_scores(c, nq, query(0), D, &p, s));
 		size_t inf = 0, mismatch = 0;
@@ -269,6 +271,27 @@ TEST(coverage_holds_on_held_out_queries)
 	CHECK_MSG(coverage >= 1 - alpha - 0.03, "coverage %.3f", coverage);
 	/* the scores decide coverage exactly, so splits can be scored fast */
 	CHECK_MSG(agree == NQ - NCAL, "%zu of %d held-out queries: covered != (score <= threshold)", agree, NQ - NCAL);
+
+	/* the ratio score, through the stored calibration and the search */
+	p.score = RV_CONFORMAL_RATIO;
+	CHECK_OK(rv_calibrate(c, NCAL, query(0), D, &p, &cal));
+	double *rs = malloc(NQ * sizeof *rs);
+	CHECK_OK(rv_conformal_scores(c, NQ, query(0), D, &p, rs));
+	size_t rcov = 0, ragree = 0, rsize = 0;
+	for (size_t q = NCAL; q < NQ; q++) {
+		int n = rv_search_conformal(c, query(q), D, h, 24, buf, sizeof buf, NULL);
+		CHECK(n >= 1);
+		int cv = covered(h, n, truths + q * K);
+		rcov += cv;
+		rsize += (size_t)n;
+		ragree += cv == (rs[q] <= cal.threshold);
+	}
+	printf("    ratio score: coverage %.3f, mean set size %.1f, threshold %g\n", (double)rcov / (NQ - NCAL),
+	       (double)rsize / (NQ - NCAL), cal.threshold);
+	CHECK_MSG((double)rcov / (NQ - NCAL) >= 1 - alpha - 0.03, "ratio coverage %.3f", (double)rcov / (NQ - NCAL));
+	CHECK_MSG(ragree == NQ - NCAL, "ratio: %zu agree", ragree);
+	free(rs);
+	p.score = RV_CONFORMAL_DISTANCE;
 
 	/* 2. many random splits of the NQ scores */
 	test_rng r = {0xc0fe};
@@ -387,6 +410,20 @@ TEST(bad_arguments)
 	p.cap = 0;
 	p.score = (rv_conformal_score)7;
 	CHECK_RC(rv_calibrate(c, 10, query(0), D, &p, NULL), RV_EINVAL);
+	{
+		/* the ratio needs distances >= 0 */
+		rv_options o;
+		rv_options_init(&o);
+		o.dim = D;
+		o.metric = RV_METRIC_IP;
+		rv_collection *ip = NULL;
+		CHECK_OK(rv_collection_new(&o, &ip));
+		CHECK_OK(rv_insert_batch(ip, 100, idp, data, D, 0));
+		p.score = RV_CONFORMAL_RATIO;
+		CHECK_RC(rv_calibrate(ip, 10, query(0), D, &p, NULL), RV_EINVAL);
+		CHECK(strstr(rv_errmsg(ip), "ratio") != NULL);
+		rv_collection_free(ip);
+	}
 	p.score = RV_CONFORMAL_DISTANCE;
 	const char *rel[10 * 10];
 	for (int i = 0; i < 100; i++)

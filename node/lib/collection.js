@@ -368,7 +368,7 @@ class Collection {
    *     {calibrated: true} then uses it);
    *   k (10): relevant items per query; relevant: one array of k ids per
    *     query (default: each query's exact k nearest);
-   *   conformal only: cap (max(10k, 100)), ef, score ('distance' | 'rank');
+   *   conformal only: cap (max(10k, 100)), ef, score ('distance' | 'rank' | 'ratio');
    *   target recall only: maxEf (4096).
    * `queries`: a Float32Array of nq*dim floats or an array of vectors.
    * Resolves to calibration() after the change. RV_ERANGE when no ef up to
@@ -383,7 +383,8 @@ class Collection {
     }
     const level = alpha !== undefined ? alpha : targetRecall;
     if (typeof level !== 'number') throw typeError('alpha and targetRecall must be numbers');
-    if (score !== 'distance' && score !== 'rank') throw rvError('RV_EINVAL', 'score must be "distance" or "rank"');
+    const scores = { distance: 0, rank: 1, ratio: 2 };
+    if (!(score in scores)) throw rvError('RV_EINVAL', 'score must be "distance", "rank" or "ratio"');
     let buf;
     if (queries instanceof Float32Array) {
       buf = queries;
@@ -407,7 +408,7 @@ class Collection {
       joined = await joinIds(flat);
     }
     return this.#write(() => this.#native.calibrate(buf, alpha !== undefined ? 0 : 1, k, level, cap,
-      alpha !== undefined ? ef : maxEf, score === 'rank' ? 1 : 0, joined, n));
+      alpha !== undefined ? ef : maxEf, scores[score], joined, n));
   }
 
   /** The stored calibrations: {conformal: {...} | null, targetRecall: {...} | null}. */

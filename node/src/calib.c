@@ -25,8 +25,10 @@ static napi_value calibration_value(napi_env env, const rv_calibration *k)
 	RVN_CALL(env, napi_create_object(env, &out), NULL);
 	if (k->conformal) {
 		RVN_CALL(env, napi_create_object(env, &part), NULL);
-		RVN_CALL(env, napi_create_string_utf8(env, k->score == RV_CONFORMAL_RANK ? "rank" : "distance",
-		                                      NAPI_AUTO_LENGTH, &v), NULL);
+		const char *name = k->score == RV_CONFORMAL_RANK    ? "rank"
+		                   : k->score == RV_CONFORMAL_RATIO ? "ratio"
+		                                                    : "distance";
+		RVN_CALL(env, napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &v), NULL);
 		RVN_CALL(env, napi_set_named_property(env, part, "score", v), NULL);
 		if (!set_num(env, part, "alpha", (double)k->alpha) || !set_num(env, part, "threshold", k->threshold) ||
 		    !set_num(env, part, "n", k->n) || !set_num(env, part, "infinite", k->infinite) ||
@@ -71,7 +73,7 @@ static const rvn_job_ops calibrate_ops = RVN_CJOB_OPS(exec_calibrate, calibrate_
 
 /* calibrate(queries: Float32Array, mode (0 conformal, 1 target recall), k,
  *           level (alpha or target), cap, ef (conformal) or maxEf (recall),
- *           score (0 distance, 1 rank), relevantJoined?, relevantCount?)
+ *           score (0 distance, 1 rank, 2 ratio), relevantJoined?, relevantCount?)
  *   -> Promise<calibration>. Relevant ids: nq*k of them, NUL-joined; absent:
  *   the exact k nearest. Ranges are the core's to check (RV_EINVAL). */
 napi_value rvn_calibrate(napi_env env, napi_callback_info info)
@@ -93,7 +95,7 @@ napi_value rvn_calibrate(napi_env env, napi_callback_info info)
 	    !rvn_get_double_opt(env, argv[3], "level", &level) ||
 	    !rvn_get_uint_opt(argv[4], env, "cap", 0, RV_K_MAX, 0, &cap) ||
 	    !rvn_get_uint_opt(argv[5], env, "ef", 0, RV_EF_MAX, 0, &ef) ||
-	    !rvn_get_uint_opt(argv[6], env, "score", 0, 1, 0, &score))
+	    !rvn_get_uint_opt(argv[6], env, "score", 0, 2, 0, &score))
 		return NULL;
 	cjob *j = rvn_cjob_new(env, rc, &calibrate_ops);
 	if (!j)
@@ -109,7 +111,7 @@ napi_value rvn_calibrate(napi_env env, napi_callback_info info)
 		j->calib.alpha = (float)level;
 		j->calib.cap = (uint32_t)cap;
 		j->calib.ef = (uint32_t)ef;
-		j->calib.score = score ? RV_CONFORMAL_RANK : RV_CONFORMAL_DISTANCE;
+		j->calib.score = (rv_conformal_score)score;
 	}
 	if (!rvn_cjob_vectors(env, j, argv[0], false))
 		return rvn_cjob_drop(env, j);

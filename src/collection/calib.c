@@ -76,7 +76,7 @@ int rv_calib_decode(const unsigned char *b, size_t len, rv_calibration *k, const
 		k->k = rv_get32(b + 28);
 		k->cap = rv_get32(b + 32);
 		k->ef = rv_get32(b + 36);
-		if (rv_get32(b + 4) > RV_CONFORMAL_RANK || !(k->alpha > 0 && k->alpha < 1) || isnan(k->threshold) ||
+		if (rv_get32(b + 4) > RV_CONFORMAL_RATIO || !(k->alpha > 0 && k->alpha < 1) || isnan(k->threshold) ||
 		    k->n == 0 || k->infinite > k->n || k->k < 1 || k->k > RV_K_MAX || k->cap < k->k ||
 		    k->cap > RV_K_MAX || k->ef < k->cap || k->ef > RV_EF_MAX)
 			*why = "conformal calibration field out of range";

@@ -113,8 +113,10 @@ static int resolve(rv_collection *c, size_t nq, const float *queries, const rv_c
 	} else {
 		if (!(p->alpha > 0 && p->alpha < 1))
 			return rv_error(c, RV_EINVAL, "alpha is %g; it must be in (0, 1)", (double)p->alpha);
-		if (p->score != RV_CONFORMAL_DISTANCE && p->score != RV_CONFORMAL_RANK)
+		if (p->score != RV_CONFORMAL_DISTANCE && p->score != RV_CONFORMAL_RANK && p->score != RV_CONFORMAL_RATIO)
 			return rv_error(c, RV_EINVAL, "unknown conformal score %d", (int)p->score);
+		if (p->score == RV_CONFORMAL_RATIO && c->opts.metric == RV_METRIC_IP)
+			return rv_error(c, RV_EINVAL, "the ratio score needs distances >= 0: not with the ip metric");
 		if (p->cap && (p->cap < p->k || p->cap > RV_K_MAX))
 			return rv_error(c, RV_EINVAL, "cap is %u; it must be 0 or k (%u)..%u", p->cap, p->k, RV_K_MAX);
 		if (p->ef > RV_EF_MAX)
@@ -203,6 +205,16 @@ static const char *relevant_id(const rv_calibrate_params *p, const chunk *b, siz
 	return j < *count ? b->rel[i * b->k + j].id : NULL;
 }
 
+/* The ratio score of a distance d given the nearest result's d1: the same
+ * expression for calibration and search, so that an item is kept exactly
+ * when its score is within the threshold. */
+static double ratio(double d, double d1)
+{
+	if (d <= d1)
+		return 1;
+	return d1 > 0 ? d / d1 : INFINITY;
+}
+
 /* Position of id among n hits, or -1. */
 static long find_hit(const rv_hit *h, int n, const char *id)
 {
@@ -241,7 +253,10 @@ int rv_conformal_scores(rv_collection *c, size_t nq, const float *queries, size_
 				if (!id)
 					break;
 				long at = find_hit(h, b.hits_n[i], id);
-				double v = at < 0 ? INFINITY : p->score == RV_CONFORMAL_RANK ? (double)(at + 1) : (double)h[at].distance;
+				double v = at < 0                             ? INFINITY
+				           : p->score == RV_CONFORMAL_RANK  ? (double)(at + 1)
+				           : p->score == RV_CONFORMAL_RATIO ? ratio(h[at].distance, h[0].distance)
+				                                            : (double)h[at].distance;
 				if (v > s)
 					s = v;
 			}
@@ -425,6 +440,9 @@ int rv_search_conformal(rv_collection *c, const float *query, size_t dim, rv_hit
 	int keep = 0;
 	if (k.score == RV_CONFORMAL_RANK)
 		keep = k.threshold >= (double)n ? n : (int)floor(k.threshold);
+	else if (k.score == RV_CONFORMAL_RATIO)
+		while (keep < n && ratio(hits[keep].distance, hits[0].distance) <= k.threshold)
+			keep++;
 	else
 		while (keep < n && (double)hits[keep].distance <= k.threshold)
 			keep++;

@@ -78,7 +78,7 @@
  * CALIBRATION (calib.c), 64 bytes, all little-endian:
  *   0  u32 flags: 1 conformal, 2 target recall (either, both or none)
  *   conformal (zero unless flag 1):
- *   4  u32 score (0 distance, 1 rank)    8  f32 alpha
+ *   4  u32 score (0 distance, 1 rank, 2 ratio)    8  f32 alpha
  *   12 u32 n                             16 f64 threshold (+inf allowed)
  *   24 u32 scored +inf                   28 u32 k
  *   32 u32 cap                           36 u32 ef
