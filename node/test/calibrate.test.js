@@ -63,6 +63,11 @@ test('conformal sets cover held-out queries at 1 - alpha', async () => {
     relevant: truth.slice(0, half) });
   assert.equal(given.conformal.threshold, cal.conformal.threshold);
   await assert.rejects(c.calibrate(qs, { alpha: 0.1, relevant: [['v1']] }), (e) => e.code === 'RV_EINVAL');
+  const byRatio = await c.calibrate(qs.subarray(0, half * dim), { alpha: 0.1, cap: 40, ef: 60, score: 'ratio' });
+  assert.equal(byRatio.conformal.score, 'ratio');
+  const rr = await c.searchConformal(row(qs, half, dim));
+  for (const h of rr.hits) assert.ok(h.distance <= rr.threshold * rr.hits[0].distance * (1 + 1e-6));
+  await assert.rejects(c.calibrate(qs, { alpha: 0.1, score: 'cosine' }), (e) => e.code === 'RV_EINVAL');
   await assert.rejects(c.calibrate(qs, { alpha: 1.5 }), (e) => e.code === 'RV_EINVAL' && /alpha/.test(e.message));
   await assert.rejects(c.calibrate(qs, {}), TypeError);
   await assert.rejects(c.calibrate(qs, { alpha: 0.1, targetRecall: 0.9 }), TypeError);
