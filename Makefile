@@ -91,6 +91,8 @@ test-cli: $(CLI)
 	@sh tests/test_cli_io.sh $(CLI)
 	@sh tests/test_cli_hyper.sh $(CLI)
 	@sh tests/test_breakit.sh $(CLI)
+	@sh tests/test_cli_calib.sh $(CLI)
+	@sh tests/test_cli_inspect.sh $(CLI)
 
 deps:
 	@sh scripts/install-deps.sh build test

@@ -42,6 +42,14 @@ int cmd_hyper_search(int argc, char **argv);
 int cmd_khop(int argc, char **argv);
 int cmd_path(int argc, char **argv);
 int cmd_hyper_buckets(int argc, char **argv);
+/* the embedding-quality report: cmd_inspect.c */
+int cmd_inspect(int argc, char **argv);
+/* calibration: cmd_calib.c */
+int cmd_calibrate(int argc, char **argv);
+/* "distance", "rank" or "ratio". */
+const char *conformal_score_name(rv_conformal_score s);
+/* A calibration as JSON on stdout ("null" when none). */
+void print_calibration_json(const rv_calibration *k);
 
 /* ---- the command line (args.c) ----
  * Each command describes its options and positionals in a cli_spec and
@@ -119,6 +127,21 @@ int db_close(const char *cmd, rv_db *db, int status);
 /* The payload of record id as JSON text ("{}" when it has none; free()
  * it), or NULL with the reason in rv_errmsg(c) ("" there: out of memory). */
 char *coll_payload_json(rv_collection *c, const char *id);
+
+/* ---- bench --conformal / --target-recall (bench_calib.c) ---- */
+typedef struct bench_calib_in {
+	const float *queries;  /* nq x dim */
+	const int32_t *gt;     /* nq rows of gt_k base row numbers (the ids) */
+	size_t nq, dim, gt_k, k;
+	size_t calibration;    /* calibration queries; 0: half */
+	size_t splits;         /* --conformal: random splits */
+	size_t cap;            /* --conformal: the cap; 0: the library's default */
+	size_t ef;             /* --conformal: ef of the conformal search; 0: the library's default */
+	uint64_t seed;
+	bool json;
+} bench_calib_in;
+int bench_conformal(rv_collection *c, const bench_calib_in *in, double alpha);
+int bench_target_recall(rv_collection *c, const bench_calib_in *in, double target);
 
 /* Seconds since an arbitrary start, monotonic. */
 double now_s(void);

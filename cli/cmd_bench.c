@@ -47,6 +47,13 @@
  * the index exists); then lines with "mode":"filtered" give recall and QPS
  * per ef of the filtered search as the planner runs it; "short" counts
  * searches that returned fewer than min(k, matches) results (must be 0).
+ *
+ * --conformal ALPHA and --target-recall R replace the ef sweep with
+ * calibrated retrieval over --calibration N queries (default half) and the
+ * rest (bench_calib.c describes the lines they print). --holdout N moves
+ * the last N base vectors to the end of the queries (the index is built
+ * without them; ground truth by exact search): more queries than a data
+ * set ships, e.g. 1,000 + 1,000 for 1,000/1,000 splits.
  */
 #define _GNU_SOURCE 1
 #include <math.h>
@@ -74,6 +81,8 @@ typedef struct bench_args {
 	const char *db;
 	uint64_t filter_labels;
 	bool filter_index;
+	double conformal, target_recall;
+	uint64_t calibration, splits, cap, conformal_ef, holdout;
 } bench_args;
 
 typedef struct dataset {
@@ -81,6 +90,7 @@ typedef struct dataset {
 	int32_t *gt;       /* nq rows of gt_k ids */
 	size_t n, nq, dim, gt_k;
 	bool generated;    /* base/query from malloc, not from rv_read_vecs */
+	bool query_malloced; /* --holdout: query from malloc */
 } dataset;
 
 static const char bench_usage[] =
@@ -88,8 +98,10 @@ static const char bench_usage[] =
 	"                      [--metric l2|ip|cosine|l1] [--m 16] [--ef-construction 200]\n"
 	"                      [--ef 10,20,40,80,160,320] [--threads T] [--k 10] [--json]\n"
 	"                      [--alpha 1.1] [--limit N] [--queries N] [--exact] [--delete-fraction F]\n"
-	"                      [--seed S] [--quant none|int8|pq:M|binary] [--rerank N]\n"
+	"                      [--seed S] [--quant none|int8|pq:M|binary|binary-itq] [--rerank N]\n"
 	"                      [--quant-train N] [--db DIR] [--filter-labels N [--filter-index keyword|none]]\n"
+	"                      [--conformal ALPHA [--cap N] [--conformal-ef N] | --target-recall R]\n"
+	"                      [--calibration N] [--splits 100] [--holdout N]\n"
 	"\n"
 	"Builds an index over the base vectors (or N generated ones of dimension D)\n"
 	"and, for each --ef, prints recall@k against the ground truth (--gt, or an\n"
@@ -137,7 +149,7 @@ static bool parse_quant(const char *v, void *out, char *why, size_t why_size)
 		a->quant_spec = v;
 		return true;
 	}
-	snprintf(why, why_size, "must be none, int8, pq:M or binary");
+	snprintf(why, why_size, "must be none, int8, pq:M, binary or binary-itq");
 	return false;
 }
 
@@ -165,6 +177,7 @@ static int parse_args(int argc, char **argv, bench_args *a)
 	a->seed = 42;
 	a->alpha = 1.1; /* the library default */
 	a->filter_index = true;
+	a->splits = 100;
 	char unused[8];
 	parse_efs("10,20,40,80,160,320", a, unused, sizeof unused);
 	const cli_opt opts[] = {
@@ -191,6 +204,13 @@ static int parse_args(int argc, char **argv, bench_args *a)
 		CLI_U64("--filter-labels", a->filter_labels, 1, 1000000),
 		CLI_FN("--filter-index", a->filter_index, parse_filter_index),
 		CLI_STR("--db", a->db),
+		CLI_DBL("--conformal", a->conformal, 1e-6, 0.999999),
+		CLI_DBL("--target-recall", a->target_recall, 1e-6, 0.999999),
+		CLI_U64("--calibration", a->calibration, 1, 10000000),
+		CLI_U64("--splits", a->splits, 1, 100000),
+		CLI_U64("--cap", a->cap, 1, RV_K_MAX),
+		CLI_U64("--conformal-ef", a->conformal_ef, 1, RV_EF_MAX),
+		CLI_U64("--holdout", a->holdout, 1, RV_MAX_VECTORS),
 		CLI_END,
 	};
 	const char *pos[1];
@@ -203,6 +223,8 @@ static int parse_args(int argc, char **argv, bench_args *a)
 		return cli_usage_error("bench", bench_usage, "--db and --delete-fraction do not go together");
 	if (!a->gen_n && (!a->base || !a->query))
 		return cli_usage_error("bench", bench_usage, "give --base and --query, or --generate NxD");
+	if (a->conformal > 0 && a->target_recall > 0)
+		return cli_usage_error("bench", bench_usage, "--conformal and --target-recall go in separate runs");
 	return CLI_GO_ON;
 }
 
@@ -248,6 +270,35 @@ static bool generate(dataset *d, size_t n, size_t nq, size_t dim, uint64_t seed)
 	d->n = n, d->nq = nq, d->dim = dim;
 	d->generated = true;
 	return true;
+}
+
+/* --holdout: the last h base vectors become extra queries. */
+static int hold_out(const bench_args *a, dataset *d)
+{
+	size_t h = (size_t)a->holdout;
+	if (h >= d->n) {
+		fprintf(stderr, "ruvector bench: --holdout %zu leaves no base vectors (of %zu)\n", h, d->n);
+		return EXIT_FAIL;
+	}
+	float *q = malloc((d->nq + h) * d->dim * sizeof *q);
+	if (!q) {
+		fprintf(stderr, "ruvector bench: out of memory\n");
+		return EXIT_FAIL;
+	}
+	memcpy(q, d->query, d->nq * d->dim * sizeof *q);
+	memcpy(q + d->nq * d->dim, d->base + (d->n - h) * d->dim, h * d->dim * sizeof *q);
+	if (d->generated)
+		free(d->query);
+	else
+		rv_free_buffer(d->query);
+	d->query = q;
+	d->query_malloced = true;
+	d->nq += h;
+	d->n -= h;
+	rv_free_buffer(d->gt); /* for the full base: recomputed */
+	d->gt = NULL;
+	d->gt_k = 0;
+	return EXIT_OK;
 }
 
 static int load(const bench_args *a, dataset *d)
@@ -571,7 +622,9 @@ static int open_db_collection(const bench_args *a, const rv_options *o, const da
 	if (rv_db_close(*db) != RV_OK)
 		return db_fail(NULL, "closing");
 	*db = NULL;
-	dbo.flags = RV_DB_READONLY;
+	/* calibrations are stored with the collection: those runs write */
+	dbo.flags = a->conformal > 0 || a->target_recall > 0 ? 0 : RV_DB_READONLY;
+	dbo.durability = RV_SYNC_OFF;
 	if (rv_db_open(a->db, &dbo, db) != RV_OK)
 		return db_fail(NULL, a->db);
 	if (rv_db_open_collection(*db, "bench", c) != RV_OK)
@@ -600,7 +653,7 @@ int cmd_bench(int argc, char **argv)
 	const char **payloads = NULL;
 	int32_t *gt_filtered = NULL;
 	const double anon0 = status_kib("RssAnon"), file0 = status_kib("RssFile");
-	if ((status = load(&a, &d)) != EXIT_OK)
+	if ((status = load(&a, &d)) != EXIT_OK || (a.holdout && (status = hold_out(&a, &d)) != EXIT_OK))
 		goto out;
 	status = EXIT_FAIL;
 
@@ -711,6 +764,13 @@ int cmd_bench(int argc, char **argv)
 			       a.quant_spec, bpv.codes, d.dim * sizeof(float), bpv.mapped);
 		printf("%-14s %6s %8s %10s %9s %9s %10s\n", "phase", "ef", "recall", "qps", "p50_us", "p99_us",
 		       a.exact ? "vs exact" : "");
+	}
+	if (a.conformal > 0 || a.target_recall > 0) {
+		bench_calib_in in = {.queries = d.query, .gt = gt, .nq = d.nq, .dim = d.dim, .gt_k = gt_k, .k = a.k,
+		                     .calibration = a.calibration, .splits = a.splits, .cap = a.cap,
+		                     .ef = a.conformal_ef, .seed = a.seed, .json = a.json};
+		status = a.conformal > 0 ? bench_conformal(c, &in, a.conformal) : bench_target_recall(c, &in, a.target_recall);
+		goto out;
 	}
 	/* the exact scan first: the brute-force reference for recall and speed */
 	double exact_qps = 0;
@@ -882,7 +942,10 @@ out:
 		free(d.query);
 	} else {
 		rv_free_buffer(d.base);
-		rv_free_buffer(d.query);
+		if (d.query_malloced)
+			free(d.query);
+		else
+			rv_free_buffer(d.query);
 	}
 	rv_free_buffer(d.gt);
 	return status;

@@ -35,6 +35,7 @@ static void quant_spec(const rv_options *o, char *buf, size_t size)
 	case RV_QUANT_INT8: snprintf(buf, size, "int8"); break;
 	case RV_QUANT_PQ: snprintf(buf, size, "pq:%u", o->quant_pq_m); break;
 	case RV_QUANT_BINARY: snprintf(buf, size, "binary"); break;
+	case RV_QUANT_BINARY_ITQ: snprintf(buf, size, "binary-itq"); break;
 	default: snprintf(buf, size, "none"); break;
 	}
 }
@@ -45,7 +46,7 @@ static bool parse_quant(const char *v, void *out, char *why, size_t why_size)
 	rv_options *o = out;
 	if (rv_quant_parse(v, &o->quant, &o->quant_pq_m) == RV_OK)
 		return true;
-	snprintf(why, why_size, "must be none, int8, pq:M or binary");
+	snprintf(why, why_size, "must be none, int8, pq:M, binary or binary-itq");
 	return false;
 }
 
@@ -53,7 +54,7 @@ static const char create_usage[] =
 	"usage: ruvector create DB COLL --dim D [--metric l2|ip|cosine|l1] [--m 16]\n"
 	"                       [--ef-construction 200] [--ef-search 64] [--alpha 1.1]\n"
 	"                       [--threads T] [--seed S] [--durability full|normal|off]\n"
-	"                       [--quant none|int8|pq:M|binary] [--quant-train N]\n"
+	"                       [--quant none|int8|pq:M|binary|binary-itq] [--quant-train N]\n"
 	"\n"
 	"Creates the collection COLL in the database directory DB, and the database\n"
 	"itself when DB does not exist. The metric defaults to l2. Collection names are\n"
@@ -371,17 +372,31 @@ int cmd_info(int argc, char **argv)
 			json_string(stdout, name);
 			printf(",\"count\":%llu,\"dim\":%u,\"metric\":\"%s\",\"generation\":%llu,\"segment_bytes\":%llu,"
 			       "\"log_bytes\":%llu,\"format_version\":%u,\"quant\":\"%s\",\"quant_trained\":%s,"
-			       "\"memory_bytes\":%llu,\"code_bytes\":%llu,\"mapped_bytes\":%llu}",
+			       "\"memory_bytes\":%llu,\"code_bytes\":%llu,\"mapped_bytes\":%llu",
 			       count, o.dim, rv_metric_name(o.metric), (unsigned long long)s.generation,
 			       (unsigned long long)s.segment_bytes, (unsigned long long)s.wal_bytes, s.format_version, q,
 			       st.quant_trained ? "true" : "false", (unsigned long long)st.memory_bytes,
 			       (unsigned long long)st.code_bytes, (unsigned long long)st.mapped_bytes);
+			rv_calibration cal;
+			rv_calibration_get(c, &cal);
+			printf(",\"calibration\":");
+			print_calibration_json(&cal);
+			printf("}");
 		} else {
 			if (o.quant != RV_QUANT_NONE && !st.quant_trained)
 				snprintf(q + strlen(q), sizeof q - strlen(q), "*");
 			printf("%-20s %12llu %6u %-7s %-8s %10llu %14llu %12llu %6u\n", name, count, o.dim,
 			       rv_metric_name(o.metric), q, (unsigned long long)s.generation,
 			       (unsigned long long)s.segment_bytes, (unsigned long long)s.wal_bytes, s.format_version);
+			rv_calibration cal;
+			rv_calibration_get(c, &cal);
+			if (cal.conformal)
+				printf("  conformal: alpha %g, threshold %.9g (%s), cap %u, ef %u, %u calibration queries\n",
+				       (double)cal.alpha, cal.threshold, conformal_score_name(cal.score), cal.cap,
+				       cal.ef, cal.n);
+			if (cal.recall)
+				printf("  target recall %g: ef %u (k %u, %u calibration queries)\n", (double)cal.target_recall,
+				       cal.recall_ef, cal.recall_k, cal.recall_n);
 		}
 		shown++;
 		rv_collection_free(c); /* keep one open at a time */

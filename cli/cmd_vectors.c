@@ -54,6 +54,7 @@ int cmd_count(int argc, char **argv)
 static const char search_usage[] =
 	"usage: ruvector search DB COLL --query Q.fvecs [-k 10] [--ef E] [--exact]\n"
 	"                      [--queries N] [--filter JSON] [--mmr LAMBDA] [--payload]\n"
+	"                      [--conformal | --calibrated]\n"
 	"\n"
 	"For each vector of Q.fvecs (the first N with --queries), finds its k nearest\n"
 	"vectors and prints one line per hit, nearest first:\n"
@@ -65,7 +66,10 @@ static const char search_usage[] =
 	"whose payload matches a MongoDB-style filter, e.g. '{\"tag\":{\"$in\":[\"a\",\"b\"]}}'\n"
 	"(operators $eq $ne $gt $gte $lt $lte $in $nin $exists $contains $and $or $not);\n"
 	"--mmr re-ranks for diversity with that lambda (1: plain order); --payload\n"
-	"appends each hit's payload as JSON. Opens DB read-only.\n";
+	"appends each hit's payload as JSON. Opens DB read-only.\n"
+	"--conformal prints each query's conformal result set instead of k hits (its\n"
+	"size varies; at most the cap), --calibrated searches at the ef chosen for a\n"
+	"target recall: both as stored by `ruvector calibrate`.\n";
 
 /* Parse a --filter argument, reporting its error. */
 static int parse_filter_arg(const char *cmd, const char *json, rv_filter **f)
@@ -89,7 +93,7 @@ int cmd_search(int argc, char **argv)
 {
 	const char *cmd = "search", *pos[2], *query = NULL, *filter_json = NULL;
 	int npos = 0;
-	bool exact = false, with_payload = false;
+	bool exact = false, with_payload = false, conformal = false, calibrated = false;
 	uint64_t k = 10, ef = 0, nq_limit = 0;
 	double mmr = -1;
 	const cli_opt opts[] = {
@@ -101,6 +105,8 @@ int cmd_search(int argc, char **argv)
 		CLI_STR("--filter", filter_json),
 		CLI_DBL("--mmr", mmr, 0.0, 1.0),
 		CLI_FLAG("--payload", with_payload),
+		CLI_FLAG("--conformal", conformal),
+		CLI_FLAG("--calibrated", calibrated),
 		CLI_END,
 	};
 	const cli_spec spec = {cmd, search_usage, opts, 2, 2, "give a database and a collection name"};
@@ -109,6 +115,9 @@ int cmd_search(int argc, char **argv)
 		return rc;
 	if (!query)
 		return cli_usage_error(cmd, search_usage, "--query is required");
+	if (conformal && (exact || calibrated || filter_json || mmr >= 0 || ef))
+		return cli_usage_error(cmd, search_usage, "--conformal uses the calibrated search: no --exact, --calibrated, "
+		                       "--filter, --mmr or --ef");
 	rv_filter *filter = NULL;
 	if (filter_json && parse_filter_arg(cmd, filter_json, &filter) != EXIT_OK)
 		return EXIT_FAIL;
@@ -137,6 +146,15 @@ int cmd_search(int argc, char **argv)
 		cli_fail(cmd, "%s has dimension %zu but collection %s has dimension %u", query, dim, pos[1], o.dim);
 		goto out;
 	}
+	rv_calibration cal;
+	rv_calibration_get(c, &cal);
+	if (conformal) {
+		if (!cal.conformal) {
+			cli_fail(cmd, "collection %s has no conformal calibration (ruvector calibrate --alpha)", pos[1]);
+			goto out;
+		}
+		k = cal.cap; /* the set is at most the cap */
+	}
 	hits = malloc((size_t)k * sizeof *hits);
 	idbuf = malloc(RV_IDBUF_SIZE(k));
 	if (!hits || !idbuf) {
@@ -144,11 +162,13 @@ int cmd_search(int argc, char **argv)
 		goto out;
 	}
 	rv_search_params p = {.ef = (uint32_t)ef,
-	                      .flags = (exact ? RV_SEARCH_EXACT : 0) | (mmr >= 0 ? RV_SEARCH_MMR : 0),
+	                      .flags = (exact ? RV_SEARCH_EXACT : 0) | (mmr >= 0 ? RV_SEARCH_MMR : 0) |
+	                               (calibrated ? RV_SEARCH_CALIBRATED : 0),
 	                      .filter = filter,
 	                      .mmr_lambda = (float)(mmr >= 0 ? mmr : 1)};
 	for (size_t q = 0; q < nq; q++) {
-		int n = rv_search(c, qs + q * dim, dim, (size_t)k, &p, hits, idbuf, RV_IDBUF_SIZE(k));
+		int n = conformal ? rv_search_conformal(c, qs + q * dim, dim, hits, (size_t)k, idbuf, RV_IDBUF_SIZE(k), NULL)
+		                  : rv_search(c, qs + q * dim, dim, (size_t)k, &p, hits, idbuf, RV_IDBUF_SIZE(k));
 		if (n < 0) {
 			cli_fail(cmd, "query %zu of %s: %s", q, query, rv_errmsg(c));
 			goto out;

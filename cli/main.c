@@ -21,6 +21,8 @@ static const struct {
 	{"export", cmd_export, "write a collection's records to a JSON Lines (or fvecs) file"},
 	{"count", cmd_count, "print the number of vectors in a collection"},
 	{"search", cmd_search, "print the k nearest ids and distances for each query vector"},
+	{"inspect", cmd_inspect, "embedding-quality report: duplicates, hubness, intrinsic dimension, spectrum, H0"},
+	{"calibrate", cmd_calibrate, "store a conformal (--alpha) or target-recall calibration with a collection"},
 	{"delete", cmd_delete, "delete vectors by id"},
 	{"payload", cmd_payload, "print or set a record's payload (JSON)"},
 	{"index", cmd_index, "index a payload field (keyword, numeric, text)"},

@@ -160,10 +160,15 @@ typedef enum rv_quant_kind {
 	RV_QUANT_NONE = 0,   /**< float32 throughout */
 	RV_QUANT_INT8 = 1,   /**< a byte per dimension: per-dimension ranges, plus an exact norm per vector (4x smaller) */
 	RV_QUANT_PQ = 2,     /**< product quantization: a byte per subspace (dim / quant_pq_m floats each) */
-	RV_QUANT_BINARY = 3  /**< a bit per dimension, after centring and a random rotation (32x smaller) */
+	RV_QUANT_BINARY = 3, /**< a bit per dimension, after centring and a random rotation (32x smaller) */
+	/** As #RV_QUANT_BINARY, with a rotation learned on the training sample
+	 *  (iterative quantization, per 64-bit word of the code) after the
+	 *  random one, so that the signs lose less: same code size. */
+	RV_QUANT_BINARY_ITQ = 4
 } rv_quant_kind;
 
-/** Parse "none", "int8", "pq:M" or "binary"; *pq_m gets M for "pq:M".
+/** Parse "none", "int8", "pq:M", "binary" or "binary-itq"; *pq_m gets M
+ *  for "pq:M".
  *  @return #RV_OK or #RV_EINVAL. */
 int rv_quant_parse(const char *spec, rv_quant_kind *kind, uint32_t *pq_m);
 
@@ -383,6 +388,9 @@ typedef struct rv_search_params {
  *  plain ranking; lower lambda trades closeness for spread, measured as
  *  the mean pairwise distance of the results. Hits stay in pick order. */
 #define RV_SEARCH_MMR 0x2u
+/** Search with the ef that rv_calibrate_recall() chose for the collection
+ *  (ignoring params.ef); #RV_EINVAL when it has no recall calibration. */
+#define RV_SEARCH_CALIBRATED 0x4u
 
 /** One search result. */
 typedef struct rv_hit {
@@ -468,6 +476,233 @@ typedef struct rv_check_report {
  *  @return #RV_OK if the graph is sound, #RV_ECORRUPT if not (the report
  *  says where), #RV_ENOMEM. */
 int rv_check(rv_collection *coll, rv_check_report *report);
+/** @} */
+
+/** @defgroup conformal Calibrated retrieval
+ *  Two ways to ask for a level of quality instead of a size.
+ *
+ *  Conformal result sets (split conformal prediction). rv_calibrate() runs
+ *  n calibration queries through the same search a conformal search uses
+ *  (k = cap results at the calibrated ef) and gives each query one score:
+ *  the largest distance (or rank, counting from 1) at which one of its
+ *  relevant items appears in that result list; a relevant item the list
+ *  does not hold scores +infinity, so a query whose items the search misses
+ *  can never count as covered. The threshold is the
+ *  ceil((n+1)(1-alpha))-th smallest score, or +infinity when that rank
+ *  exceeds n. rv_search_conformal() then returns every item of the same
+ *  list within the threshold. When the calibration queries and a new query
+ *  are exchangeable (drawn from the same distribution) and the collection
+ *  has not changed, the set holds all of the new query's relevant items
+ *  with probability at least 1 - alpha (and below 1 - alpha + 1/(n+1) when
+ *  scores do not tie). The cap is part of the procedure: an item beyond it
+ *  is never returned, and calibration counts that as a miss (+infinity).
+ *  When the threshold is +infinity more than alpha of the calibration
+ *  queries had an item beyond the cap: the set is then the whole capped
+ *  list and carries no guarantee; raise cap or ef.
+ *
+ *  Target recall (conformal risk control on the loss 1 - recall@k). For
+ *  each ef of a grid (k, then x1.25, up to max_ef), rv_calibrate_recall()
+ *  measures every calibration query's recall@k, and keeps the smallest ef
+ *  whose bound (n * mean loss + 1) / (n + 1) is at most 1 - target; then
+ *  the expected recall of a new exchangeable query at that ef is at least
+ *  the target (as the loss falls with ef, which HNSW's does on average).
+ *  Searches with #RV_SEARCH_CALIBRATED use that ef.
+ *
+ *  Both calibrations are stored with the collection (logged and
+ *  checkpointed: they survive reopening). They describe the collection as
+ *  it was: recalibrate after large changes. */
+/** @{ */
+
+/** What a conformal score measures. */
+typedef enum rv_conformal_score {
+	RV_CONFORMAL_DISTANCE = 0, /**< the distance of the farthest relevant item; sets are cut by distance */
+	RV_CONFORMAL_RANK = 1,     /**< its rank (1 = nearest); sets are the first floor(threshold) results */
+	/** its distance over the nearest result's (1 when no farther; +infinity
+	 *  when the nearest is at 0 and it is not); sets are the results within
+	 *  threshold times the nearest distance. Adapts to each query's scale.
+	 *  Not with #RV_METRIC_IP (distances may be negative). */
+	RV_CONFORMAL_RATIO = 2
+} rv_conformal_score;
+
+/** Parameters of a calibration. Fill with rv_calibrate_params_init(). */
+typedef struct rv_calibrate_params {
+	/** Relevant items per query (k*), and k of recall@k. Default 10;
+	 *  1..#RV_K_MAX. */
+	uint32_t k;
+	/** nq * k ids, row-major: query i's relevant items are
+	 *  relevant[i*k .. i*k+k). NULL: the exact k nearest neighbours of each
+	 *  query, computed by the engine (an exact scan). An id that is not in
+	 *  the collection can never be found (a conformal score of +infinity). */
+	const char *const *relevant;
+	/** Miscoverage: the sets miss a relevant item of at most this share of
+	 *  queries. Default 0.1; in (0, 1). */
+	float alpha;
+	/** Default #RV_CONFORMAL_DISTANCE. */
+	rv_conformal_score score;
+	/** Most items a conformal search returns. 0: max(10 k, 100), at most
+	 *  #RV_K_MAX; else k..#RV_K_MAX. */
+	uint32_t cap;
+	/** ef of the calibration and of the conformal searches. 0: the
+	 *  collection's ef_search; at most #RV_EF_MAX; the search uses at least
+	 *  cap. */
+	uint32_t ef;
+	/** rv_calibrate_recall(): the mean recall@k wanted. Default 0.95; in
+	 *  (0, 1). */
+	float target_recall;
+	/** rv_calibrate_recall(): the largest ef tried. Default 4096;
+	 *  k..#RV_EF_MAX. */
+	uint32_t max_ef;
+} rv_calibrate_params;
+
+void rv_calibrate_params_init(rv_calibrate_params *p);
+
+/** A collection's stored calibrations (rv_calibration_get()). */
+typedef struct rv_calibration {
+	int conformal;             /**< 1 when a conformal calibration is stored; the next fields are then set */
+	rv_conformal_score score;
+	float alpha;
+	double threshold;          /**< may be +infinity (see above) */
+	uint32_t n;                /**< calibration queries */
+	uint32_t infinite;         /**< of those, how many scored +infinity */
+	uint32_t k, cap, ef;       /**< as calibrated (ef resolved: at least cap) */
+	int recall;                /**< 1 when a target-recall calibration is stored; the next fields are then set */
+	float target_recall;
+	uint32_t recall_k;
+	uint32_t recall_ef;        /**< the ef chosen */
+	uint32_t recall_n;         /**< calibration queries */
+	float recall_bound;        /**< the bound on 1 - expected recall at that ef: (n * mean loss + 1) / (n + 1) */
+} rv_calibration;
+
+/** The conformal threshold of @p n scores (any order; +INFINITY allowed):
+ *  the ceil((n+1)(1-alpha))-th smallest, or +INFINITY when that exceeds n
+ *  (also for n = 0). A pure function, exposed so that callers (and tests)
+ *  can split scores themselves. NaN when alpha is not in (0, 1), scores is
+ *  NULL with n > 0, or a score is NaN. */
+double rv_conformal_threshold(const double *scores, size_t n, double alpha);
+
+/** Score @p nq queries as rv_calibrate() would (p->k, relevant, score,
+ *  cap, ef), without storing anything: scores[i] for query i (+INFINITY
+ *  when a relevant item is not among the cap results). The queries run on
+ *  the collection's threads.
+ *  @return #RV_OK; #RV_EINVAL (a parameter out of range, named; NULL
+ *  argument; nq = 0), #RV_EDIM, #RV_ENONFINITE, #RV_EZERO, #RV_EID (a bad
+ *  relevant id, named), #RV_ENOMEM. */
+int rv_conformal_scores(rv_collection *coll, size_t nq, const float *queries, size_t dim,
+                        const rv_calibrate_params *p, double *scores);
+
+/** Calibrate conformal result sets on @p nq queries (see above), store the
+ *  calibration with the collection (replacing the previous one; logged
+ *  like a write), and copy it to @p out (NULL: not wanted).
+ *  @return the codes of rv_conformal_scores(); #RV_EREADONLY; storage
+ *  errors. On failure the stored calibration is unchanged. */
+int rv_calibrate(rv_collection *coll, size_t nq, const float *queries, size_t dim,
+                 const rv_calibrate_params *p, rv_calibration *out);
+
+/** Choose and store the ef for p->target_recall on @p nq queries (see
+ *  above; p->k, relevant, target_recall, max_ef).
+ *  @return #RV_OK; #RV_ERANGE when even max_ef does not reach the target
+ *  (the message gives the best bound; nothing stored); the codes of
+ *  rv_calibrate(). */
+int rv_calibrate_recall(rv_collection *coll, size_t nq, const float *queries, size_t dim,
+                        const rv_calibrate_params *p, rv_calibration *out);
+
+/** Copy the stored calibrations (zeros when none). */
+void rv_calibration_get(rv_collection *coll, rv_calibration *out);
+
+/** What rv_search_conformal() says about its set. */
+typedef struct rv_conformal_info {
+	double threshold;  /**< the calibrated threshold */
+	float alpha;       /**< the calibrated alpha */
+	uint32_t cap;      /**< the cap: hits must hold this many */
+	int capped;        /**< 1 when the set holds cap items (the cap may have cut it) */
+} rv_conformal_info;
+
+/** The conformal result set for @p query: every item of the calibrated
+ *  search's cap results whose score is within the threshold, nearest
+ *  first.
+ *  @param hits      room for @p max_hits results.
+ *  @param max_hits  at least the calibration's cap (rv_calibration_get();
+ *                   a calibration made meanwhile may change it).
+ *  @param idbuf     #RV_IDBUF_SIZE(cap) bytes suffice.
+ *  @param info      filled (NULL: not wanted).
+ *  @return the number of hits (0 is possible: an empty set); #RV_EINVAL
+ *  (no conformal calibration stored, NULL argument); #RV_ERANGE (max_hits
+ *  below the cap, which the message gives); the codes of rv_search(). */
+int rv_search_conformal(rv_collection *coll, const float *query, size_t dim, rv_hit *hits, size_t max_hits,
+                        char *idbuf, size_t idbuf_size, rv_conformal_info *info);
+/** @} */
+
+/** @defgroup inspect Embedding-quality report
+ *  rv_inspect() measures, on a seeded random sample of the live vectors,
+ *  what explains bad recall before anyone tunes ef. Geometry uses the
+ *  Euclidean distance between stored vectors (normalised ones under
+ *  cosine, so neighbours rank as cosine ranks them; raw ones under inner
+ *  product and L1). On the sample, all pairwise distances are computed
+ *  exactly (sample^2 / 2 distances: a few seconds at 4096).
+ *  - norms of the vectors as inserted: range, mean, spread, histogram;
+ *  - duplicates: pairs at distance 0 (exact) and pairs closer than
+ *    near_duplicate times the median nearest-neighbour distance (near);
+ *  - hubness: N_k(x), how many sample points have x among their k nearest
+ *    (the k-occurrence); its skewness (0: none; above ~1: hubs that crowd
+ *    results), its largest value, and the antihubs (N_k = 0);
+ *  - intrinsic dimension: TwoNN (Facco et al. 2017, maximum likelihood on
+ *    the ratios of second to first neighbour distances) and the
+ *    Levina-Bickel MLE over the k neighbours (averaged as MacKay and
+ *    Ghahramani propose); points at distance 0 from a neighbour are left
+ *    out of both;
+ *  - spectrum (dimensions up to #RV_INSPECT_PCA_DIM_MAX): the share of the
+ *    variance in the top principal directions, the effective rank
+ *    (participation ratio (sum l)^2 / sum l^2 of the covariance's
+ *    eigenvalues l: d for isotropic data, 1 for a line) and the collapsed
+ *    coordinates (variance below 1e-6 of the largest);
+ *  - H0 persistence: the death times of the 0-dimensional homology of the
+ *    sample's Vietoris-Rips filtration, which are the edge lengths of its
+ *    Euclidean minimum spanning tree, sorted. */
+/** @{ */
+#define RV_INSPECT_SAMPLE_MAX 4096u  /**< largest sample */
+#define RV_INSPECT_BINS 20u          /**< bins of the norm histogram */
+#define RV_INSPECT_TOP 10u           /**< principal directions reported */
+#define RV_INSPECT_PCA_DIM_MAX 1024u /**< above this dimension the spectrum is not computed */
+
+typedef struct rv_inspect_params {
+	uint32_t sample;        /**< vectors sampled; default 2000; 3..#RV_INSPECT_SAMPLE_MAX; at most the count */
+	uint32_t k;             /**< neighbours for hubness and the MLE; default 10; 2..100, below the sample */
+	float near_duplicate;   /**< near-duplicate factor; default 0.01; 0..1 */
+	uint64_t seed;          /**< sample seed; default 1 */
+} rv_inspect_params;
+
+void rv_inspect_params_init(rv_inspect_params *p);
+
+/** What rv_inspect() found. Free with rv_inspect_free(). */
+typedef struct rv_inspect_report {
+	uint32_t sample, dim, k;
+	double norm_min, norm_max, norm_mean, norm_std;
+	uint32_t norm_hist[RV_INSPECT_BINS]; /**< equal bins from norm_min to norm_max */
+	uint64_t exact_duplicate_pairs;
+	uint64_t near_duplicate_pairs;       /**< not counting exact ones */
+	uint32_t duplicated_vectors;         /**< sample vectors in a pair of either kind */
+	double near_threshold;               /**< the distance below which a pair is near */
+	double hubness_skew;                 /**< skewness of N_k */
+	uint32_t hub_max;                    /**< largest N_k */
+	uint32_t antihubs;                   /**< points with N_k = 0 */
+	double twonn_dimension;              /**< NaN when fewer than 3 usable points */
+	double mle_dimension;
+	double effective_rank;               /**< NaN above #RV_INSPECT_PCA_DIM_MAX */
+	double top_variance[RV_INSPECT_TOP]; /**< share of the variance of principal direction i (NaN unused) */
+	uint32_t collapsed_dims;
+	double *h0;                          /**< sample - 1 death times, ascending */
+	char *sample_ids;                    /**< the sampled ids, each NUL-terminated, one after the other */
+} rv_inspect_report;
+
+/** Inspect a sample of the collection (see above).
+ *  @param p   NULL for the defaults.
+ *  @param out receives the report (free with rv_inspect_free()).
+ *  @return #RV_OK; #RV_EINVAL (a parameter out of range, named; fewer than
+ *  3 vectors); #RV_ENOMEM. */
+int rv_inspect(rv_collection *coll, const rv_inspect_params *p, rv_inspect_report **out);
+
+/** Free a report. NULL is ignored. */
+void rv_inspect_free(rv_inspect_report *r);
 /** @} */
 
 /** @defgroup payload Payloads

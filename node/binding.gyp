@@ -17,6 +17,7 @@
         "src/addon.c",
         "src/args.c",
         "src/base.c",
+        "src/calib.c",
         "src/coll.c",
         "src/db.c",
         "src/hyper.c",

@@ -194,7 +194,56 @@ export interface MmrOptions {
   candidates?: number;
 }
 
+export interface CalibrateOptions {
+  /** Conformal sets: the share of queries whose set may miss a relevant item, in (0, 1). */
+  alpha?: number;
+  /** Target recall mode: the mean recall@k wanted, in (0, 1). */
+  targetRecall?: number;
+  /** Relevant items per query (default 10). */
+  k?: number;
+  /** One array of k ids per query; default: each query's exact k nearest. */
+  relevant?: Id[][];
+  /** Conformal: most items a set holds (default max(10k, 100)). */
+  cap?: number;
+  /** Conformal: ef of the calibrated search (default: the collection's, at least cap). */
+  ef?: number;
+  /** Conformal: 'distance' (default), 'rank' or 'ratio' (distance over the nearest's). */
+  score?: 'distance' | 'rank' | 'ratio';
+  /** Target recall: the largest ef tried (default 4096). */
+  maxEf?: number;
+}
+
+export interface Calibration {
+  conformal: { alpha: number; score: 'distance' | 'rank' | 'ratio'; threshold: number; n: number; infinite: number;
+               k: number; cap: number; ef: number } | null;
+  targetRecall: { target: number; ef: number; k: number; n: number; bound: number } | null;
+}
+
+export interface InspectReport {
+  sample: number; dim: number; k: number;
+  norms: { min: number; max: number; mean: number; std: number; hist: Float64Array };
+  duplicates: { exactPairs: number; nearPairs: number; vectors: number; nearThreshold: number };
+  hubness: { skew: number; max: number; antihubs: number };
+  /** TwoNN estimate (NaN when it cannot be computed). */
+  intrinsicDimension: number;
+  intrinsicDimensionMle: number;
+  spectrum: { effectiveRank: number; topVariance: Float64Array; collapsedDims: number };
+  /** H0 persistence: the sorted death times (the sample's minimum spanning tree edges). */
+  h0: Float64Array;
+  sampleIds: Id[];
+}
+
+export interface ConformalResult {
+  hits: Hit[];
+  /** May be Infinity: more than alpha of the calibration queries had an item beyond the cap. */
+  threshold: number;
+  alpha: number;
+  cap: number;
+}
+
 export interface SearchOptions {
+  /** Use the ef chosen by calibrate({targetRecall}). */
+  calibrated?: boolean;
   /** Candidate list size for this query; 0 or absent: the collection's efSearch. */
   ef?: number;
   /** Scan every vector (recall 1; ties ranked by id, numeric order for decimal ids). */
@@ -333,6 +382,14 @@ export declare class Collection {
   search(vector: VectorLike, k: number, options?: SearchOptions): Promise<Hit[]>;
   /** filter, mmr and withPayload apply to every query (lane does not apply). */
   searchBatch(queries: Float32Array | VectorLike[], k: number, options?: SearchOptions): Promise<Hit[][]>;
+  /** Calibrate (conformal sets with alpha, or an ef for targetRecall) and store it with the collection. */
+  calibrate(queries: Float32Array | VectorLike[], options: CalibrateOptions): Promise<Calibration>;
+  /** The stored calibrations. */
+  calibration(): Calibration;
+  /** The embedding-quality report on a random sample. */
+  inspect(options?: { sample?: number; k?: number; near?: number; seed?: number }): Promise<InspectReport>;
+  /** The conformal result set of a query (after calibrate({alpha})). */
+  searchConformal(vector: VectorLike): Promise<ConformalResult>;
   /** BM25 over the text-indexed field; only hits with a positive score. Rejects RV_EINVAL without a text index. */
   searchText(query: string, k: number, options?: TextSearchOptions): Promise<TextHit[]>;
   /** A vector and a BM25 search, fused. */

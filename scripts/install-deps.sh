@@ -8,7 +8,9 @@
 #   build   compiler, make and libmicrohttpd (the HTTP server of
 #           `ruvector serve` is part of the CLI): what `make` needs
 #   test    what `make test` needs beyond that: python3 (and numpy, which
-#           writes the .npy files of tests/test_cli_io.sh) for the CLI checks,
+#           writes the .npy files of tests/test_cli_io.sh; scipy, the
+#           independent minimum spanning tree of tests/test_cli_inspect.sh;
+#           matplotlib, the PNG of `ruvector inspect --png`) for the CLI checks,
 #           emscripten + node (WebAssembly build), the arm64 cross compiler +
 #           qemu (NEON build), xz (unpacking the benchmark data), clang and
 #           its runtimes (libFuzzer, sanitizers) for `make fuzz`,
@@ -36,7 +38,7 @@ pkgs=""
 for g in $groups; do
 	case "$g" in
 	build) pkgs="$pkgs gcc g++ make libc6-dev pkg-config libmicrohttpd-dev" ;;
-	test) pkgs="$pkgs python3 python3-numpy xz-utils emscripten nodejs gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user clang libclang-rt-14-dev postgresql-15 postgresql-server-dev-15" ;;
+	test) pkgs="$pkgs python3 python3-numpy python3-scipy python3-matplotlib xz-utils emscripten nodejs gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user clang libclang-rt-14-dev postgresql-15 postgresql-server-dev-15" ;;
 	bench) pkgs="$pkgs libhnswlib-dev python3-numpy python3-faiss python3-matplotlib xz-utils g++ wrk" ;;
 	browser) pkgs="$pkgs emscripten nodejs chromium" ;;
 	*) echo "install-deps: unknown group '$g' (build, test, bench, browser, all)" >&2; exit 2 ;;

@@ -61,6 +61,8 @@ int rv_quant_parse(const char *spec, rv_quant_kind *kind, uint32_t *pq_m)
 		*kind = RV_QUANT_INT8;
 	else if (!strcmp(spec, "binary"))
 		*kind = RV_QUANT_BINARY;
+	else if (!strcmp(spec, "binary-itq"))
+		*kind = RV_QUANT_BINARY_ITQ;
 	else if (!strncmp(spec, "pq:", 3)) {
 		char *end;
 		unsigned long m = strtoul(spec + 3, &end, 10);

@@ -225,7 +225,7 @@ assert set(cs) == {"docs", "other"}, cs
 for c in cs.values():
     for k in ["count", "dim", "metric", "generation", "segment_bytes", "log_bytes", "format_version"]:
         assert k in c, (k, c)
-    assert c["format_version"] == 3 and c["generation"] >= 1, c
+    assert c["format_version"] == 4 and c["generation"] >= 1, c
 assert cs["docs"]["count"] == 1002 and cs["docs"]["dim"] == 16 and cs["docs"]["metric"] == "l2"
 assert cs["docs"]["generation"] == 3 and cs["docs"]["segment_bytes"] > 0
 assert cs["other"]["metric"] == "cosine" and cs["other"]["segment_bytes"] == 0
@@ -288,7 +288,7 @@ expect 0 "check after everything" "$CLI" check "$DB"
 
 # quantization: --quant at create, trained at --quant-train, shown by info
 expect 2 "create with a bad --quant" "$CLI" create "$DB" q --dim 16 --quant int4
-contains "$TMP/err" "none, int8, pq:M or binary" "the accepted --quant values are listed"
+contains "$TMP/err" "none, int8, pq:M, binary or binary-itq" "the accepted --quant values are listed"
 expect 1 "pq whose subspaces do not divide the dimension" "$CLI" create "$DB" q --dim 16 --quant pq:5
 contains "$TMP/err" "divide" "the subspace count is the reason"
 expect 1 "quantization with l1" "$CLI" create "$DB" q --dim 16 --metric l1 --quant int8

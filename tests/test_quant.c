@@ -46,6 +46,7 @@ static const kind_case kinds[] = {
 	{"int8", RV_QUANT_INT8, 0, 100, 0.97},
 	{"pq:16", RV_QUANT_PQ, 16, 100, 0.90},
 	{"binary", RV_QUANT_BINARY, 0, 400, 0.95},
+	{"binary-itq", RV_QUANT_BINARY_ITQ, 0, 400, 0.95},
 };
 
 static rv_collection *make(rv_metric metric, const kind_case *kc, uint32_t train)
@@ -325,6 +326,8 @@ TEST(configuration_errors)
 	CHECK(kind == RV_QUANT_PQ && m == 8);
 	CHECK_OK(rv_quant_parse("binary", &kind, &m));
 	CHECK(kind == RV_QUANT_BINARY && m == 0);
+	CHECK_OK(rv_quant_parse("binary-itq", &kind, &m));
+	CHECK(kind == RV_QUANT_BINARY_ITQ && m == 0);
 	CHECK_OK(rv_quant_parse("none", &kind, &m));
 	CHECK(kind == RV_QUANT_NONE);
 	const char *bad[] = {"", "pq", "pq:", "pq:0", "pq:x", "pq:8x", "int4", "INT8", "pq:-1"};

@@ -184,7 +184,7 @@ TEST(log_only_and_reopen_twice)
 	fill(c, 0, 500, 1); /* one frame each; below the close-time checkpoint threshold */
 	rv_storage_stats st;
 	rv_collection_storage(c, &st);
-	CHECK(st.generation == 1 && st.wal_bytes > 500 * D * 4 && st.format_version == 3);
+	CHECK(st.generation == 1 && st.wal_bytes > 500 * D * 4 && st.format_version == 4);
 	CHECK_OK(rv_db_close(db));
 	for (int round = 0; round < 2; round++) {
 		db = open_db(path, 0);

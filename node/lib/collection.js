@@ -326,7 +326,8 @@ class Collection {
    * (lambda 1: the plain ranking); hits are then in pick order.
    */
   async search(vector, k, options) {
-    const { ef, exact = false, vectors = false, lane = true, filter, mmr, withPayload = false } = optionsOf(options, 'search');
+    const { ef, exact = false, vectors = false, lane = true, filter, mmr, withPayload = false, calibrated = false } =
+      optionsOf(options, 'search');
     this.#open();
     checkK(k);
     const e = checkEf(ef);
@@ -335,7 +336,7 @@ class Collection {
     const m = mmrOf(mmr);
     if (k === 0) return [];
     const flags = (exact ? binding.EXACT : 0) | (vectors ? binding.VECTORS : 0) | (lane ? 0 : binding.NOLANE) |
-      (m ? binding.MMR : 0) | (withPayload ? binding.PAYLOAD : 0);
+      (m ? binding.MMR : 0) | (withPayload ? binding.PAYLOAD : 0) | (calibrated ? binding.CALIBRATED : 0);
     const [ids, dist, vecs, , scores, pls] = m
       ? await this.#native.search(array, k, e, flags, f, m[0], m[1])
       : await this.#native.search(array, k, e, flags, f);
@@ -357,6 +358,87 @@ class Collection {
       out[i] = h;
     }
     return out;
+  }
+
+  /**
+   * Calibrate on query vectors and store the result with the collection
+   * (ruvector.h, "Calibrated retrieval"; persistent like a write). Options:
+   *   alpha: conformal result sets missing a relevant item for at most this
+   *     share of queries (searchConformal() then returns them), or
+   *   targetRecall: the ef at which mean recall@k reaches it (search() with
+   *     {calibrated: true} then uses it);
+   *   k (10): relevant items per query; relevant: one array of k ids per
+   *     query (default: each query's exact k nearest);
+   *   conformal only: cap (max(10k, 100)), ef, score ('distance' | 'rank' | 'ratio');
+   *   target recall only: maxEf (4096).
+   * `queries`: a Float32Array of nq*dim floats or an array of vectors.
+   * Resolves to calibration() after the change. RV_ERANGE when no ef up to
+   * maxEf reaches the target.
+   */
+  async calibrate(queries, options) {
+    const o = optionsOf(options, 'calibrate');
+    this.#open();
+    const { alpha, targetRecall, k = 10, relevant, cap = 0, ef = 0, maxEf = 0, score = 'distance' } = o;
+    if ((alpha === undefined) === (targetRecall === undefined)) {
+      throw typeError('calibrate needs one of the options alpha and targetRecall');
+    }
+    const level = alpha !== undefined ? alpha : targetRecall;
+    if (typeof level !== 'number') throw typeError('alpha and targetRecall must be numbers');
+    const scores = { distance: 0, rank: 1, ratio: 2 };
+    if (!(score in scores)) throw rvError('RV_EINVAL', 'score must be "distance", "rank" or "ratio"');
+    let buf;
+    if (queries instanceof Float32Array) {
+      buf = queries;
+    } else if (Array.isArray(queries)) {
+      buf = await packVectors(queries.length, this.#dim, (i) => queries[i], (i, len) =>
+        rvError('RV_EDIM', `query ${i} has ${len} dimensions; the collection has ${this.#dim}`));
+    } else {
+      throw typeError('queries must be a Float32Array or an array of vectors');
+    }
+    let joined, n;
+    if (relevant !== undefined && relevant !== null) {
+      if (!Array.isArray(relevant)) throw typeError('relevant must be an array of id arrays');
+      const flat = [];
+      relevant.forEach((ids, i) => {
+        if (!Array.isArray(ids) || ids.length !== k) {
+          throw rvError('RV_EINVAL', `relevant[${i}] must be an array of k = ${k} ids`);
+        }
+        for (const id of ids) flat.push(id);
+      });
+      n = flat.length;
+      joined = await joinIds(flat);
+    }
+    return this.#write(() => this.#native.calibrate(buf, alpha !== undefined ? 0 : 1, k, level, cap,
+      alpha !== undefined ? ef : maxEf, scores[score], joined, n));
+  }
+
+  /** The stored calibrations: {conformal: {...} | null, targetRecall: {...} | null}. */
+  calibration() { this.#open(); return this.#native.calibration(); }
+
+  /**
+   * The conformal result set of `vector`: {hits: [{id, distance, score}],
+   * threshold, alpha, cap}. Every hit within the calibrated threshold, at
+   * most cap of them; rejects with RV_EINVAL before calibrate({alpha}).
+   */
+  async searchConformal(vector) {
+    this.#open();
+    const { array } = toFloat32(vector, 'query');
+    const [ids, dist, , , scores, , threshold, alpha, cap] = await this.#native.searchConformal(array);
+    return { hits: this.#hits(ids, dist, undefined, scores, undefined), threshold, alpha, cap };
+  }
+
+  /**
+   * The embedding-quality report on a random sample (ruvector.h,
+   * "Embedding-quality report"): norms, duplicates, hubness, intrinsic
+   * dimension, spectrum, H0 persistence (h0: the sorted death times) and
+   * the sampled ids. Options: sample (2000), k (10), near (0.01), seed (1).
+   */
+  async inspect(options) {
+    const { sample, k, near, seed } = optionsOf(options, 'inspect');
+    this.#open();
+    const r = await this.#native.inspect(sample, k, near, seed);
+    r.sampleIds = r.sampleIds.split('\0').map((id) => this.#id(id));
+    return r;
   }
 
   /**

@@ -35,5 +35,6 @@ binding.VECTORS = 0x2;
 binding.NOLANE = 0x4;
 binding.MMR = 0x8;
 binding.PAYLOAD = 0x10;
+binding.CALIBRATED = 0x20;
 
 module.exports = binding;

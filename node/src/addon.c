@@ -356,6 +356,10 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */)
 		RVN_METHOD("hyperOf", rvn_hyper_of),
 		RVN_METHOD("hyperBuckets", rvn_hyper_buckets),
 		RVN_METHOD("hyperStats", rvn_hyper_stats),
+		RVN_METHOD("calibrate", rvn_calibrate),
+		RVN_METHOD("calibration", rvn_calibration),
+		RVN_METHOD("searchConformal", rvn_search_conformal),
+		RVN_METHOD("inspect", rvn_inspect),
 	};
 	napi_value cls;
 	if (napi_define_class(env, "Collection", NAPI_AUTO_LENGTH, coll_new, NULL, sizeof methods / sizeof methods[0],

@@ -37,7 +37,8 @@
 #define RVN_NOLANE 0x4u  /* search: use the libuv pool, not the low-latency lane */
 #define RVN_MMR 0x8u     /* search: re-rank by MMR (RV_SEARCH_MMR) */
 #define RVN_PAYLOAD 0x10u /* search: return each hit's payload (JSON text) too */
-#define RVN_SEARCH_FLAGS 0x1fu /* all of the search flags */
+#define RVN_CALIBRATED 0x20u /* search: the ef of the target-recall calibration (RV_SEARCH_CALIBRATED) */
+#define RVN_SEARCH_FLAGS 0x3fu /* all of the search flags */
 
 /* Our own error code (not an RV_E* value): the collection was closed. */
 #define RVN_ECLOSED_NAME "RV_ECLOSED"

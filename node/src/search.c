@@ -88,7 +88,8 @@ static rv_search_params params_of(const cjob *j)
 {
 	rv_search_params p = {.ef = j->ef,
 	                      .flags = ((j->flags & RVN_EXACT) ? RV_SEARCH_EXACT : 0) |
-	                               ((j->flags & RVN_MMR) ? RV_SEARCH_MMR : 0),
+	                               ((j->flags & RVN_MMR) ? RV_SEARCH_MMR : 0) |
+	                               ((j->flags & RVN_CALIBRATED) ? RV_SEARCH_CALIBRATED : 0),
 	                      .filter = j->filter,
 	                      .mmr_lambda = j->mmr_lambda,
 	                      .mmr_candidates = j->mmr_candidates};
@@ -160,6 +161,34 @@ static void exec_search_batch(rvn_job *base)
 out:
 	free(hits);
 	free(counts);
+	free(idbuf);
+}
+
+/* searchConformal: the calibrated set, in buffers sized for the cap the
+ * calibration has now (a calibration made meanwhile with a larger cap
+ * makes the core refuse with RV_ERANGE rather than overrun them). */
+static void exec_search_conformal(rvn_job *base)
+{
+	cjob *j = (cjob *)base;
+	rv_calibration cal;
+	rv_calibration_get(j->c, &cal);
+	size_t cap = cal.conformal ? cal.cap : 1;
+	rv_hit *hits = malloc(cap * sizeof *hits);
+	char *idbuf = malloc(RV_IDBUF_SIZE(cap));
+	if (!hits || !idbuf || !alloc_outputs(j, cap)) {
+		rvn_cjob_oom(j, "search results");
+		goto out;
+	}
+	int n = rv_search_conformal(j->c, j->vecs, j->vec_len, hits, cap, idbuf, RV_IDBUF_SIZE(cap), &j->conformal);
+	if (n < 0) {
+		rvn_cjob_fail(j, n);
+		goto out;
+	}
+	if (collect_hits(j, hits, n) < 0)
+		rvn_cjob_oom(j, "search results");
+	finish_ids(j);
+out:
+	free(hits);
 	free(idbuf);
 }
 
@@ -274,6 +303,24 @@ static bool hits_result(napi_env env, rvn_job *base, napi_value self, napi_value
 	return *out != NULL;
 }
 
+/* hits_value's array, then [6] threshold (Infinity possible), [7] alpha,
+ * [8] cap */
+static bool conformal_result(napi_env env, rvn_job *base, napi_value self, napi_value *out)
+{
+	(void)self;
+	cjob *j = (cjob *)base;
+	napi_value v;
+	if (!(*out = hits_value(env, j, false)))
+		return false;
+	RVN_CALL(env, napi_create_double(env, j->conformal.threshold, &v), false);
+	RVN_CALL(env, napi_set_element(env, *out, 6, v), false);
+	RVN_CALL(env, napi_create_double(env, (double)j->conformal.alpha, &v), false);
+	RVN_CALL(env, napi_set_element(env, *out, 7, v), false);
+	RVN_CALL(env, napi_create_double(env, (double)j->conformal.cap, &v), false);
+	RVN_CALL(env, napi_set_element(env, *out, 8, v), false);
+	return true;
+}
+
 static bool batch_result(napi_env env, rvn_job *base, napi_value self, napi_value *out)
 {
 	(void)self;
@@ -310,6 +357,7 @@ static const rvn_job_ops batch_ops = RVN_CJOB_OPS(exec_search_batch, batch_resul
 static const rvn_job_ops text_ops = RVN_CJOB_OPS(exec_search_text, hits_result);
 static const rvn_job_ops hybrid_ops = RVN_CJOB_OPS(exec_search_hybrid, hits_result);
 static const rvn_job_ops get_ops = RVN_CJOB_OPS(exec_get, get_result);
+static const rvn_job_ops conformal_ops = RVN_CJOB_OPS(exec_search_conformal, conformal_result);
 
 /* Read the filter and MMR arguments of a search (filter JSON, lambda,
  * candidates); see job_filter for *bad. */
@@ -518,4 +566,25 @@ napi_value rvn_search_hybrid(napi_env env, napi_callback_info info)
 	j->hybrid.rrf_k = (float)rk;
 	j->hybrid.depth = (uint32_t)depth;
 	return rvn_cjob_queue(env, self, j, "ruvector.searchHybrid");
+}
+
+/* searchConformal(query: Float32Array) ->
+ *   Promise<[ids, distances, , , scores, , threshold, alpha, cap]> */
+napi_value rvn_search_conformal(napi_env env, napi_callback_info info)
+{
+	size_t argc = 1;
+	napi_value argv[1], self;
+	rvn_coll *rc = rvn_this(env, info, &argc, argv, &self, true);
+	if (!rc)
+		return NULL;
+	if (argc < 1) {
+		rvn_throw_type(env, "ERR_MISSING_ARGS", "searchConformal(query)");
+		return NULL;
+	}
+	cjob *j = rvn_cjob_new(env, rc, &conformal_ops);
+	if (!j)
+		return NULL;
+	if (!rvn_cjob_vectors(env, j, argv[0], false))
+		return rvn_cjob_drop(env, j);
+	return rvn_cjob_queue(env, self, j, "ruvector.searchConformal");
 }

@@ -33,6 +33,7 @@ void rvn_cjob_destroy(rvn_job *base)
 	free(j->counts);
 	free(j->found);
 	free(j->aux);
+	rv_inspect_free(j->inspect);
 	free(j);
 }
 

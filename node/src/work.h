@@ -9,6 +9,7 @@
  *   payload.c  setPayload, mergePayload, getPayload, createIndex, countMatching
  *   hyper.c    the hypergraph: hyperPut, hyperDelete, hyperSearch (jobs) and
  *              its reads on the JS thread
+ *   calib.c    calibrate, calibration (searchConformal is in search.c)
  *   work.c     the job itself (arguments in, shared outputs, ops) and the
  *              maintenance methods: vacuum, optimize, check, checkpoint,
  *              compact
@@ -86,6 +87,12 @@ typedef struct cjob {
 	size_t out_n;        /* hits in total, or vectors */
 	size_t deleted;      /* delete(): how many */
 	rv_check_report report;
+	rv_calibrate_params calib;   /* calibrate(): relevant ids are `ids` */
+	int calib_recall;            /* calibrate(): 1 target recall, 0 conformal */
+	rv_calibration calib_out;    /* calibrate()'s result */
+	rv_conformal_info conformal; /* searchConformal()'s threshold and alpha */
+	rv_inspect_params inspect_p; /* inspect() */
+	rv_inspect_report *inspect;  /* its report (the core's; freed with the job) */
 } cjob;
 
 /* The ops of a collection job: its execute and result, and the shared
@@ -134,6 +141,12 @@ napi_value rvn_search_batch(napi_env env, napi_callback_info info);
 napi_value rvn_search_text(napi_env env, napi_callback_info info);
 napi_value rvn_search_hybrid(napi_env env, napi_callback_info info);
 napi_value rvn_get(napi_env env, napi_callback_info info);
+napi_value rvn_search_conformal(napi_env env, napi_callback_info info);
+/* calib.c: calibrate(), calibration() */
+napi_value rvn_calibrate(napi_env env, napi_callback_info info);
+napi_value rvn_calibration(napi_env env, napi_callback_info info);
+/* calib.c: inspect() */
+napi_value rvn_inspect(napi_env env, napi_callback_info info);
 /* payload.c */
 napi_value rvn_set_payload(napi_env env, napi_callback_info info);
 napi_value rvn_merge_payload(napi_env env, napi_callback_info info);

@@ -176,6 +176,14 @@ static int write_segment(rv_collection *c, const char *path, uint64_t gen, uint3
 	rv_free(offs);
 	write_payloads(c, w, n);
 	rv_hyper_write_section(c->hyper, w, SEC_HEDGES);
+	rv_calibration k;
+	rv_calibration_get(c, &k);
+	if (k.conformal || k.recall) {
+		unsigned char rec[RV_CALIB_BYTES];
+		rv_calib_encode(&k, rec);
+		rv_seg_section(w, SEC_CALIB);
+		rv_seg_write(w, rec, sizeof rec);
+	}
 	return rv_seg_finish(w);
 }
 

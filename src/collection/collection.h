@@ -13,6 +13,7 @@
  * two call each other (scripts/check-cycles.py checks it):
  *   options.c      option defaults and bounds
  *   state.c        the collection object, validation, the apply step
+ *   calib.c        the stored calibrations: their encoding, set and get
  *   manifest.c, log.c, replay.c, checkpoint.c, load.c, backup.c,
  *   verify.c       persistence, by phase (persist.h: the on-disk format)
  *   hyper.c, hyper_replay.c
@@ -21,6 +22,7 @@
  *   query.c        searches
  *   hyper_query.c, hyper_api.c
  *                  hypergraph reads, and its writes
+ *   conformal.c    calibration and conformal searches (over query.c)
  *   collection.c   the public API for writes and upkeep
  *   db.c           databases, and closing a collection
  */
@@ -53,6 +55,8 @@ struct rv_collection {
 	rv_persist *persist;   /* NULL for an in-memory collection */
 	rv_db *db;             /* the database it belongs to, or NULL */
 	struct rv_hyper *hyper; /* hyperedges over the records (hyper.h) */
+	rv_mutex calib_mu;     /* guards calib: held only to copy it (calib.c) */
+	rv_calibration calib;  /* stored calibrations (conformal.c), zeros when none */
 	char name[RV_NAME_MAX + 1];
 };
 
@@ -97,6 +101,14 @@ int rv_coll_train_quantizer(rv_collection *c, char *why, size_t why_size);
 /* Free n owned payload blobs and the array (b may be NULL). */
 void rv_coll_free_blobs(uint8_t **b, size_t n);
 
+/* ---- calib.c ---- */
+#define RV_CALIB_BYTES 64
+/* The stored form (persist.h, CALIBRATION). */
+void rv_calib_encode(const rv_calibration *k, unsigned char out[RV_CALIB_BYTES]);
+/* RV_OK, or RV_ECORRUPT with *why naming the field out of range. */
+int rv_calib_decode(const unsigned char *b, size_t len, rv_calibration *k, const char **why);
+/* Replace the stored calibrations (the apply step; wlock held). */
+void rv_coll_apply_calib(rv_collection *c, const rv_calibration *k);
 /* ---- query.c ---- */
 /* The k best for a validated query under p (filter, exact, MMR); index
  * rw held shared. Returns the count or a negative code. */
@@ -154,6 +166,7 @@ int rv_persist_log_index(rv_collection *c, const char *key, size_t keylen, rv_in
 /* Log a frame of another kind (the hypergraph's, hyper_api.c), given in parts. */
 int rv_persist_log_frame(rv_collection *c, uint8_t type, const void *const *parts, const size_t *lens, int nparts,
                          rv_ticket *t);
+int rv_persist_log_calib(rv_collection *c, const rv_calibration *k, rv_ticket *t);
 /* Take back a logged write whose apply failed (wlock held). */
 void rv_persist_unlog(rv_collection *c, rv_ticket *t);
 /* Wait until the logged write is durable per the setting (wlock NOT held). */

@@ -390,6 +390,21 @@ static int load_segment(rv_collection *c, const char *path, uint64_t gen)
 			rc = rv_hyper_load(c, hb, (size_t)hl, why, sizeof why);
 		rv_free(hb);
 	}
+	if (rc == RV_OK && rv_seg_has(s, SEC_CALIB, NULL)) {
+		void *rec = NULL;
+		uint64_t rlen = 0;
+		rv_calibration k;
+		const char *cwhy;
+		if ((rc = rv_seg_read(s, SEC_CALIB, &rec, &rlen)) == RV_OK) {
+			if (rv_calib_decode(rec, (size_t)rlen, &k, &cwhy) == RV_OK) {
+				rv_coll_apply_calib(c, &k);
+			} else {
+				snprintf(why, sizeof why, "%s", cwhy);
+				rc = RV_ECORRUPT;
+			}
+		}
+		rv_free(rec);
+	}
 	if (rc == RV_ENOMEM)
 		rc = rv_error(c, rc, "%s: out of memory loading", path);
 	else if (rc != RV_OK && why[0]) /* else the segment layer's message (file, offset) stands */

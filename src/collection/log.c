@@ -179,6 +179,19 @@ int rv_persist_log_index(rv_collection *c, const char *key, size_t keylen, rv_in
 	return log_frame(c, FRAME_INDEX, parts, lens, 2, t);
 }
 
+int rv_persist_log_calib(rv_collection *c, const rv_calibration *k, rv_ticket *t)
+{
+	ticket_none(t);
+	if (!c->persist)
+		return RV_OK;
+	unsigned char head[8] = {0}, rec[RV_CALIB_BYTES];
+	rv_put32(head, 1);
+	rv_calib_encode(k, rec);
+	const void *parts[2] = {head, rec};
+	size_t lens[2] = {sizeof head, sizeof rec};
+	return log_frame(c, FRAME_CALIB, parts, lens, 2, t);
+}
+
 int rv_persist_log_delete(rv_collection *c, size_t n, const char *const *ids, rv_ticket *t)
 {
 	ticket_none(t);

@@ -58,6 +58,8 @@
  *               there is one. Indexes are rebuilt from the payloads at open.
  * Sections 13-15 came with payloads; a segment without them has none, so
  * segments written before still open.
+ *   20 CALIB    the stored calibrations (CALIBRATION below); present when
+ *               the collection has one
  *   30 HEDGES   the hyperedges (hyper.h), present when there are any:
  *               u64 count, then count x HYPEREDGE (below), in no order.
  *               Their embeddings' HNSW index is rebuilt at open.
@@ -79,6 +81,8 @@
  *   4 PAYLOAD u32 1, 4 zero, a payload or u32 0 (none), then the id as
  *             (u8 length, id bytes)
  *   5 INDEX   u32 1, u8 kind, 3 zero, then the key's bytes
+ *   6 CALIB   u32 1, 4 zero, then a calibration record (CALIBRATION):
+ *             the collection's calibrations from then on
  *   10 HEDGE_PUT u32 n, 4 zero, then n x HYPEREDGE (below): put, replacing
  *             a hyperedge of the same id
  *   11 HEDGE_DEL u32 n, 4 zero, then n x (u8 length, hyperedge id)
@@ -86,6 +90,20 @@
  * from its hyperedges at replay of the DELETE, by the rule in hyper.h.)
  * A frame is one call, so a batch is atomic (replay.c says how a frame is
  * applied).
+ *
+ * CALIBRATION (calib.c), 64 bytes, all little-endian:
+ *   0  u32 flags: 1 conformal, 2 target recall (either, both or none)
+ *   conformal (zero unless flag 1):
+ *   4  u32 score (0 distance, 1 rank, 2 ratio)    8  f32 alpha
+ *   12 u32 n                             16 f64 threshold (+inf allowed)
+ *   24 u32 scored +inf                   28 u32 k
+ *   32 u32 cap                           36 u32 ef
+ *   target recall (zero unless flag 2):
+ *   40 f32 target                        44 u32 k
+ *   48 u32 ef chosen                     52 u32 n
+ *   56 f32 bound                         60 u32 zero
+ * Frames 6, 10-11 and sections 20, 30 came with format 4 (storage.h): a
+ * reader of format 3 refuses these files by their version.
  */
 #ifndef RV_PERSIST_H
 #define RV_PERSIST_H
@@ -101,13 +119,14 @@
 #define FRAME_INSERT_P 3
 #define FRAME_PAYLOAD 4
 #define FRAME_INDEX 5
+#define FRAME_CALIB 6
 #define FRAME_HEDGE_PUT 10
 #define FRAME_HEDGE_DEL 11
 #define SEC_HEDGES 30
 #define NO_KEY UINT64_MAX
 
 enum { SEC_META = 1, SEC_VECTORS, SEC_LINKS0, SEC_LEVELS, SEC_FLAGS, SEC_UPPER, SEC_NORMS, SEC_IDARENA,
-       SEC_IDOFFS, SEC_IDBUCKS, SEC_QPARAMS, SEC_CODES, SEC_POFFS, SEC_PBLOBS, SEC_PINDEX };
+       SEC_IDOFFS, SEC_IDBUCKS, SEC_QPARAMS, SEC_CODES, SEC_POFFS, SEC_PBLOBS, SEC_PINDEX, SEC_CALIB = 20 };
 
 /* A persistent collection's part (c->persist); created by load.c. */
 struct rv_persist {

@@ -198,6 +198,11 @@ static int plan(rv_collection *c, rv_scratch *s, const float *q, size_t k, const
 {
 	rv_index *x = c->index;
 	size_t ef = p && p->ef ? p->ef : c->opts.ef_search;
+	if (p && (p->flags & RV_SEARCH_CALIBRATED)) {
+		rv_calibration cal;
+		rv_calibration_get(c, &cal);
+		ef = cal.recall ? cal.recall_ef : ef;
+	}
 	size_t rerank = p ? p->rerank : 0;
 	bool exact = (p && (p->flags & RV_SEARCH_EXACT)) || rv_count(c) < c->opts.exact_threshold;
 	const rv_filter *f = p ? p->filter : NULL;
@@ -478,8 +483,16 @@ static int check_search(rv_collection *c, const float *q, size_t dim, size_t k, 
 		return rv_error(c, RV_EINVAL, "k is %zu; it must be 1..%u", k, RV_K_MAX);
 	if (p && p->ef > RV_EF_MAX)
 		return rv_error(c, RV_EINVAL, "ef is %u; it must be 0..%u", p->ef, RV_EF_MAX);
-	if (p && (p->flags & ~(RV_SEARCH_EXACT | RV_SEARCH_MMR)))
-		return rv_error(c, RV_EINVAL, "unknown search flags 0x%x", p->flags & ~(RV_SEARCH_EXACT | RV_SEARCH_MMR));
+	const uint32_t known = RV_SEARCH_EXACT | RV_SEARCH_MMR | RV_SEARCH_CALIBRATED;
+	if (p && (p->flags & ~known))
+		return rv_error(c, RV_EINVAL, "unknown search flags 0x%x", p->flags & ~known);
+	if (p && (p->flags & RV_SEARCH_CALIBRATED)) {
+		rv_calibration cal;
+		rv_calibration_get(c, &cal);
+		if (!cal.recall)
+			return rv_error(c, RV_EINVAL, "RV_SEARCH_CALIBRATED: the collection has no target-recall calibration "
+			                "(rv_calibrate_recall)");
+	}
 	if (p && (p->flags & RV_SEARCH_MMR)) {
 		if (!(p->mmr_lambda >= 0 && p->mmr_lambda <= 1))
 			return rv_error(c, RV_EINVAL, "mmr_lambda is %g; it must be in [0, 1]", (double)p->mmr_lambda);

@@ -271,6 +271,14 @@ int rv_persist_replay_frame(void *ctx, uint8_t type, const unsigned char *pl, si
 		return replay_small(c, type, pl, len);
 	if (type == FRAME_HEDGE_PUT || type == FRAME_HEDGE_DEL)
 		return rv_hyper_replay_frame(c, type, pl, len);
+	if (type == FRAME_CALIB) {
+		rv_calibration k;
+		const char *why;
+		if (rv_get32(pl) != 1 || rv_get32(pl + 4) != 0 || rv_calib_decode(pl + 8, len - 8, &k, &why) != RV_OK)
+			return RV_ECORRUPT;
+		rv_coll_apply_calib(c, &k);
+		return RV_OK;
+	}
 	size_t n = rv_get32(pl), vlen = 0, plen = 0;
 	if (n == 0 || n > RV_MAX_VECTORS || (type != FRAME_INSERT && type != FRAME_DELETE && type != FRAME_INSERT_P))
 		return RV_ECORRUPT;

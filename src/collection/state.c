@@ -46,13 +46,20 @@ int rv_coll_new(const rv_options *opts, rv_collection **out)
 		rv_free(c);
 		return rv_error(NULL, RV_ENOMEM, "out of memory creating a collection");
 	}
+	if (rv_mutex_init(&c->calib_mu) != 0) {
+		rv_mutex_destroy(&c->wlock);
+		rv_free(c);
+		return rv_error(NULL, RV_ENOMEM, "out of memory creating a collection");
+	}
 	if (rv_idmap_init(&c->ids) != RV_OK) {
+		rv_mutex_destroy(&c->calib_mu);
 		rv_mutex_destroy(&c->wlock);
 		rv_free(c);
 		return rv_error(NULL, RV_ENOMEM, "out of memory creating a collection");
 	}
 	if (rv_payloads_init(&c->payloads) != RV_OK) {
 		rv_idmap_destroy(&c->ids);
+		rv_mutex_destroy(&c->calib_mu);
 		rv_mutex_destroy(&c->wlock);
 		rv_free(c);
 		return rv_error(NULL, RV_ENOMEM, "out of memory creating a collection");
@@ -65,6 +72,7 @@ int rv_coll_new(const rv_options *opts, rv_collection **out)
 	if (rc != RV_OK) {
 		rv_payloads_destroy(&c->payloads);
 		rv_idmap_destroy(&c->ids);
+		rv_mutex_destroy(&c->calib_mu);
 		rv_mutex_destroy(&c->wlock);
 		rv_free(c);
 		return rv_error(NULL, rc, "out of memory creating a collection");
@@ -81,6 +89,7 @@ void rv_coll_destroy(rv_collection *c)
 	rv_idmap_destroy(&c->ids);
 	rv_pindexes_destroy(&c->pidx);
 	rv_payloads_destroy(&c->payloads);
+	rv_mutex_destroy(&c->calib_mu);
 	rv_mutex_destroy(&c->wlock);
 	rv_free(c);
 	rv_alloc_object_destroyed();

@@ -77,6 +77,8 @@ int rv_persist_verify(const void *h, const char *dir, char *problem, size_t size
 			rc = rv_seg_verify(s, k);
 		if (rc == RV_OK)
 			rc = rv_seg_verify(s, SEC_HEDGES);
+		if (rc == RV_OK)
+			rc = rv_seg_verify(s, SEC_CALIB);
 		rv_seg_close(s);
 	}
 	if (rc == RV_OK) {
@@ -144,7 +146,7 @@ static void tally_frame(void *ctx, uint8_t type, const unsigned char *pl, size_t
 	               : type == FRAME_INSERT || type == FRAME_INSERT_P ? 4ull * t->dim + 2
 	               : type == FRAME_HEDGE_PUT ? 30 : 0;
 	bool plausible = n >= 1 && (per ? n <= (len - 8) / per : n == 1);
-	if (!plausible || (!intact && type > FRAME_HEDGE_DEL) || (type > FRAME_INDEX && type < FRAME_HEDGE_PUT)) {
+	if (!plausible || (!intact && type > FRAME_HEDGE_DEL) || (type > FRAME_CALIB && type < FRAME_HEDGE_PUT)) {
 		t->r->unknown_frames++;
 		return;
 	}

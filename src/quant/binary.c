@@ -69,6 +69,8 @@ static void rotate(const rv_quant *q, const float *v, bool centre, float *work)
 			work[i] *= sign[i];
 		fwht(work, p);
 	}
+	if (q->itq)
+		rv_itq_apply(q, work);
 }
 
 static void to_bits(const rv_quant *q, const float *work, uint64_t *bits)
@@ -101,9 +103,24 @@ int rv_binary_train(rv_quant *q, const float *s, size_t n, uint64_t seed)
 	rv_free(acc);
 	rv_free(q->mean);
 	rv_free(q->rot);
+	rv_free(q->itq);
+	q->itq = NULL;
 	q->mean = mean;
 	q->rot = signs;
-	return RV_OK;
+	if (q->kind != RV_QUANT_BINARY_ITQ)
+		return RV_OK;
+	/* the learned rotation, on the sample as the random one leaves it */
+	float *v = rv_malloc(n * q->bits * sizeof *v), *work = rv_malloc(p * sizeof *work);
+	int rc = v && work ? RV_OK : RV_ENOMEM;
+	for (size_t i = 0; rc == RV_OK && i < n; i++) {
+		rotate(q, s + i * d, true, work);
+		memcpy(v + i * q->bits, work, q->bits * sizeof *v);
+	}
+	if (rc == RV_OK)
+		rc = rv_itq_train(q, v, n);
+	rv_free(v);
+	rv_free(work);
+	return rc;
 }
 
 void rv_binary_encode(const rv_quant *q, const float *v, uint8_t *code)

@@ -7,6 +7,8 @@
  *   16 ... int8:   dim float mins, dim float scales
  *          pq:     m x 256 x (dim/m) float centroids
  *          binary: dim float mean, then 3 x padded-dim sign bytes (0 or 1)
+ *          binary-itq: as binary, then the learned rotation's blocks
+ *                  (rotation.c): bits/B blocks of B x B floats, B = min(64, bits)
  */
 #include "quant.h"
 
@@ -32,8 +34,8 @@ int rv_quant_check(rv_quant_kind kind, uint32_t dim, rv_metric metric, uint32_t 
 {
 	if (kind == RV_QUANT_NONE)
 		return RV_OK;
-	if ((unsigned)kind > RV_QUANT_BINARY) {
-		snprintf(why, why_size, "quant %d is not none, int8, pq or binary", (int)kind);
+	if ((unsigned)kind > RV_QUANT_BINARY_ITQ) {
+		snprintf(why, why_size, "quant %d is not none, int8, pq, binary or binary-itq", (int)kind);
 		return RV_EINVAL;
 	}
 	if (metric == RV_METRIC_L1) {
@@ -50,7 +52,7 @@ int rv_quant_check(rv_quant_kind kind, uint32_t dim, rv_metric metric, uint32_t 
 			return RV_EINVAL;
 		}
 	}
-	if (kind == RV_QUANT_BINARY && dim > 32768) {
+	if (rv_quant_is_binary(kind) && dim > 32768) {
 		snprintf(why, why_size, "binary quantization supports up to 32768 dimensions, not %u", dim);
 		return RV_EINVAL;
 	}
@@ -78,6 +80,7 @@ int rv_quant_init(rv_quant *q, rv_quant_kind kind, uint32_t dim, rv_metric metri
 		q->code_bytes = round_up(pq_m, 8);
 		break;
 	case RV_QUANT_BINARY:
+	case RV_QUANT_BINARY_ITQ:
 		/* at most a bit per dimension, so a code is at least 32 times
 		 * smaller than the vector (the rotation leaves more coordinates
 		 * than dimensions to choose from) */
@@ -98,6 +101,7 @@ void rv_quant_free(rv_quant *q)
 	rv_free(q->centroids);
 	rv_free(q->mean);
 	rv_free(q->rot);
+	rv_free(q->itq);
 	memset(q, 0, sizeof *q);
 }
 
@@ -142,7 +146,7 @@ static size_t part_bytes(const rv_quant *q)
 
 size_t rv_quant_query_bytes(const rv_quant *q)
 {
-	uint32_t work = q->kind == RV_QUANT_BINARY ? pow2_at_least(q->dim) : q->dim;
+	uint32_t work = rv_quant_is_binary(q->kind) ? pow2_at_least(q->dim) : q->dim;
 	return part_bytes(q) + round_up((size_t)work * sizeof(float), 64);
 }
 
@@ -182,7 +186,9 @@ size_t rv_quant_param_bytes(const rv_quant *q)
 	switch (q->kind) {
 	case RV_QUANT_INT8: return PARAM_HEADER + (size_t)q->dim * 8;
 	case RV_QUANT_PQ: return PARAM_HEADER + (size_t)q->m * 256 * q->dsub * 4;
-	default: return PARAM_HEADER + (size_t)q->dim * 4 + 3 * (size_t)pow2_at_least(q->dim);
+	default:
+		return PARAM_HEADER + (size_t)q->dim * 4 + 3 * (size_t)pow2_at_least(q->dim) +
+		       (q->kind == RV_QUANT_BINARY_ITQ ? rv_itq_floats(q) * 4 : 0);
 	}
 }
 
@@ -199,7 +205,7 @@ static uint32_t get32(const unsigned char *p)
 
 void rv_quant_save(const rv_quant *q, unsigned char *buf)
 {
-	uint32_t padded = q->kind == RV_QUANT_BINARY ? pow2_at_least(q->dim) : 0;
+	uint32_t padded = rv_quant_is_binary(q->kind) ? pow2_at_least(q->dim) : 0;
 	put32(buf, (uint32_t)q->kind);
 	put32(buf + 4, q->dim);
 	put32(buf + 8, q->kind == RV_QUANT_PQ ? q->m : padded);
@@ -224,6 +230,8 @@ void rv_quant_save(const rv_quant *q, unsigned char *buf)
 		memcpy(p, q->mean, q->dim * 4u);
 		for (uint32_t i = 0; i < 3 * padded; i++)
 			p[q->dim * 4u + i] = q->rot[i] < 0 ? 0 : 1;
+		if (q->kind == RV_QUANT_BINARY_ITQ)
+			memcpy(p + q->dim * 4u + 3 * (size_t)padded, q->itq, rv_itq_floats(q) * 4);
 		break;
 	}
 }
@@ -290,6 +298,25 @@ int rv_quant_load(rv_quant *q, const unsigned char *buf, size_t len, char *why, 
 			if (b > 1)
 				return BAD("binary rotation sign byte %u is %u", i, b);
 			q->rot[i] = b ? 1.0f : -1.0f;
+		}
+		if (q->kind == RV_QUANT_BINARY_ITQ) {
+			size_t nf = rv_itq_floats(q);
+			if (!(q->itq = rv_malloc(nf * 4)))
+				return OOM();
+			memcpy(q->itq, p + q->dim * 4u + 3 * (size_t)padded, nf * 4);
+			if (!all_finite(q->itq, nf))
+				return BAD("binary-itq rotation not finite");
+			/* an orthogonal block keeps every code's inner products; a
+			 * crafted one could only misrank, but say so early */
+			uint32_t b = rv_itq_block(q);
+			for (size_t blk = 0; blk < nf / ((size_t)b * b); blk++)
+				for (uint32_t i = 0; i < b; i++) {
+					double nrm = 0;
+					for (uint32_t j = 0; j < b; j++)
+						nrm += (double)q->itq[blk * b * b + (size_t)j * b + i] * q->itq[blk * b * b + (size_t)j * b + i];
+					if (fabs(nrm - 1) > 1e-3)
+						return BAD("binary-itq rotation block %zu column %u is not a unit vector", blk, i);
+				}
 		}
 		return RV_OK;
 	}

@@ -52,7 +52,8 @@ typedef struct rv_quant {
 	uint32_t bits;          /* bits per code: dim rounded down to a multiple of 64 (dim when < 64) */
 	uint32_t words;         /* 64-bit words per code */
 	float *mean;            /* dim */
-	float *rot;             /* dim x dim, row-major, orthogonal */
+	float *rot;             /* binary: 3 x padded dim random signs (binary.c) */
+	float *itq;             /* binary-itq: the learned block rotations (rotation.c), or NULL */
 } rv_quant;
 
 /* A query prepared for one quantizer; the buffers are the caller's
@@ -110,5 +111,14 @@ int rv_binary_train(rv_quant *q, const float *s, size_t n, uint64_t seed);
 void rv_binary_encode(const rv_quant *q, const float *v, uint8_t *code);
 void rv_binary_query(const rv_quant *q, const float *query, rv_qquery *qq);
 void rv_binary_dists(const rv_qquery *qq, const uint8_t *const *codes, size_t n, float *out);
+/* rotation.c: the learned rotation of binary-itq, trained on n rows of
+ * `bits` rotated coordinates; applied in place to the first bits
+ * coordinates of a rotated vector. */
+uint32_t rv_itq_block(const rv_quant *q);
+size_t rv_itq_floats(const rv_quant *q);
+int rv_itq_train(rv_quant *q, const float *v, size_t n);
+void rv_itq_apply(const rv_quant *q, float *w);
+/* binary and binary-itq */
+static inline bool rv_quant_is_binary(rv_quant_kind k) { return k == RV_QUANT_BINARY || k == RV_QUANT_BINARY_ITQ; }
 
 #endif

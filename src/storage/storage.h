@@ -34,11 +34,15 @@
 
 /* Format versions: 1, the first; 2 added payloads (log frames 3-5, segment
  * sections 13-15; collection/persist.h); 3 made payloads documents (value
- * types 6 and 7, collection/payload.h). A reader opens every version up
+ * types 6 and 7, collection/payload.h); 4 added calibrations (log frame 6,
+ * section 20), hyperedges (frames 10-11, section 30) and ITQ binary codes
+ * (quantizer kind 4): a version-3 reader would refuse the frames as damage
+ * and, worse, drop the sections it does not know at its next checkpoint,
+ * so it must refuse the files instead. A reader opens every version up
  * to its own, so a binary that predates payloads refuses a version-2 file
  * (RV_EVERSION) instead of stopping its replay at the first frame it does
  * not know and losing what follows. */
-#define RV_FORMAT_VERSION 3u
+#define RV_FORMAT_VERSION 4u
 #define RV_BYTE_ORDER_MARK 0x01020304u
 #define RV_WRITER_VERSION ((uint32_t)(RV_VERSION_MAJOR << 16 | RV_VERSION_MINOR << 8 | RV_VERSION_PATCH))
 
