@@ -7,6 +7,7 @@
 #   make wasm-test                    core + tests under emscripten and node (SIMD and plain)
 #   make cross-test                   core + tests for arm64 (NEON) under qemu
 #   make browser-test                 the browser build (web/) in headless Chromium
+#   make pg-test                      the PostgreSQL 15 extension (pg/): pg_regress and TAP suites
 #   make browser-demo                 serve the browser demo on http://127.0.0.1:8080/examples/browser/
 #   make fuzz                         libFuzzer targets (every input surface), 45 s each
 #   make fuzz-long [FUZZ_SECS=1800]   the same targets, FUZZ_SECS each; CPU-hours and findings
@@ -96,7 +97,7 @@ deps:
 # No two files call each other, directly or around a loop, and no include
 # cycles (scripts/check-cycles.py: from the sources, in a second).
 # node/src (the addon) and web/src (the browser shell) are held to the same rule.
-CYCLE_DIRS ?= src cli node/src web/src
+CYCLE_DIRS ?= src cli node/src web/src pg
 check-cycles:
 	@python3 scripts/check-cycles.py $(CYCLE_DIRS)
 
@@ -108,7 +109,7 @@ check-cycles:
 ifeq ($(SANITIZE),)
 test: deps
 	$(MAKE) check-cycles test-c test-cli node-test
-	$(MAKE) wasm-test cross-test browser-test
+	$(MAKE) wasm-test cross-test browser-test pg-test
 else
 test: check-cycles test-c test-cli
 endif
@@ -158,6 +159,17 @@ wasm-test:
 # built as node-test builds it; incremental after the first time). The
 # packages it needs (emscripten, chromium, playwright-core, esbuild) come
 # from `sh scripts/install-deps.sh browser`.
+# The PostgreSQL extension (pg/, issue #15): built with PGXS against
+# pg_config's server, linked with $(LIB_A); its pg_regress suite and TAP
+# tests run on temporary servers from a private install tree (never the
+# system's clusters), as the postgres user when run as root.
+.PHONY: pg pg-test
+pg: $(LIB_A)
+	$(MAKE) -C pg
+pg-test: pg
+	sh pg/test/run.sh regress
+	sh pg/test/run.sh tap
+
 .PHONY: browser-test
 browser-test: $(CLI)
 	@sh scripts/install-deps.sh browser
