@@ -55,6 +55,14 @@ static void pg_core_free(void *ctx, void *p)
 		pfree(p);
 }
 
+static void validate_codes(const char *value)
+{
+	if (value && strcmp(value, "float32") != 0 && strcmp(value, "int8") != 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+		                errmsg("invalid value for ruhnsw option \"codes\": \"%s\"", value),
+		                errdetail("Valid values are \"float32\" and \"int8\".")));
+}
+
 void _PG_init(void);
 void _PG_init(void)
 {
@@ -68,6 +76,9 @@ void _PG_init(void)
 	                  RV_DEFAULT_M, 2, 100, AccessExclusiveLock);
 	add_int_reloption(rv_relopt_kind, "ef_construction", "Search width while building the graph", RV_DEFAULT_EFC,
 	                  4, 1000, AccessExclusiveLock);
+	add_string_reloption(rv_relopt_kind, "codes",
+	                     "How nodes keep their vectors: float32, or int8 (a byte a dimension, trained at build)",
+	                     "float32", validate_codes, AccessExclusiveLock);
 	DefineCustomIntVariable("ruvector.ef_search", "Search width of ruhnsw index scans",
 	                        "The first search of a scan keeps this many candidates; a scan that needs more "
 	                        "rows (a selective WHERE) searches again, twice as wide each time.",
@@ -80,6 +91,7 @@ static bytea *rv_amoptions(Datum reloptions, bool validate)
 	static const relopt_parse_elt tab[] = {
 		{"m", RELOPT_TYPE_INT, offsetof(RvOptions, m)},
 		{"ef_construction", RELOPT_TYPE_INT, offsetof(RvOptions, ef_construction)},
+		{"codes", RELOPT_TYPE_STRING, offsetof(RvOptions, codes_offset)},
 	};
 	return (bytea *)build_reloptions(reloptions, validate, rv_relopt_kind, sizeof(RvOptions), tab, lengthof(tab));
 }

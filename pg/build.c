@@ -10,10 +10,13 @@
 #include "ruvector_pg.h"
 
 #include "access/tableam.h"
+#include "common/pg_prng.h"
 #include "access/xloginsert.h"
 #include "miscadmin.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+
+#include "../src/kernels/kernels.h"
 
 typedef struct BuildState {
 	RvStore st;
@@ -48,6 +51,69 @@ static void build_row(Relation index, ItemPointer tid, Datum *values, bool *isnu
 	MemoryContextReset(bs->tmp);
 }
 
+/* int8 codes: a reservoir sample of the rows, for training. */
+typedef struct SampleState {
+	float *rows;     /* RV_TRAIN_ROWS x dim */
+	size_t n;        /* rows held */
+	double seen;     /* rows offered */
+	uint32 dim;
+	rv_metric metric;
+	pg_prng_state rng;
+} SampleState;
+
+static void sample_row(Relation index, ItemPointer tid, Datum *values, bool *isnull, bool alive, void *arg)
+{
+	SampleState *ss = arg;
+	(void)index;
+	(void)tid;
+	(void)alive;
+	if (isnull[0])
+		return;
+	RvVector *v = DatumGetRvVector(values[0]);
+	if ((uint32)v->dim != ss->dim)
+		return; /* the build pass reports it */
+	size_t at = ss->n;
+	ss->seen++;
+	if (ss->n == RV_TRAIN_ROWS) {
+		double r = pg_prng_double(&ss->rng) * ss->seen;
+		if (r >= RV_TRAIN_ROWS)
+			goto out;
+		at = (size_t)r;
+	} else {
+		ss->n++;
+	}
+	if (!rv_prepare_vector(ss->metric, v, ss->rows + at * ss->dim))
+		memset(ss->rows + at * ss->dim, 0, sizeof(float) * ss->dim);
+out:
+	if ((Pointer)v != DatumGetPointer(values[0]))
+		pfree(v);
+}
+
+/* Train the int8 quantizer on a sample of the table; its parameters go
+ * after the meta struct. */
+static void train_int8(Relation heap, Relation index, IndexInfo *info, RvMeta *meta, rv_quant *q)
+{
+	SampleState ss;
+	memset(&ss, 0, sizeof ss);
+	ss.dim = meta->dim;
+	ss.metric = (rv_metric)meta->metric;
+	ss.rows = palloc_extended(sizeof(float) * meta->dim * RV_TRAIN_ROWS, MCXT_ALLOC_HUGE);
+	pg_prng_seed(&ss.rng, 0x5256);
+	table_index_build_scan(heap, index, info, true, false, sample_row, &ss, NULL);
+	rv_quant_init(q, RV_QUANT_INT8, meta->dim, (rv_metric)meta->metric, 0, rv_kernels_active());
+	char why[160];
+	int rc = rv_quant_train(q, ss.rows, ss.n, 1, 1, why, sizeof why);
+	if (rc == RV_EINVAL)
+		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+		                errmsg("ruhnsw: int8 codes are trained on the table's rows when the index is built, "
+		                       "and it has %zu: %s", ss.n, why),
+		                errhint("Load the rows first, then create the index (or use codes = 'float32').")));
+	if (rc)
+		rv_raise(rc, "training the int8 codes");
+	meta->qparam_bytes = (uint32)rv_quant_param_bytes(q);
+	pfree(ss.rows);
+}
+
 static void meta_defaults(Relation index, RvMeta *meta)
 {
 	RvOptions *opts = (RvOptions *)index->rd_options;
@@ -66,6 +132,17 @@ static void meta_defaults(Relation index, RvMeta *meta)
 	meta->entry = RV_GID_NONE;
 	meta->entry_level = -1;
 	meta->last_block = InvalidBlockNumber;
+	meta->codes = RV_CODES_FLOAT32;
+	if (opts && opts->codes_offset && strcmp((char *)opts + opts->codes_offset, "int8") == 0)
+		meta->codes = RV_CODES_INT8;
+	if (meta->codes == RV_CODES_INT8) {
+		rv_quant q;
+		rv_quant_init(&q, RV_QUANT_INT8, meta->dim, (rv_metric)meta->metric, 0, NULL);
+		if (sizeof(RvMeta) + rv_quant_param_bytes(&q) > BLCKSZ - MAXALIGN(SizeOfPageHeaderData) - 64)
+			ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			                errmsg("ruhnsw: int8 codes take up to %d dimensions, not %u",
+			                       (int)((BLCKSZ - 256) / 8), meta->dim)));
+	}
 	if (rv_node_size(meta, 0) > BLCKSZ / 2)
 		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 		                errmsg("ruhnsw: %u dimensions with m = %u do not fit two nodes in a page", meta->dim,
@@ -80,10 +157,18 @@ IndexBuildResult *rv_build(Relation heap, Relation index, IndexInfo *info)
 		elog(ERROR, "index \"%s\" already contains data", RelationGetRelationName(index));
 	memset(&bs, 0, sizeof bs);
 	RvMeta meta;
+	rv_quant q;
 	meta_defaults(index, &meta);
-	rv_meta_init(index, MAIN_FORKNUM, &meta, false);
+	if (meta.codes == RV_CODES_INT8)
+		train_int8(heap, index, info, &meta, &q);
+	rv_meta_init(index, MAIN_FORKNUM, &meta, meta.codes == RV_CODES_INT8 ? &q : NULL, false);
 	rv_store_open(&bs.st, index, true);
 	bs.st.meta = meta;
+	if (meta.codes == RV_CODES_INT8) {
+		unsigned char *params = palloc(meta.qparam_bytes);
+		rv_quant_save(&q, params);
+		rv_store_quant(&bs.st, params);
+	}
 	bs.st.gs.dim = meta.dim;
 	bs.st.gs.m = meta.m;
 	bs.st.gs.metric = (rv_metric)meta.metric;
@@ -109,5 +194,7 @@ void rv_buildempty(Relation index)
 {
 	RvMeta meta;
 	meta_defaults(index, &meta);
-	rv_meta_init(index, INIT_FORKNUM, &meta, true);
+	/* int8 codes on an unlogged table start untrained (qparam_bytes 0):
+	 * inserts then ask for a REINDEX. */
+	rv_meta_init(index, INIT_FORKNUM, &meta, NULL, true);
 }

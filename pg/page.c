@@ -24,6 +24,8 @@
 #include "storage/lmgr.h"
 #include "utils/rel.h"
 
+#include "../src/kernels/kernels.h"
+
 rv_gid rv_gid_make(BlockNumber b, OffsetNumber o) { return ((uint64)b << 16) | o; }
 BlockNumber rv_gid_block(rv_gid id) { return (BlockNumber)(id >> 16); }
 OffsetNumber rv_gid_offset(rv_gid id) { return (OffsetNumber)(id & 0xffff); }
@@ -38,19 +40,31 @@ void rv_raise(int code, const char *what)
 
 static uint32 links_at(const RvMeta *meta, int l) { return l == 0 ? 2 * meta->m : meta->m; }
 
+/* Bytes of a node's vector: dim floats, or the core's int8 code (a byte
+ * a dimension plus the exact squared norm, a multiple of 8 bytes). */
+static Size vec_bytes(const RvMeta *meta)
+{
+	if (meta->codes == RV_CODES_INT8) {
+		rv_quant q;
+		rv_quant_init(&q, RV_QUANT_INT8, meta->dim, (rv_metric)meta->metric, 0, NULL);
+		return q.code_bytes;
+	}
+	return sizeof(float) * meta->dim;
+}
+
 Size rv_node_size(const RvMeta *meta, int level)
 {
 	Size links = 0;
 	for (int l = 0; l <= level; l++)
 		links += links_at(meta, l);
-	return RV_NODE_HDR + sizeof(float) * meta->dim + sizeof(ItemPointerData) * links;
+	return RV_NODE_HDR + vec_bytes(meta) + sizeof(ItemPointerData) * links;
 }
 
-static float *node_vec(RvNode *n) { return (float *)((char *)n + RV_NODE_HDR); }
+static char *node_vec(RvNode *n) { return (char *)n + RV_NODE_HDR; }
 
 static ItemPointerData *node_links(const RvMeta *meta, RvNode *n, int level)
 {
-	char *p = (char *)n + RV_NODE_HDR + sizeof(float) * meta->dim;
+	char *p = (char *)n + RV_NODE_HDR + vec_bytes(meta);
 	for (int l = 0; l < level; l++)
 		p += sizeof(ItemPointerData) * links_at(meta, l);
 	return (ItemPointerData *)p;
@@ -90,10 +104,45 @@ void rv_meta_read(Relation index, RvMeta *meta)
 		                       RelationGetRelationName(index), meta->version, RV_VERSION)));
 }
 
-static void meta_fill(Page page, const RvMeta *meta)
+/* The meta struct, then (int8 codes, at creation only) the quantizer's
+ * parameters. */
+static void meta_fill(Page page, const RvMeta *meta, const rv_quant *quant)
 {
-	memcpy(PageGetContents(page), meta, sizeof *meta);
-	((PageHeader)page)->pd_lower = ((char *)PageGetContents(page) + sizeof *meta) - (char *)page;
+	char *c = PageGetContents(page);
+	memcpy(c, meta, sizeof *meta);
+	if (quant)
+		rv_quant_save(quant, (unsigned char *)c + sizeof *meta);
+	((PageHeader)page)->pd_lower = (c + sizeof *meta + meta->qparam_bytes) - (char *)page;
+}
+
+void rv_store_quant(RvStore *st, const unsigned char *params)
+{
+	if (st->meta.codes != RV_CODES_INT8)
+		return;
+	if (st->meta.qparam_bytes == 0)
+		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+		                errmsg("ruhnsw index \"%s\" has untrained int8 codes", RelationGetRelationName(st->index)),
+		                errhint("REINDEX it once the table has rows.")));
+	rv_quant_init(&st->quant, RV_QUANT_INT8, st->meta.dim, (rv_metric)st->meta.metric, 0, rv_kernels_active());
+	st->code = palloc(st->quant.code_bytes);
+	if (params) {
+		/* the build: take the trained parameters as they are */
+		char why[128];
+		int rc = rv_quant_load(&st->quant, params, st->meta.qparam_bytes, why, sizeof why);
+		if (rc)
+			ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("ruhnsw: quantizer: %s", why)));
+		return;
+	}
+	Buffer buf = ReadBuffer(st->index, RV_META_BLKNO);
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	unsigned char *copy = palloc(st->meta.qparam_bytes);
+	memcpy(copy, PageGetContents(BufferGetPage(buf)) + sizeof(RvMeta), st->meta.qparam_bytes);
+	UnlockReleaseBuffer(buf);
+	char why[128];
+	int rc = rv_quant_load(&st->quant, copy, st->meta.qparam_bytes, why, sizeof why);
+	if (rc)
+		ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
+		                errmsg("ruhnsw index \"%s\": int8 parameters: %s", RelationGetRelationName(st->index), why)));
 }
 
 void rv_meta_write(RvStore *st)
@@ -102,12 +151,12 @@ void rv_meta_write(RvStore *st)
 	Buffer buf = ReadBuffer(st->index, RV_META_BLKNO);
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	Page page = rv_page_begin(st, buf, &xs, false);
-	meta_fill(page, &st->meta);
+	meta_fill(page, &st->meta, NULL);
 	rv_page_end(st, buf, xs);
 	UnlockReleaseBuffer(buf);
 }
 
-void rv_meta_init(Relation index, ForkNumber fork, const RvMeta *meta, bool wal)
+void rv_meta_init(Relation index, ForkNumber fork, const RvMeta *meta, const rv_quant *quant, bool wal)
 {
 	Buffer buf = ReadBufferExtended(index, fork, P_NEW, RBM_NORMAL, NULL);
 	Assert(BufferGetBlockNumber(buf) == RV_META_BLKNO);
@@ -116,12 +165,12 @@ void rv_meta_init(Relation index, ForkNumber fork, const RvMeta *meta, bool wal)
 		GenericXLogState *xs = GenericXLogStart(index);
 		Page page = GenericXLogRegisterBuffer(xs, buf, GENERIC_XLOG_FULL_IMAGE);
 		PageInit(page, BLCKSZ, 0);
-		meta_fill(page, meta);
+		meta_fill(page, meta, quant);
 		GenericXLogFinish(xs);
 	} else {
 		Page page = BufferGetPage(buf);
 		PageInit(page, BLCKSZ, 0);
-		meta_fill(page, meta);
+		meta_fill(page, meta, quant);
 		MarkBufferDirty(buf);
 	}
 	UnlockReleaseBuffer(buf);
@@ -162,7 +211,9 @@ static int op_load(void *ctx, rv_gid id, int level, float *vec, rv_gid *links, u
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	RvNode *node = node_at(st, BufferGetPage(buf), id);
 	*deleted = (node->flags & RV_NODE_DELETED) != 0;
-	if (vec)
+	if (vec && st->meta.codes == RV_CODES_INT8)
+		rv_int8_decode(&st->quant, (const uint8_t *)node_vec(node), vec);
+	else if (vec)
 		memcpy(vec, node_vec(node), sizeof(float) * st->meta.dim);
 	if (links) {
 		uint32 k = 0;
@@ -220,7 +271,10 @@ static int op_store_node(void *ctx, const float *vec, int level, const rv_gid *c
 	RvNode *tmp = palloc0(sz);
 	tmp->level = (uint8)level;
 	tmp->heaptid = st->cur_heaptid;
-	memcpy(node_vec(tmp), vec, sizeof(float) * st->meta.dim);
+	if (st->meta.codes == RV_CODES_INT8)
+		rv_int8_encode(&st->quant, vec, (uint8_t *)node_vec(tmp));
+	else
+		memcpy(node_vec(tmp), vec, sizeof(float) * st->meta.dim);
 	for (int l = 0; l <= level; l++)
 		write_row(&st->meta, tmp, l, links[l], nlinks[l]);
 
@@ -273,8 +327,10 @@ void rv_store_open(RvStore *st, Relation index, bool building)
 	memset(st, 0, sizeof *st);
 	st->index = index;
 	st->building = building;
-	if (!building)
+	if (!building) {
 		rv_meta_read(index, &st->meta);
+		rv_store_quant(st, NULL);
+	}
 	st->gs.ctx = st;
 	st->gs.dim = st->meta.dim;
 	st->gs.m = st->meta.m;

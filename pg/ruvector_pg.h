@@ -88,8 +88,15 @@ typedef struct RvMeta {
 	uint64 entry;         /* rv_gid of the entry point, RV_GID_NONE when empty */
 	int32 entry_level;
 	BlockNumber last_block; /* where inserts look for room first */
-	uint64 nodes;          /* nodes written (deleted ones included) */
+	uint64 nodes;          /* nodes written when the meta page was last written */
+	uint32 codes;          /* RV_CODES_FLOAT32 or RV_CODES_INT8 */
+	uint32 qparam_bytes;   /* int8: the quantizer's parameters follow this struct */
 } RvMeta;
+
+#define RV_CODES_FLOAT32 0
+#define RV_CODES_INT8 1
+/* Rows the int8 quantizer trains on at build time (a reservoir sample). */
+#define RV_TRAIN_ROWS 20000
 
 typedef struct RvNode {
 	uint8 level;
@@ -104,6 +111,7 @@ typedef struct RvOptions {
 	int32 vl_len_;
 	int m;
 	int ef_construction;
+	int codes_offset;      /* the "codes" string: 'float32' or 'int8' */
 } RvOptions;
 
 extern int rv_ef_search;
@@ -114,6 +122,8 @@ typedef struct RvStore {
 	rv_graph_store gs;
 	RvMeta meta;           /* a copy, read at open */
 	bool building;         /* writes skip WAL (logged at the end) */
+	rv_quant quant;        /* int8 codes: the trained quantizer */
+	uint8 *code;           /* one code (quant.code_bytes) */
 	ItemPointerData cur_heaptid; /* the row store_node writes */
 } RvStore;
 
@@ -121,7 +131,10 @@ typedef struct RvStore {
 void rv_store_open(RvStore *st, Relation index, bool building);
 void rv_meta_read(Relation index, RvMeta *meta);
 void rv_meta_write(RvStore *st);
-void rv_meta_init(Relation index, ForkNumber fork, const RvMeta *meta, bool wal);
+void rv_meta_init(Relation index, ForkNumber fork, const RvMeta *meta, const rv_quant *quant, bool wal);
+/* Set up st->quant for meta's codes: from the parameters that follow the
+ * meta struct (params, or NULL to read them from the meta page). */
+void rv_store_quant(RvStore *st, const unsigned char *params);
 Size rv_node_size(const RvMeta *meta, int level);
 rv_metric rv_index_metric(Relation index);
 /* A query or a row as the index stores it (normalised for cosine);
