@@ -91,3 +91,12 @@ CREATE OPERATOR CLASS ruvector_cosine_ops FOR TYPE ruvector USING ruhnsw AS
 CREATE FUNCTION ruhnsw_check(index regclass, OUT nodes bigint, OUT deleted bigint, OUT links bigint,
 	OUT bad_links bigint, OUT entry_ok boolean, OUT unreachable bigint)
 	AS 'MODULE_PATHNAME' LANGUAGE C STRICT;
+
+-- ruvector_topk(table, query, k [, ef]): the k nearest rows of a table whose
+-- partitions may be foreign tables on shard servers; every shard searches at
+-- once with LIMIT k and ruvector.ef_search = ef, and the answers are merged
+-- (topk.c). ef defaults to greatest(ruvector.ef_search, k).
+CREATE FUNCTION ruvector_topk(tbl regclass, query ruvector, k integer, ef integer DEFAULT NULL,
+	id_column text DEFAULT 'id', vector_column text DEFAULT 'embedding', op text DEFAULT '<->')
+	RETURNS TABLE (id bigint, distance double precision)
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE CALLED ON NULL INPUT;

@@ -64,6 +64,7 @@ typedef struct RvVector {
 #define PG_GETARG_RVVECTOR_P(n) DatumGetRvVector(PG_GETARG_DATUM(n))
 
 RvVector *rv_vector_new(int dim);
+Datum ruvector_out(PG_FUNCTION_ARGS);
 /* Checks a dimension against a typmod and the values for NaN and
  * infinity; raises the error a user sees otherwise. */
 void rv_vector_check(const float *x, int dim, int32 typmod);
