@@ -8,6 +8,7 @@
 #   make cross-test                   core + tests for arm64 (NEON) under qemu
 #   make browser-test                 the browser build (web/) in headless Chromium
 #   make pg-test                      the PostgreSQL 15 extension (pg/): pg_regress and TAP suites
+#   make bench-pg                     the extension beside pgvector 0.8.6 (pg/README.md)
 #   make browser-demo                 serve the browser demo on http://127.0.0.1:8080/examples/browser/
 #   make fuzz                         libFuzzer targets (every input surface), 45 s each
 #   make fuzz-long [FUZZ_SECS=1800]   the same targets, FUZZ_SECS each; CPU-hours and findings
@@ -163,9 +164,13 @@ wasm-test:
 # pg_config's server, linked with $(LIB_A); its pg_regress suite and TAP
 # tests run on temporary servers from a private install tree (never the
 # system's clusters), as the postgres user when run as root.
-.PHONY: pg pg-test
+.PHONY: pg pg-test bench-pg
 pg: $(LIB_A)
 	$(MAKE) -C pg
+# Beside pgvector 0.8.6 built from ../shared/peers (pg/README.md).
+bench-pg: pg
+	sh pg/bench/run.sh
+
 pg-test: pg
 	sh pg/test/run.sh regress
 	sh pg/test/run.sh tap

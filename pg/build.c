@@ -164,11 +164,12 @@ IndexBuildResult *rv_build(Relation heap, Relation index, IndexInfo *info)
 	rv_meta_init(index, MAIN_FORKNUM, &meta, meta.codes == RV_CODES_INT8 ? &q : NULL, false);
 	rv_store_open(&bs.st, index, true);
 	bs.st.meta = meta;
+	unsigned char *params = NULL;
 	if (meta.codes == RV_CODES_INT8) {
-		unsigned char *params = palloc(meta.qparam_bytes);
+		params = palloc(meta.qparam_bytes);
 		rv_quant_save(&q, params);
-		rv_store_quant(&bs.st, params);
 	}
+	rv_store_quant(&bs.st, params); /* also sizes the store for this meta */
 	bs.st.gs.dim = meta.dim;
 	bs.st.gs.m = meta.m;
 	bs.st.gs.metric = (rv_metric)meta.metric;

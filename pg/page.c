@@ -62,12 +62,25 @@ Size rv_node_size(const RvMeta *meta, int level)
 
 static char *node_vec(RvNode *n) { return (char *)n + RV_NODE_HDR; }
 
-static ItemPointerData *node_links(const RvMeta *meta, RvNode *n, int level)
+static ItemPointerData *node_links_at(const RvMeta *meta, Size vbytes, RvNode *n, int level)
 {
-	char *p = (char *)n + RV_NODE_HDR + vec_bytes(meta);
+	char *p = (char *)n + RV_NODE_HDR + vbytes;
 	for (int l = 0; l < level; l++)
 		p += sizeof(ItemPointerData) * links_at(meta, l);
 	return (ItemPointerData *)p;
+}
+
+static ItemPointerData *node_links(const RvStore *st, RvNode *n, int level)
+{
+	return node_links_at(&st->meta, st->vec_bytes, n, level);
+}
+
+/* Sizes the hot path would otherwise recompute on every node read. */
+static void store_sizes(RvStore *st)
+{
+	st->vec_bytes = vec_bytes(&st->meta);
+	for (int l = 0; l <= RV_GS_LEVEL_MAX; l++)
+		st->node_size[l] = rv_node_size(&st->meta, l);
 }
 
 Page rv_page_begin(RvStore *st, Buffer buf, GenericXLogState **xs, bool fresh)
@@ -117,6 +130,7 @@ static void meta_fill(Page page, const RvMeta *meta, const rv_quant *quant)
 
 void rv_store_quant(RvStore *st, const unsigned char *params)
 {
+	store_sizes(st);
 	if (st->meta.codes != RV_CODES_INT8)
 		return;
 	if (st->meta.qparam_bytes == 0)
@@ -186,7 +200,7 @@ static RvNode *node_at(RvStore *st, Page page, rv_gid id)
 		                       RelationGetRelationName(st->index), rv_gid_block(id), off)));
 	ItemId iid = PageGetItemId(page, off);
 	RvNode *n = (RvNode *)PageGetItem(page, iid);
-	if (!ItemIdIsUsed(iid) || ItemIdGetLength(iid) != rv_node_size(&st->meta, n->level))
+	if (!ItemIdIsUsed(iid) || n->level > RV_GS_LEVEL_MAX || ItemIdGetLength(iid) != st->node_size[n->level])
 		ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
 		                errmsg("ruhnsw index \"%s\": malformed node (%u,%u)",
 		                       RelationGetRelationName(st->index), rv_gid_block(id), off)));
@@ -196,7 +210,12 @@ static RvNode *node_at(RvStore *st, Page page, rv_gid id)
 static Buffer read_node_buffer(RvStore *st, rv_gid id)
 {
 	BlockNumber b = rv_gid_block(id);
-	if (b == RV_META_BLKNO || b >= RelationGetNumberOfBlocks(st->index))
+	/* The relation's length costs a system call (lseek), so it is cached
+	 * and asked again only for a block past the cached end: the index only
+	 * grows while it is open. */
+	if (b >= st->nblocks)
+		st->nblocks = RelationGetNumberOfBlocks(st->index);
+	if (b == RV_META_BLKNO || b >= st->nblocks)
 		ereport(ERROR, (errcode(ERRCODE_INDEX_CORRUPTED),
 		                errmsg("ruhnsw index \"%s\": link to block %u, past its end",
 		                       RelationGetRelationName(st->index), b)));
@@ -218,7 +237,7 @@ static int op_load(void *ctx, rv_gid id, int level, float *vec, rv_gid *links, u
 	if (links) {
 		uint32 k = 0;
 		if (level <= node->level) {
-			ItemPointerData *row = node_links(&st->meta, node, level);
+			ItemPointerData *row = node_links(st, node, level);
 			uint32 max = Min(cap, links_at(&st->meta, level));
 			for (; k < max && ItemPointerIsValid(&row[k]); k++)
 				links[k] = rv_gid_make(ItemPointerGetBlockNumberNoCheck(&row[k]),
@@ -231,10 +250,10 @@ static int op_load(void *ctx, rv_gid id, int level, float *vec, rv_gid *links, u
 	return 0;
 }
 
-static void write_row(const RvMeta *meta, RvNode *node, int level, const rv_gid *links, uint32 n)
+static void write_row(const RvStore *st, RvNode *node, int level, const rv_gid *links, uint32 n)
 {
-	ItemPointerData *row = node_links(meta, node, level);
-	uint32 cap = links_at(meta, level);
+	ItemPointerData *row = node_links(st, node, level);
+	uint32 cap = links_at(&st->meta, level);
 	for (uint32 i = 0; i < cap; i++) {
 		if (i < n)
 			ItemPointerSet(&row[i], rv_gid_block(links[i]), rv_gid_offset(links[i]));
@@ -252,7 +271,7 @@ static int op_store_links(void *ctx, rv_gid id, int level, const rv_gid *links, 
 	Page page = rv_page_begin(st, buf, &xs, false);
 	RvNode *node = node_at(st, page, id);
 	if (level <= node->level)
-		write_row(&st->meta, node, level, links, n);
+		write_row(st, node, level, links, n);
 	rv_page_end(st, buf, xs);
 	UnlockReleaseBuffer(buf);
 	return 0;
@@ -262,7 +281,7 @@ static int op_store_node(void *ctx, const float *vec, int level, const rv_gid *c
                          rv_gid *id)
 {
 	RvStore *st = ctx;
-	Size sz = rv_node_size(&st->meta, level);
+	Size sz = st->node_size[level];
 	if (sz > BLCKSZ - SizeOfPageHeaderData - sizeof(ItemIdData))
 		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 		                errmsg("ruhnsw: a node of %u dimensions and m = %u needs %zu bytes, more than a page",
@@ -276,14 +295,14 @@ static int op_store_node(void *ctx, const float *vec, int level, const rv_gid *c
 	else
 		memcpy(node_vec(tmp), vec, sizeof(float) * st->meta.dim);
 	for (int l = 0; l <= level; l++)
-		write_row(&st->meta, tmp, l, links[l], nlinks[l]);
+		write_row(st, tmp, l, links[l], nlinks[l]);
 
 	GenericXLogState *xs;
 	Buffer buf = InvalidBuffer;
 	Page page = NULL;
 	bool fresh = false;
 	BlockNumber last = st->meta.last_block;
-	if (last != InvalidBlockNumber && last != RV_META_BLKNO && last < RelationGetNumberOfBlocks(st->index)) {
+	if (last != InvalidBlockNumber && last != RV_META_BLKNO) {
 		buf = ReadBuffer(st->index, last);
 		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 		if (PageGetFreeSpace(BufferGetPage(buf)) < sz) {
@@ -331,6 +350,7 @@ void rv_store_open(RvStore *st, Relation index, bool building)
 		rv_meta_read(index, &st->meta);
 		rv_store_quant(st, NULL);
 	}
+	store_sizes(st);
 	st->gs.ctx = st;
 	st->gs.dim = st->meta.dim;
 	st->gs.m = st->meta.m;

@@ -123,6 +123,9 @@ typedef struct RvStore {
 	rv_graph_store gs;
 	RvMeta meta;           /* a copy, read at open */
 	bool building;         /* writes skip WAL (logged at the end) */
+	BlockNumber nblocks;   /* the index's length when last asked (read_node_buffer) */
+	Size vec_bytes;        /* bytes of a node's vector or code */
+	Size node_size[RV_GS_LEVEL_MAX + 1]; /* bytes of a node by level */
 	rv_quant quant;        /* int8 codes: the trained quantizer */
 	uint8 *code;           /* one code (quant.code_bytes) */
 	ItemPointerData cur_heaptid; /* the row store_node writes */

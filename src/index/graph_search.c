@@ -194,7 +194,8 @@ static int layer(const rv_graph_store *s, rv_gs_work *w, const float *q, rv_gid 
 }
 
 /* The pruning heuristic (HNSW's Algorithm 4): walk the candidates nearest
- * first and keep one unless a kept one is nearer to it than the base is.
+ * first and keep one unless a kept one is nearer to it than the base is;
+ * then fill the row with the nearest of the rest.
  * c is ascending, local numbers in slot; the kept local numbers go to out. */
 static size_t select_links(const rv_gs_work *w, const rv_cand *c, size_t n, size_t max, uint32_t *out)
 {
@@ -208,6 +209,19 @@ static size_t select_links(const rv_gs_work *w, const rv_cand *c, size_t n, size
 			if (dist(w, v, w->vecs + (size_t)out[j] * w->dim) < c[i].dist)
 				keep = false;
 		if (keep)
+			out[k++] = c[i].slot;
+	}
+	/* Fill what the heuristic left free with the nearest pruned ones
+	 * (hnswlib's keepPrunedConnections, pgvector does the same): a full
+	 * row costs nothing more to read and gives the walk more ways out. */
+	size_t kept = k;
+	for (size_t i = 0; i < n && k < max; i++) {
+		if (w->dead[c[i].slot])
+			continue;
+		bool in = false;
+		for (size_t j = 0; j < kept && !in; j++)
+			in = out[j] == c[i].slot;
+		if (!in)
 			out[k++] = c[i].slot;
 	}
 	return k;
