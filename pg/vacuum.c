@@ -13,13 +13,15 @@
  *      it was and nothing links to a deleted node any more.
  *   3. Entry. If the entry point was deleted, the live node of the highest
  *      level becomes the entry.
+ *   4. Reconnect. A live node that the entry no longer reaches on level 0
+ *      is linked in again as an insert would be (rv_gs_relink).
  * Deleted nodes stay in their pages as tombstones: ids never move (a scan
  * in flight may still hold one), and their space is not yet reused.
  *
  * The checker (ruhnsw_check) reads every node and reports: nodes, deleted
  * nodes, links, links that do not name a node of a high enough level,
  * whether the entry point is sound, and live nodes unreachable from the
- * entry point on level 0.
+ * entry point over the links of every level (what a search can reach).
  */
 #include "ruvector_pg.h"
 
@@ -76,6 +78,50 @@ static void set_add(GidSet *s, rv_gid id)
 
 static bool gone(void *ctx, rv_gid id) { return set_has(ctx, id); }
 
+/* The index of id in s->ids, or RV_HASHTAB_NONE. */
+static uint32_t set_find(GidSet *s, rv_gid id)
+{
+	uint32_t h = (uint32_t)rv_hash_bytes(&id, sizeof id);
+	return rv_hashtab_find(&s->t, h, set_eq, s, &id, sizeof id);
+}
+
+/* Live nodes that nothing reaches from the entry, over the links of every
+ * level (every link to them went to deleted nodes, or a repair pruned them
+ * out), are linked in again on level 0, as inserts. levels[i] is the level
+ * of live->ids[i]. */
+static void reconnect(RvStore *st, rv_gs_work *w, GidSet *live, const uint8 *levels)
+{
+	if (st->meta.entry == RV_GID_NONE)
+		return;
+	GidSet seen;
+	memset(&seen, 0, sizeof seen);
+	rv_gid *row = palloc(sizeof(rv_gid) * 2 * st->meta.m);
+	set_add(&seen, st->meta.entry);
+	for (size_t qi = 0; qi < seen.n; qi++) {
+		uint32_t at = set_find(live, seen.ids[qi]);
+		int top = at == RV_HASHTAB_NONE ? 0 : levels[at];
+		for (int l = 0; l <= top; l++) {
+			uint32_t k;
+			bool dd;
+			int rc = st->gs.load(st, seen.ids[qi], l, NULL, row, 2 * st->meta.m, &k, &dd);
+			if (rc)
+				rv_raise(rc, "walking the graph");
+			for (uint32_t j = 0; j < k; j++)
+				if (!set_has(&seen, row[j]))
+					set_add(&seen, row[j]);
+		}
+		vacuum_delay_point();
+	}
+	for (size_t i = 0; i < live->n; i++) {
+		rv_gid id = live->ids[i];
+		if (set_has(&seen, id))
+			continue;
+		int rc = rv_gs_relink(&st->gs, w, id, st->meta.entry, st->meta.entry_level, st->meta.ef_construction);
+		if (rc)
+			rv_raise(rc, "reconnecting a node");
+	}
+}
+
 IndexBulkDeleteResult *rv_bulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
                                      IndexBulkDeleteCallback callback, void *state)
 {
@@ -89,8 +135,10 @@ IndexBulkDeleteResult *rv_bulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResul
 	rv_store_open(&st, index, false);
 	GidSet dead;
 	memset(&dead, 0, sizeof dead);
-	GidSet live; /* (id, level) of live nodes: level packed in the top bits */
+	GidSet live; /* live nodes, and their levels beside them */
 	memset(&live, 0, sizeof live);
+	size_t lcap = 1024;
+	uint8 *levels = palloc(lcap);
 	rv_gid best = RV_GID_NONE;
 	int best_level = -1;
 	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
@@ -117,7 +165,12 @@ IndexBulkDeleteResult *rv_bulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResul
 				set_add(&dead, rv_gid_make(b, o));
 				stats->tuples_removed++;
 			} else {
-				set_add(&live, rv_gid_make(b, o) | ((uint64)n->level << 56));
+				set_add(&live, rv_gid_make(b, o));
+				if (live.n > lcap) {
+					lcap *= 2;
+					levels = repalloc_huge(levels, lcap);
+				}
+				levels[live.n - 1] = n->level;
 				if (n->level > best_level) {
 					best_level = n->level;
 					best = rv_gid_make(b, o);
@@ -134,8 +187,8 @@ IndexBulkDeleteResult *rv_bulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResul
 		rv_gs_work w;
 		memset(&w, 0, sizeof w);
 		for (size_t i = 0; i < live.n; i++) {
-			rv_gid id = live.ids[i] & ((1ull << 56) - 1);
-			int level = (int)(live.ids[i] >> 56);
+			rv_gid id = live.ids[i];
+			int level = levels[i];
 			vacuum_delay_point();
 			for (int l = 0; l <= level; l++) {
 				int rc = rv_gs_repair(&st.gs, &w, id, l, gone, &dead);
@@ -148,6 +201,7 @@ IndexBulkDeleteResult *rv_bulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResul
 			st.meta.entry_level = best_level;
 			rv_meta_write(&st);
 		}
+		reconnect(&st, &w, &live, levels);
 	}
 	UnlockPage(index, RV_WRITE_LOCK, ExclusiveLock);
 	MemoryContextSwitchTo(old);
@@ -265,16 +319,20 @@ Datum ruhnsw_check(PG_FUNCTION_ARGS)
 		uint32_t at = rv_hashtab_find(&all.t, h, set_eq, &all, &meta.entry, sizeof meta.entry);
 		entry_ok = at != RV_HASHTAB_NONE && !(flags[at] & RV_NODE_DELETED) && levels[at] == meta.entry_level &&
 		           meta.entry_level == top;
-		/* Breadth-first over level 0 from the entry: seen.ids is the queue. */
+		/* Breadth-first over every level from the entry: seen.ids is the
+		 * queue. */
 		if (at != RV_HASHTAB_NONE) {
 			set_add(&seen, meta.entry);
 			for (size_t qi = 0; qi < seen.n; qi++) {
-				uint32_t k;
-				bool dd;
-				st.gs.load(&st, seen.ids[qi], 0, NULL, row, 2 * meta.m, &k, &dd);
-				for (uint32_t j = 0; j < k; j++)
-					if (!set_has(&seen, row[j]) && set_has(&all, row[j]))
-						set_add(&seen, row[j]);
+				uint32_t node = set_find(&all, seen.ids[qi]);
+				for (int l = 0; l <= levels[node]; l++) {
+					uint32_t k;
+					bool dd;
+					st.gs.load(&st, seen.ids[qi], l, NULL, row, 2 * meta.m, &k, &dd);
+					for (uint32_t j = 0; j < k; j++)
+						if (!set_has(&seen, row[j]) && set_has(&all, row[j]))
+							set_add(&seen, row[j]);
+				}
 			}
 		}
 		for (size_t i = 0; i < n; i++)

@@ -190,6 +190,8 @@ static void check_links(void)
 	CHECK_MSG(bad == 0, "%ld bad links", bad);
 }
 
+static int unreachable(void);
+
 TEST(insert_and_search)
 {
 	insert_all(0, N);
@@ -200,6 +202,34 @@ TEST(insert_and_search)
 	/* ef covering the graph: the search is exact */
 	r = recall(N);
 	CHECK_MSG(r >= 0.999, "recall@10 %.3f at ef = n", r);
+	CHECK_MSG(unreachable() == 0, "%d nodes unreachable after the build", unreachable());
+}
+
+/* Reachability from the entry over the links of every level (a search
+ * descends, so that is what it can reach): reach[] and the count of live
+ * nodes it misses. Level 0 alone may fall apart into clusters. */
+static bool reach[CAP];
+static int unreachable(void)
+{
+	static int queue[CAP];
+	memset(reach, 0, sizeof reach);
+	int head = 0, tail = 0, miss = 0;
+	queue[tail++] = row_of(entry);
+	reach[row_of(entry)] = true;
+	while (head < tail) {
+		int r = queue[head++];
+		for (int l = 0; l <= S->level[r]; l++)
+			for (uint32_t i = 0; i < S->nlinks[r][l]; i++) {
+				int t = row_of(S->links[r][l][i]);
+				if (!reach[t]) {
+					reach[t] = true;
+					queue[tail++] = t;
+				}
+			}
+	}
+	for (int r = 0; r < S->n; r++)
+		miss += !S->deleted[r] && !reach[r];
+	return miss;
 }
 
 static bool gone(void *ctx, rv_gid id)
@@ -229,6 +259,16 @@ TEST(delete_and_repair)
 		entry = 1000 + (rv_gid)best;
 		entry_level = S->level[best];
 	}
+	check_links();
+	/* reconnect what the entry no longer reaches on level 0 */
+	int before = unreachable();
+	rv_gs_work w2 = {0};
+	for (int r = 0; r < S->n; r++)
+		if (!S->deleted[r] && !reach[r])
+			CHECK_OK(rv_gs_relink(&gs, &w2, 1000 + (rv_gid)r, entry, entry_level, 64));
+	rv_gs_work_free(&w2);
+	int after = unreachable();
+	CHECK_MSG(after == 0, "%d nodes unreachable after relinking (%d before)", after, before);
 	check_links();
 	double r1 = recall(64);
 	CHECK_MSG(r1 >= 0.95, "recall@10 %.3f after repair", r1);

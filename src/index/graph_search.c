@@ -358,6 +358,41 @@ out:
 	return rc;
 }
 
+int rv_gs_relink(const rv_graph_store *s, rv_gs_work *w, rv_gid id, rv_gid entry, int entry_level,
+                 uint32_t ef_construction)
+{
+	if (entry == RV_GID_NONE || entry == id)
+		return 0;
+	float *v = rv_malloc((size_t)s->dim * sizeof *v);
+	rv_gid *chosen = rv_malloc(2 * (size_t)s->m * sizeof *chosen);
+	int rc = v && chosen ? 0 : RV_ENOMEM;
+	bool dead;
+	if (!rc)
+		rc = s->load(s->ctx, id, 0, v, NULL, 0, NULL, &dead);
+	if (!rc)
+		rc = descend(s, w, v, &entry, entry_level, 0);
+	size_t nr = 0, k = 0;
+	if (!rc)
+		rc = layer(s, w, v, entry, 0, ef_construction, &nr);
+	if (!rc) {
+		rv_maxheap_sort(w->res, nr);
+		/* the node itself may be among the results: not its own link */
+		size_t m = 0;
+		for (size_t i = 0; i < nr; i++)
+			if (w->ids[w->res[i].slot] != id)
+				w->res[m++] = w->res[i];
+		k = select_links(w, w->res, m, max_links(s, 0), w->pick);
+		for (size_t i = 0; i < k; i++)
+			chosen[i] = w->ids[w->pick[i]];
+		rc = s->store_links(s->ctx, id, 0, chosen, (uint32_t)k);
+	}
+	for (size_t i = 0; i < k && !rc; i++)
+		rc = add_link(s, w, chosen[i], 0, id);
+	rv_free(chosen);
+	rv_free(v);
+	return rc;
+}
+
 /* Room for n candidates in w->sel, w->pick and w->links. */
 static int sel_reserve(rv_gs_work *w, size_t n)
 {

@@ -122,6 +122,13 @@ int rv_gs_insert(const rv_graph_store *s, rv_gs_work *w, const float *vec, int l
 typedef bool (*rv_gs_gone_fn)(void *ctx, rv_gid id);
 int rv_gs_repair(const rv_graph_store *s, rv_gs_work *w, rv_gid id, int level, rv_gs_gone_fn gone, void *gctx);
 
+/* Link node id again on level 0, as an insert would (its neighbours found
+ * by a search from the entry, then itself added to their rows): for a node
+ * that no live node links to any more (VACUUM's reconnection, like the
+ * in-memory repair's, hnsw_repair.c). */
+int rv_gs_relink(const rv_graph_store *s, rv_gs_work *w, rv_gid id, rv_gid entry, int entry_level,
+                 uint32_t ef_construction);
+
 /* A node's level, drawn from a uniform u in [0, 1): floor(-ln(u) / ln(m)),
  * clamped to RV_GS_LEVEL_MAX. */
 int rv_gs_random_level(double u, uint32_t m);
