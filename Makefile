@@ -7,6 +7,8 @@
 #   make wasm-test                    core + tests under emscripten and node (SIMD and plain)
 #   make cross-test                   core + tests for arm64 (NEON) under qemu
 #   make browser-test                 the browser build (web/) in headless Chromium
+#   make pg-test                      the PostgreSQL 15 extension (pg/): pg_regress and TAP suites
+#   make bench-pg                     the extension beside pgvector 0.8.6 (pg/README.md)
 #   make browser-demo                 serve the browser demo on http://127.0.0.1:8080/examples/browser/
 #   make hyper-test                   the hypergraph's C, CLI and Node tests (issue #18)
 #   make fuzz                         libFuzzer targets (every input surface), 45 s each
@@ -108,7 +110,7 @@ hyper-test: $(BUILD)/tests/test_hyper $(BUILD)/tests/test_hyper_durable $(CLI)
 # No two files call each other, directly or around a loop, and no include
 # cycles (scripts/check-cycles.py: from the sources, in a second).
 # node/src (the addon) and web/src (the browser shell) are held to the same rule.
-CYCLE_DIRS ?= src cli node/src web/src
+CYCLE_DIRS ?= src cli node/src web/src pg
 check-cycles:
 	@python3 scripts/check-cycles.py $(CYCLE_DIRS)
 
@@ -120,7 +122,7 @@ check-cycles:
 ifeq ($(SANITIZE),)
 test: deps
 	$(MAKE) check-cycles test-c test-cli node-test
-	$(MAKE) wasm-test cross-test browser-test
+	$(MAKE) wasm-test cross-test browser-test pg-test
 else
 test: check-cycles test-c test-cli
 endif
@@ -170,6 +172,21 @@ wasm-test:
 # built as node-test builds it; incremental after the first time). The
 # packages it needs (emscripten, chromium, playwright-core, esbuild) come
 # from `sh scripts/install-deps.sh browser`.
+# The PostgreSQL extension (pg/, issue #15): built with PGXS against
+# pg_config's server, linked with $(LIB_A); its pg_regress suite and TAP
+# tests run on temporary servers from a private install tree (never the
+# system's clusters), as the postgres user when run as root.
+.PHONY: pg pg-test bench-pg
+pg: $(LIB_A)
+	$(MAKE) -C pg
+# Beside pgvector 0.8.6 built from ../shared/peers (pg/README.md).
+bench-pg: pg
+	sh pg/bench/run.sh
+
+pg-test: pg
+	sh pg/test/run.sh regress
+	sh pg/test/run.sh tap
+
 .PHONY: browser-test
 browser-test: $(CLI)
 	@sh scripts/install-deps.sh browser

@@ -38,7 +38,7 @@ pkgs=""
 for g in $groups; do
 	case "$g" in
 	build) pkgs="$pkgs gcc g++ make libc6-dev pkg-config libmicrohttpd-dev" ;;
-	test) pkgs="$pkgs python3 python3-numpy python3-scipy python3-matplotlib xz-utils emscripten nodejs gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user clang libclang-rt-14-dev postgresql-15 postgresql-server-dev-15" ;;
+	test) pkgs="$pkgs python3 python3-numpy python3-scipy python3-matplotlib xz-utils emscripten nodejs gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user clang libclang-rt-14-dev postgresql-15 postgresql-server-dev-15 libpq-dev libipc-run-perl" ;;
 	bench) pkgs="$pkgs libhnswlib-dev python3-numpy python3-faiss python3-matplotlib xz-utils g++ wrk" ;;
 	browser) pkgs="$pkgs emscripten nodejs chromium" ;;
 	*) echo "install-deps: unknown group '$g' (build, test, bench, browser, all)" >&2; exit 2 ;;

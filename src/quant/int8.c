@@ -67,6 +67,12 @@ void rv_int8_encode(const rv_quant *q, const float *v, uint8_t *code)
 	memcpy(code + corr_offset(q), &corr, sizeof corr);
 }
 
+void rv_int8_decode(const rv_quant *q, const uint8_t *code, float *out)
+{
+	for (uint32_t j = 0; j < q->dim; j++)
+		out[j] = q->mins[j] + q->scales[j] * (float)code[j];
+}
+
 void rv_int8_query(const rv_quant *q, const float *query, rv_qquery *qq)
 {
 	float *w = qq->work, amax = 0;

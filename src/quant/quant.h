@@ -101,6 +101,9 @@ int rv_quant_load(rv_quant *q, const unsigned char *buf, size_t len, char *why, 
 /* Per kind (int8.c, pq.c, binary.c). */
 int rv_int8_train(rv_quant *q, const float *s, size_t n);
 void rv_int8_encode(const rv_quant *q, const float *v, uint8_t *code);
+/* The vector a code stands for: min_j + s_j c_j (hosts that walk their
+ * graph on decoded floats: the PostgreSQL extension). */
+void rv_int8_decode(const rv_quant *q, const uint8_t *code, float *out);
 void rv_int8_query(const rv_quant *q, const float *query, rv_qquery *qq);
 void rv_int8_dists(const rv_qquery *qq, const uint8_t *const *codes, size_t n, float *out);
 int rv_pq_train(rv_quant *q, const float *s, size_t n, uint64_t seed, unsigned threads);
