@@ -176,6 +176,9 @@ export class Pool {
    *  bytes of file data be written, then every write fails as a full
    *  quota does (QuotaExceededError). null: none. */
   faults = null;
+  /** What the C side read through the pool: calls, bytes, milliseconds
+   *  (engineInfo.io reports it for the open). */
+  io = { reads: 0, readBytes: 0, readMs: 0 };
 
   /** Open the pool of `storagePath`: 'opfs', 'memory', or 'auto' (OPFS where the browser has it). */
   static async open(storagePath, kind = 'auto') {
@@ -359,6 +362,7 @@ export class Pool {
     const slot = this.#fds.get(fd);
     if (!slot) return -ERR.EINVAL;
     let got = 0;
+    const t0 = performance.now();
     const r = this.#io(() => {
       while (got < view.length) {
         const n = slot.h.read(view.subarray(got), { at: HEADER + off + got });
@@ -366,6 +370,9 @@ export class Pool {
         got += n;
       }
     });
+    this.io.reads++;
+    this.io.readBytes += got;
+    this.io.readMs += performance.now() - t0;
     return r < 0 ? r : got;
   }
 

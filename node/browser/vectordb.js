@@ -309,7 +309,13 @@ export class VectorDB {
   checkpoint() { return this.#call(async () => { await this.#open(); return this.#engine.call('checkpoint'); }); }
   compact() { return this.#call(async () => { await this.#open(); return this.#engine.call('compact'); }); }
   /** The graph check of the core: {ok, problem}. */
-  check() { return this.#call(async () => { await this.#open(); return this.#engine.call('check'); }); }
+  check() {
+    return this.#call(async () => {
+      await this.#open();
+      const r = await this.#engine.call('check');
+      return { ok: r.ok, problem: r.problem };
+    });
+  }
   /**
    * The database's files, [{path, dir, data: Uint8Array}], exactly as a
    * native database directory holds them (write them out and `ruvector

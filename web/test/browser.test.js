@@ -134,15 +134,22 @@ for (const [wasm, isa] of VARIANTS) {
 
 // The same script against the Node package (its addon: make browser-test
 // builds it with npm install in node/) and against each browser build.
-test('VectorDB and Collection answer as the Node package does: results, scores, errors (both builds)', async () => {
+test('VectorDB, Collection and Database answer as the Node package does: results, scores, errors (both builds)', async () => {
   let node;
   try {
     node = createRequire(import.meta.url)('../../node');
   } catch (e) {
     assert.fail(`the Node package does not load (${e.message}): cd node && npm install (make browser-test does)`);
   }
-  const want = await scenario({ VectorDB: node.VectorDB, Collection: node.Collection });
-  assert.ok(want.length > 50);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rv-scenario-'));
+  let want;
+  try {
+    want = await scenario({ VectorDB: node.VectorDB, Collection: node.Collection, Database: node.Database }, {},
+      path.join(dir, 'db'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  assert.ok(want.length > 130, String(want.length));
   for (const [wasm] of VARIANTS) {
     const got = await run(page, 'runScenario', wasm);
     for (let i = 0; i < want.length; i++) assert.deepEqual(got[i], want[i], `[${wasm}] step ${i} (${want[i][0]})`);

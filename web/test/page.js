@@ -346,11 +346,12 @@ export async function workerDies() {
 }
 
 // The shared script (scenario.js) against the browser build.
-import { VectorDB as BrowserVectorDB, Collection as BrowserCollection } from '../../node/browser/index.js';
+import { VectorDB as BrowserVectorDB, Collection as BrowserCollection, Database as BrowserDatabase } from '../../node/browser/index.js';
 import { scenario } from './scenario.js';
 
 export function runScenario(wasm) {
-  return scenario({ VectorDB: BrowserVectorDB, Collection: BrowserCollection }, { wasm });
+  return scenario({ VectorDB: BrowserVectorDB, Collection: BrowserCollection, Database: BrowserDatabase }, { wasm },
+    `scenario-${wasm}-${Date.now()}`);
 }
 
 // Two handles on one stored database: the second is refused while the
