@@ -23,6 +23,8 @@ import {
 
 // Passed by database.js to wrap a collection its worker opened.
 export const ADOPT = Symbol('ruvector.adopt');
+// Passed by Collection.open to the constructor: where the database is stored.
+const STORE = Symbol('ruvector.store');
 const FUSIONS = { rrf: 0, weighted: 1 };
 const CORE_OPTIONS = ['m', 'efConstruction', 'efSearch', 'pruneAlpha', 'exactThreshold', 'repairBatch', 'seed',
   'quantTrain'];
@@ -155,6 +157,10 @@ export class Collection {
       this.#ready = Promise.resolve();
       return;
     }
+    if (options[STORE]) {
+      this.#start(options, options[STORE]);
+      return;
+    }
     if (options.path !== undefined || options.storagePath !== undefined) {
       throw typeError('a persistent collection is opened with `await Collection.open({ storagePath, name, ... })`',
         'ERR_INVALID_ARG_VALUE');
@@ -163,7 +169,9 @@ export class Collection {
   }
 
   #start(options, store) {
-    const core = coreOptions(options);
+    // Collection.open without dimensions opens what is stored, as it is
+    const stored = store !== undefined && (options.dimensions ?? options.dim ?? options.dimension) === undefined;
+    const core = stored ? {} : coreOptions(options);
     this.#dim = core.dimensions;
     this.#metric = core.metric;
     this.#persistent = store !== undefined;
@@ -174,6 +182,10 @@ export class Collection {
       storage: options.storage,
       ...(store ?? {}),
       collection: core,
+    }).then((info) => {
+      this.#dim = info.dimensions;
+      this.#metric = info.metric;
+      return info;
     });
     this.#ready.catch(noop);
   }
@@ -189,14 +201,9 @@ export class Collection {
     const { storagePath, name = 'vectordb' } = options;
     if (typeof storagePath !== 'string' || storagePath === '') throw typeError('storagePath must be a non-empty string');
     if (typeof name !== 'string' || name === '') throw typeError('name must be a non-empty string');
-    const c = Object.create(Collection.prototype);
-    c.#h = 1;
-    c.#ownsEngine = true;
-    c.#closing = null;
-    c.#database = null;
-    c.#onClose = null;
-    c.#start(options, { storagePath, collectionName: name, readOnly: Boolean(options.readOnly),
-      durability: options.durability, checkpointBytes: options.checkpointBytes });
+    const c = new Collection({ ...options, storagePath: undefined, path: undefined, [STORE]: { storagePath,
+      collectionName: name, readOnly: Boolean(options.readOnly), durability: options.durability,
+      checkpointBytes: options.checkpointBytes } });
     try {
       await c.#ready;
     } catch (e) {

@@ -209,7 +209,7 @@ async function open(a) {
   const name = a.collectionName ?? COLLECTION;
   const t = performance.now();
   try {
-    openCollection(name, c, a.readOnly ? OPEN_ONLY : OPEN_OR_CREATE);
+    openCollection(name, c, a.readOnly || c.dimensions === undefined ? OPEN_ONLY : OPEN_OR_CREATE);
   } catch (e) {
     if (db) M._rvw_db_close(db);
     db = 0;
@@ -222,7 +222,9 @@ async function open(a) {
   delete info.timings.dbMs;
   if (pool) info.io = { ...pool.io };
   const d = describe(1);
-  if (d.dimensions !== c.dimensions || d.metric !== c.metric) {
+  info.dimensions = d.dimensions;
+  info.metric = d.metric;
+  if (c.dimensions !== undefined && (d.dimensions !== c.dimensions || d.metric !== c.metric)) {
     M._rvw_db_close(db);
     db = 0;
     colls.clear();

@@ -206,6 +206,19 @@ export async function scenario({ VectorDB, Collection, Database }, extra = {}, d
       return [await k.len(), plain(await k.get('k1')), await k.getPayload('k1'), (await k.search([3, 4], 1)).map(hitOf)];
     });
     await step(log, 'd2.close', () => d2.close());
+    // Collection.open: a collection that owns its database
+    const solo = `${dbPath}-solo`;
+    await step(log, 'Collection.open', async () => {
+      const s = await Collection.open({ storagePath: solo, name: 'solo', dimensions: 2, metric: 'ip', ...extra });
+      await s.insert('s1', [1, 2], { payload: { a: 1 } });
+      await s.close();
+      const again = await Collection.open({ storagePath: solo, name: 'solo', ...extra });
+      const r = [again.persistent, again.dimensions, again.metric, await again.len(), await again.getPayload('s1'),
+        (await again.search([1, 1], 1)).map(hitOf)];
+      await again.close();
+      return r;
+    });
+    await stepCode(log, 'Collection.open no path', () => Collection.open({ name: 'x', dimensions: 2 }));
   }
   return log;
 }
