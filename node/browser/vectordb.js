@@ -333,6 +333,15 @@ export class VectorDB {
   }
 
   /**
+   * For tests: run the engine's heap to its limit, leaving about
+   * {leaveBytes} free, so that calls meet a real out-of-memory; {} gives
+   * it back.
+   */
+  squeezeHeap(how) {
+    return this.#call(async () => { await this.#open(); return this.#engine.call('squeeze', how ?? {}); });
+  }
+
+  /**
    * Verify the database stored under storagePath without opening it: every
    * header, checksum and graph (the core's rv_db_check), as the Node
    * package's Database.check: {ok, code, problem}, the problem naming the

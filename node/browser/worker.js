@@ -78,31 +78,32 @@ function scratch() {
     str(s) {
       if (s === null || s === undefined) return 0;
       const n = M.lengthBytesUTF8(s) + 1;
-      const p = M._malloc(n);
+      const p = M._malloc(n) >>> 0;
       if (!p) throw fail('RV_ENOMEM', 'out of memory passing a string to the engine');
       ptrs.push(p);
       M.stringToUTF8(s, p, n);
       return p;
     },
     bytes(n) {
-      const p = M._malloc(Math.max(1, n));
+      // >>> 0: above 2 GiB of heap a pointer comes back from wasm as a negative i32
+      const p = M._malloc(Math.max(1, n)) >>> 0;
       if (!p) throw fail('RV_ENOMEM', `out of memory: ${n} bytes for the call's arguments`);
       ptrs.push(p);
       return p;
     },
     floats(arr) {
       const p = this.bytes(arr.length * 4);
-      M.HEAPF32.set(arr, p >> 2);
+      M.HEAPF32.set(arr, p >>> 2);
       return p;
     },
     doubles(arr) {
       const p = this.bytes(arr.length * 8);
-      M.HEAPF64.set(arr, p >> 3);
+      M.HEAPF64.set(arr, p >>> 3);
       return p;
     },
     strs(list) {
       const p = this.bytes(list.length * 4);
-      for (let i = 0; i < list.length; i++) M.HEAPU32[(p >> 2) + i] = this.str(list[i]);
+      for (let i = 0; i < list.length; i++) M.HEAPU32[(p >>> 2) + i] = this.str(list[i]);
       return p;
     },
     release() { for (const p of ptrs) M._free(p); ptrs.length = 0; },
@@ -306,7 +307,7 @@ function getVector(s, c, id) {
   const rc = M._rvw_get(c.ptr, s.str(id), out, c.dim);
   if (rc === RV_ENOTFOUND) return null;
   check(rc);
-  return M.HEAPF32.slice(out >> 2, (out >> 2) + c.dim);
+  return M.HEAPF32.slice(out >>> 2, (out >>> 2) + c.dim);
 }
 
 function getPayload(s, c, id) {
@@ -330,9 +331,9 @@ function readHits(s, c, b, from, n, a) {
   const hits = new Array(n);
   for (let i = 0; i < n; i++) {
     const j = from + i;
-    const d = M.HEAPF32[(b.dists >> 2) + j];
-    hits[i] = { id: M.UTF8ToString(b.ids + M.HEAPU32[(b.offs >> 2) + j]), distance: d === d ? d : null,
-      score: M.HEAPF32[(b.scores >> 2) + j] + 0 };
+    const d = M.HEAPF32[(b.dists >>> 2) + j];
+    hits[i] = { id: M.UTF8ToString(b.ids + M.HEAPU32[(b.offs >>> 2) + j]), distance: d === d ? d : null,
+      score: M.HEAPF32[(b.scores >>> 2) + j] + 0 };
   }
   for (const h of hits) {
     if (a.withVectors) h.vector = getVector(s, c, h.id);
@@ -362,7 +363,7 @@ function searchBatch(a) {
     check(M._rvw_search_batch(c.ptr, nq, s.floats(a.queries), c.dim, a.k, a.ef ?? 0, searchFlags(a), s.str(a.filter),
       a.mmr ? a.mmr[0] : 0, a.mmr ? a.mmr[1] : 0, b.dists, b.scores, counts, b.offs, b.ids));
     const out = new Array(nq);
-    for (let q = 0; q < nq; q++) out[q] = readHits(s, c, b, q * a.k, M.HEAP32[(counts >> 2) + q], a);
+    for (let q = 0; q < nq; q++) out[q] = readHits(s, c, b, q * a.k, M.HEAP32[(counts >>> 2) + q], a);
     return out;
   });
 }
@@ -424,7 +425,7 @@ function stats(a) {
   return withScratch((s) => {
     const p = s.bytes(12 * 8);
     M._rvw_stats(c.ptr, p);
-    const f = M.HEAPF64.subarray(p >> 3, (p >> 3) + 12);
+    const f = M.HEAPF64.subarray(p >>> 3, (p >>> 3) + 12);
     // mappedBytes: a segment's vectors, which natively are mapped and here
     // are read into the heap (so they count against the wasm memory);
     // heapBytes: the wasm memory as grown so far
@@ -440,7 +441,7 @@ function storage(a) {
   return withScratch((s) => {
     const p = s.bytes(5 * 8);
     M._rvw_storage(c.ptr, p);
-    const f = M.HEAPF64.subarray(p >> 3, (p >> 3) + 5);
+    const f = M.HEAPF64.subarray(p >>> 3, (p >>> 3) + 5);
     return { generation: f[0], segmentBytes: f[1], walBytes: f[2], formatVersion: f[3],
       durability: db ? DURABILITY_NAME[f[4]] : 'none', persistent: db !== 0 };
   });
@@ -455,7 +456,7 @@ function graphCheck(a) {
     const rc = M._rvw_check(c.ptr, p);
     const problem = M.UTF8ToString(M._rvw_errmsg());
     if (rc < 0 && rc !== -30911) throw coreError(rc); // RV_ECORRUPT is a report, not an error
-    const f = M.HEAPF64.subarray(p >> 3, (p >> 3) + 8);
+    const f = M.HEAPF64.subarray(p >>> 3, (p >>> 3) + 8);
     return { nodes: f[0], edges: f[1], reciprocal: f[2], dangling: f[3], badLevel: f[4], duplicates: f[5],
       unreachable: f[6], pendingDeletes: f[7], firstProblem: problem, ok: problem === '', problem };
   });
@@ -485,6 +486,27 @@ function exportFiles() {
   return pool.exportFiles(DB_DIR);
 }
 
+// For the tests: run the heap to its limit. With {leaveBytes}: allocate
+// (growing the wasm memory as far as the browser allows, 4 GB at most)
+// until malloc fails, then give back about leaveBytes, so the next calls
+// meet a real out-of-memory; with {} (or null): free it all again.
+let ballast = [];
+function squeezeHeap(a) {
+  for (const p of ballast) M._free(p[0]);
+  ballast = [];
+  if (a.leaveBytes === undefined || a.leaveBytes === null) return { heldBytes: 0, heapBytes: M.HEAPU8.length };
+  for (const size of [64 << 20, 4 << 20, 256 << 10]) {
+    for (let p = M._malloc(size); p; p = M._malloc(size)) ballast.push([p, size]);
+  }
+  let freed = 0;
+  while (freed < a.leaveBytes && ballast.length) {
+    const [p, size] = ballast.pop();
+    M._free(p);
+    freed += size;
+  }
+  return { heldBytes: ballast.reduce((n, p) => n + p[1], 0), heapBytes: M.HEAPU8.length };
+}
+
 const OPS = {
   open, openDb, checkStorage, collection: dbCollection, closeCollection, dropCollection, listCollections,
   insert, insertBatch, search, searchBatch, searchText, searchHybrid, get, getBatch, getPayload: getPayloadOp,
@@ -497,6 +519,7 @@ const OPS = {
   quantize(a) { check(M._rvw_quantize(coll(a).ptr)); },
   setPayload(a) { const c = coll(a); withScratch((s) => check(M._rvw_set_payload(c.ptr, s.str(a.id), s.str(a.payload)))); },
   mergePayload(a) { const c = coll(a); withScratch((s) => check(M._rvw_merge_payload(c.ptr, s.str(a.id), s.str(a.patch)))); },
+  squeeze: squeezeHeap,
   faults(f) {
     if (!pool) throw fail('RV_EINVAL', 'an in-memory VectorDB has no files to inject faults into');
     pool.faults = f && Object.keys(f).length ? { ...f } : null;

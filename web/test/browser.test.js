@@ -103,6 +103,20 @@ for (const [wasm, isa] of VARIANTS) {
     assert.ok(r.recall >= 0.9, `recall@10 ${r.recall} < 0.9`);
   });
 
+  test(`[${wasm}] quantized collections (int8, pq:8): recall@10 of the graph against an exact scan`, async () => {
+    for (const [quant, want] of [['int8', 0.9], ['pq:8', 0.6]]) {
+      const r = await run(page, 'quantRecall', wasm, quant, 3000, 32, 50);
+      console.log(`  [${wasm}] ${quant}: recall@10 ${r.recall.toFixed(3)}; ${r.codeBytes} bytes of codes for ${r.vectorBytes} of floats`);
+      assert.equal(r.quantization, quant.split(':')[0]);
+      assert.equal(r.trained, true);
+      assert.ok(r.codeBytes > 0 && r.codeBytes < r.vectorBytes, `${r.codeBytes} bytes of codes`);
+      assert.ok(r.recall >= want, `${quant}: recall@10 ${r.recall} < ${want}`);
+      assert.equal(r.bad.ok, false, 'pq:7 on 32 dimensions');
+      assert.equal(r.bad.error.code, 'RV_EINVAL');
+      assert.match(r.bad.error.message, /pq|quant/i);
+    }
+  });
+
   test(`[${wasm}] bad input rejects with Node's codes and messages; the worker keeps serving`, async () => {
     const r = await run(page, 'badInput', wasm);
     const rejects = (x, name, code, message) => {
@@ -461,6 +475,23 @@ test('a full OPFS quota fails the write with RV_ENOSPC and leaves the database a
   assert.equal(r.got101, null);
   assert.deepEqual(r.check, { ok: true, code: '', problem: '' });
 });
+
+for (const [wasm] of VARIANTS) {
+  test(`[${wasm}] out of memory at the heap's limit is RV_ENOMEM from the call that hit it; the worker keeps serving`, async () => {
+    const r = await run(page, 'outOfMemory', wasm);
+    console.log(`  [${wasm}] heap ${(r.squeezed.heapBytes / 2 ** 20).toFixed(0)} MiB, ${(r.squeezed.heldBytes / 2 ** 20).toFixed(0)} MiB ` +
+      `held back; the batch: ${r.batch.ok ? 'ok' : r.batch.error.message}`);
+    assert.ok(r.squeezed.heapBytes > 1024 * 2 ** 20, `the heap grew to ${r.squeezed.heapBytes} bytes only`);
+    assert.equal(r.batch.ok, false, 'the batch fit in what was left');
+    assert.equal(r.batch.error.code, 'RV_ENOMEM', JSON.stringify(r.batch.error));
+    assert.match(r.batch.error.message, /out of memory/);
+    assert.equal(r.lenDuring, r.single.ok ? 2001 : 2000, 'a failed batch inserts nothing');
+    assert.deepEqual(r.searchDuring.slice(0, 1), ['b0']);
+    assert.equal(r.batchAfter, true);
+    assert.equal(r.lenAfter, r.single.ok ? 42001 : 42000);
+    assert.deepEqual(r.check, { ok: true, problem: '' });
+  });
+}
 
 test('a call after the worker died rejects with RV_ECLOSED, not a hang', async () => {
   const r = await run(page, 'workerDies');

@@ -2,7 +2,7 @@
 // through the public entry node/browser/index.js only. Each function returns
 // plain data; web/test/browser.test.js makes the assertions, so that a
 // failure prints what the page saw.
-import { VectorDB, hasSimd } from '../../node/browser/index.js';
+import { VectorDB, Collection as BrowserCollection, hasSimd } from '../../node/browser/index.js';
 
 export { hasSimd };
 
@@ -95,6 +95,38 @@ export async function recall(wasm, n, dim, nq, efSearch) {
   await db.close();
   return { recall: found / (nq * 10), info: db.engineInfo, isa: stats.isa, insertMs, searchMs, count: stats.count,
     memoryBytes: stats.memoryBytes };
+}
+
+// Quantized collections (the browser's Collection option): the graph walk
+// on int8 or PQ codes, re-ranked with the floats; recall@10 of the graph
+// (exactThreshold 0) against an exact scan computed here, and the codes'
+// bytes from stats().
+export async function quantRecall(wasm, quantization, n, dim, nq) {
+  const data = randomVectors(n, dim, 11);
+  const queries = randomVectors(nq, dim, 12);
+  const c = new BrowserCollection({ dimensions: dim, metric: 'l2', wasm, quantization, exactThreshold: 0, efSearch: 64,
+    quantTrain: 1000 });
+  await c.insertBatch(Array.from({ length: n }, (_, i) => String(i)), data);
+  const stats = await c.stats();
+  let found = 0;
+  for (let q = 0; q < nq; q++) {
+    const qv = queries.subarray(q * dim, (q + 1) * dim);
+    const d = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < dim; j++) {
+        const x = data[i * dim + j] - qv[j];
+        s += x * x;
+      }
+      d[i] = s;
+    }
+    const truth = new Set(Array.from(d.keys()).sort((a, b) => d[a] - d[b]).slice(0, 10).map(String));
+    for (const h of await c.search(qv, 10)) if (truth.has(h.id)) found++;
+  }
+  const bad = await settle(new BrowserCollection({ dimensions: dim, wasm, quantization: 'pq:7' }).len());
+  await c.close();
+  return { recall: found / (nq * 10), quantization: stats.quantization, trained: stats.quantTrained,
+    codeBytes: stats.codeBytes, vectorBytes: stats.vectorBytes, bad };
 }
 
 // Persistence: the first page writes; the reloaded page reads.
@@ -346,7 +378,7 @@ export async function workerDies() {
 }
 
 // The shared script (scenario.js) against the browser build.
-import { VectorDB as BrowserVectorDB, Collection as BrowserCollection, Database as BrowserDatabase } from '../../node/browser/index.js';
+import { VectorDB as BrowserVectorDB, Database as BrowserDatabase } from '../../node/browser/index.js';
 import { scenario } from './scenario.js';
 
 export function runScenario(wasm) {
@@ -368,4 +400,29 @@ export async function busy(name) {
   const after = await settle(c.len());
   await c.close();
   return { second, after };
+}
+
+// The heap run to its limit (the worker allocates until malloc fails,
+// then gives back about 16 MiB): a batch that needs more fails with
+// RV_ENOMEM and changes nothing; searches go on; once the memory is given
+// back the same batch goes in.
+export async function outOfMemory(wasm) {
+  const dim = 64;
+  const db = new VectorDB({ dimensions: dim, metric: 'euclidean', wasm });
+  await db.ready();
+  const base = randomVectors(2000, dim, 5);
+  await db.insertBatch(Array.from({ length: 2000 }, (_, i) => ({ id: `b${i}`, vector: base.subarray(i * dim, (i + 1) * dim) })));
+  const big = randomVectors(40000, dim, 6); // 10 MiB of floats, more in the index
+  const entries = Array.from({ length: 40000 }, (_, i) => ({ id: `x${i}`, vector: big.subarray(i * dim, (i + 1) * dim) }));
+  const squeezed = await db.squeezeHeap({ leaveBytes: 16 << 20 });
+  const batch = await settle(db.insertBatch(entries));
+  const single = await settle(db.insert({ id: 'one', vector: big.subarray(0, dim) }));
+  const lenDuring = await db.len();
+  const searchDuring = (await db.search({ vector: base.subarray(0, dim), k: 3 })).map((h) => h.id);
+  const released = await db.squeezeHeap({});
+  const batchAfter = await settle(db.insertBatch(entries));
+  const lenAfter = await db.len();
+  const check = await db.check();
+  await db.close();
+  return { squeezed, batch, single, lenDuring, searchDuring, released, batchAfter: batchAfter.ok, lenAfter, check };
 }
