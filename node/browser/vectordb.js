@@ -11,12 +11,14 @@
 //
 // Persistence: with storagePath, the database lives in the origin's
 // private file system (OPFS) under that name, in the native file format
-// (worker.js, pool.js); where the browser has no OPFS, in the worker's
-// memory (storage: 'memory' forces that). Without storagePath, in memory.
+// (worker.js, pool.js); where the browser has no OPFS sync access handles,
+// in IndexedDB (idb.js; storage: 'indexeddb' forces it), and without
+// either in the worker's memory (storage: 'memory'). Without storagePath,
+// in memory.
 //
 // Browser-only options: wasm ('auto' | 'simd' | 'plain': which build;
 // auto picks SIMD where WebAssembly.validate accepts it), storage ('auto' |
-// 'opfs' | 'memory'), importFiles (a database directory's files, as
+// 'opfs' | 'indexeddb' | 'memory'), importFiles (a database directory's files, as
 // exportFiles() returns them or read from a native one, to store under
 // storagePath before opening; the name must be unused), workerUrl and
 // distBase (where worker.js and the builds are served, when a bundler

@@ -467,7 +467,7 @@ function countMatching(a) {
   return withScratch((s) => check(M._rvw_count_matching(c.ptr, s.str(a.filter))));
 }
 
-function close() {
+async function close() {
   if (closed) return;
   closed = true;
   let rc = 0;
@@ -475,9 +475,29 @@ function close() {
   else for (const c of colls.values()) M._rvw_collection_free(c.ptr);
   colls.clear();
   db = 0;
-  if (pool) pool.closeAll();
-  pool = null;
+  try {
+    if (pool && !broken) await persist();
+  } finally {
+    if (pool) pool.closeAll();
+    pool = null;
+  }
   if (rc < 0) throw coreError(rc);
+}
+
+// Where the pool's store needs a step to make the call's writes durable
+// (IndexedDB), it runs before the answer is posted. If it fails, the
+// engine's memory holds changes the store does not: this call and every
+// later one fail, and reopening continues from the last stored state.
+let broken = null;
+async function persist() {
+  try {
+    await pool.persist();
+  } catch (e) {
+    broken = fail(e && e.name === 'QuotaExceededError' ? 'RV_ENOSPC' : 'RV_EIO', `could not store the database ` +
+      `(${e && e.message ? e.message : e}): the last call's changes are not stored; close and reopen it to go on ` +
+      'from the last stored state');
+    throw broken;
+  }
 }
 
 // The database's files as a native database directory holds them.
@@ -538,8 +558,12 @@ self.onmessage = (ev) => {
     try {
       const fn = OPS[op];
       if (!fn) throw fail('RV_EINVAL', `unknown operation ${op}`);
+      if (broken && op !== 'close') throw broken;
       const result = await fn(args ?? {});
-      if (pool && !closed) await pool.refill();
+      if (pool && !closed) {
+        await pool.refill();
+        await persist();
+      }
       const transfer = [];
       if (op === 'exportFiles') for (const f of result) if (f.data) transfer.push(f.data.buffer);
       self.postMessage({ id, ok: true, result }, transfer);

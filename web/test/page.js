@@ -405,10 +405,11 @@ export async function busy(name) {
 // The heap run to its limit (the worker allocates until malloc fails,
 // then gives back about 16 MiB): a batch that needs more fails with
 // RV_ENOMEM and changes nothing; searches go on; once the memory is given
-// back the same batch goes in.
+// back, batches go in again.
 export async function outOfMemory(wasm) {
   const dim = 64;
-  const db = new VectorDB({ dimensions: dim, metric: 'euclidean', wasm });
+  // a small graph (m 8, ef construction 32): the inserts are not what is tested
+  const db = new VectorDB({ dimensions: dim, metric: 'euclidean', wasm, hnsw: { m: 8, efConstruction: 32 } });
   await db.ready();
   const base = randomVectors(2000, dim, 5);
   await db.insertBatch(Array.from({ length: 2000 }, (_, i) => ({ id: `b${i}`, vector: base.subarray(i * dim, (i + 1) * dim) })));
@@ -420,9 +421,45 @@ export async function outOfMemory(wasm) {
   const lenDuring = await db.len();
   const searchDuring = (await db.search({ vector: base.subarray(0, dim), k: 3 })).map((h) => h.id);
   const released = await db.squeezeHeap({});
-  const batchAfter = await settle(db.insertBatch(entries));
+  const batchAfter = await settle(db.insertBatch(entries.slice(0, 2000)));
   const lenAfter = await db.len();
   const check = await db.check();
   await db.close();
   return { squeezed, batch, single, lenDuring, searchDuring, released, batchAfter: batchAfter.ok, lenAfter, check };
+}
+
+// IndexedDB instead of OPFS (storage: 'indexeddb', what 'auto' picks where
+// the browser has no sync access handles): written here, read back after
+// a page reload by idbRead.
+export async function idbWrite(name, wasm) {
+  const dim = 8;
+  const db = new VectorDB({ dimensions: dim, metric: 'euclidean', storagePath: name, storage: 'indexeddb', wasm });
+  await db.ready();
+  const data = randomVectors(320, dim, 31);
+  const entries = [];
+  for (let i = 0; i < 300; i++) entries.push({ id: `v${i}`, vector: data.subarray(i * dim, (i + 1) * dim), metadata: { i } });
+  await db.insertBatch(entries);
+  await db.checkpoint(); // a segment; the rest in the log
+  for (let i = 300; i < 320; i++) await db.insert({ id: `v${i}`, vector: data.subarray(i * dim, (i + 1) * dim), metadata: { i } });
+  await db.delete('v5');
+  const second = await settle(new VectorDB({ dimensions: dim, metric: 'euclidean', storagePath: name, storage: 'indexeddb' }).ready());
+  const hits = (await db.search({ vector: data.subarray(0, dim), k: 5, exact: true })).map((h) => [h.id, h.score]);
+  const out = { info: db.engineInfo, len: await db.len(), hits, second };
+  await db.close();
+  return out;
+}
+
+export async function idbRead(name, wasm) {
+  const dim = 8;
+  const data = randomVectors(320, dim, 31);
+  const db = new VectorDB({ dimensions: dim, metric: 'euclidean', storagePath: name, storage: 'indexeddb', wasm });
+  await db.ready();
+  const out = { info: db.engineInfo, len: await db.len(),
+    hits: (await db.search({ vector: data.subarray(0, dim), k: 5, exact: true })).map((h) => [h.id, h.score]),
+    v5: await db.get('v5'), v310: (await db.get('v310')).metadata, check: await db.check(),
+    files: (await db.exportFiles()).map((f) => ({ path: f.path, dir: f.dir, size: f.data ? f.data.length : 0,
+      head: f.data ? Array.from(f.data.subarray(0, 8)) : null })) };
+  await db.close();
+  out.stored = await VectorDB.check(name, { storage: 'indexeddb' });
+  return out;
 }
