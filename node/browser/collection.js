@@ -490,6 +490,8 @@ export class Collection {
       if (!this.#ownsEngine) {
         try {
           await this.#engine.call('closeCollection', { h: this.#h });
+        } catch (e) {
+          if (e.code !== 'RV_ECLOSED') throw e; // its database closed first: closed either way
         } finally {
           if (this.#onClose) await this.#onClose(this);
         }

@@ -175,9 +175,10 @@ export class Database {
       try {
         await this.#engine.call('close'); // closes every collection in the worker too
       } finally {
-        for (const c of this.#open) c.close().catch(() => {});
-        this.#open.clear();
         this.#engine.terminate();
+        // the worker closed them: mark them closed (their close() settles at once)
+        for (const c of [...this.#open]) c.close().catch(() => {});
+        this.#open.clear();
       }
     })();
     return this.#closing;

@@ -199,6 +199,7 @@ export async function scenario({ VectorDB, Collection, Database }, extra = {}, d
     await step(log, 'd.listCollections after drop', () => d.listCollections());
     await step(log, 'd.close', () => d.close());
     await step(log, 'keep after d.close', () => other.len());
+    await step(log, 'keep.close after d.close', () => other.close());
     await step(log, 'd.listCollections after close', () => d.listCollections());
     const d2 = await Database.open(dbPath, extra);
     await step(log, 'reopened keep', async () => {
