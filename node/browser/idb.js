@@ -115,9 +115,11 @@ export async function idbStore(storagePath) {
       slots.push(h);
       return h;
     },
-    // Write what changed since the last call, in one transaction.
-    async persist() {
+    // Write what changed since the last call, in one transaction (faults:
+    // the pool's test injection; persistFails fails it as a full quota does).
+    async persist(faults) {
       if (!slots.some((h) => h.sized || h.dirty.size)) return;
+      if (faults && faults.persistFails) throw new DOMException('injected: quota exceeded', 'QuotaExceededError');
       const t = db.transaction(STORE, 'readwrite', { durability: 'strict' });
       const os = t.objectStore(STORE);
       slots.forEach((h, slot) => {

@@ -141,7 +141,8 @@ export class Pool {
   #hdr = new Uint8Array(HEADER);
   /** Fault injection for the tests: {quotaBytes} lets that many more
    *  bytes of file data be written, then every write fails as a full
-   *  quota does (QuotaExceededError). null: none. */
+   *  quota does (QuotaExceededError); {persistFails: true} fails the
+   *  IndexedDB store's transactions the same way. null: none. */
   faults = null;
   /** What the C side read through the pool: calls, bytes, milliseconds
    *  (engineInfo.io reports it for the open). */
@@ -548,7 +549,7 @@ export class Pool {
    * it before answering each call.
    */
   async persist() {
-    if (this.#store.persist) await this.#store.persist();
+    if (this.#store.persist) await this.#store.persist(this.faults);
   }
 
   /** Close every handle (the pool is unusable after). */

@@ -236,6 +236,21 @@ test('IndexedDB instead of OPFS: persistence across a reload, the native files, 
   await ctx.close();
 });
 
+test('IndexedDB refusing a transaction: RV_ENOSPC, and reopening finds the last stored state', async () => {
+  const r = await run(page, 'idbQuota', 'idb-quota-test');
+  assert.equal(r.failed.ok, false);
+  assert.equal(r.failed.error.code, 'RV_ENOSPC');
+  assert.match(r.failed.error.message, /could not store the database/);
+  assert.equal(r.later.ok, false, 'later calls fail too');
+  assert.equal(r.later.error.code, 'RV_ENOSPC');
+  assert.equal(r.closing.ok, true, 'close() still resolves');
+  assert.equal(r.len, 51);
+  assert.equal(r.a, true);
+  assert.equal(r.b, null, 'the refused insert is not stored');
+  assert.deepEqual(r.check, { ok: true, problem: '' });
+  assert.equal(r.lenAfter, 52);
+});
+
 test('persistence across browser processes on the same profile', async () => {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'rv-chromium-'));
   try {

@@ -463,3 +463,28 @@ export async function idbRead(name, wasm) {
   out.stored = await VectorDB.check(name, { storage: 'indexeddb' });
   return out;
 }
+
+// IndexedDB refusing a transaction (as at a full quota): the call whose
+// changes could not be stored rejects with RV_ENOSPC, and so does every
+// later one (the engine's memory is ahead of what is stored); reopened,
+// the database is as it was after the last stored call.
+export async function idbQuota(name) {
+  const dim = 4;
+  let db = new VectorDB({ dimensions: dim, metric: 'euclidean', storagePath: name, storage: 'indexeddb' });
+  await db.ready();
+  const data = randomVectors(60, dim, 41);
+  await db.insertBatch(Array.from({ length: 50 }, (_, i) => ({ id: `v${i}`, vector: data.subarray(i * dim, (i + 1) * dim) })));
+  await db.insert({ id: 'a', vector: data.subarray(50 * dim, 51 * dim) });
+  await db.injectFaults({ persistFails: true });
+  const failed = await settle(db.insert({ id: 'b', vector: data.subarray(51 * dim, 52 * dim) }));
+  const later = await settle(db.len());
+  const closing = await settle(db.close());
+  db = new VectorDB({ dimensions: dim, metric: 'euclidean', storagePath: name, storage: 'indexeddb' });
+  await db.ready();
+  const out = { failed, later, closing, len: await db.len(), a: (await db.get('a')) !== null, b: await db.get('b'),
+    check: await db.check() };
+  await db.insert({ id: 'c', vector: data.subarray(52 * dim, 53 * dim) });
+  out.lenAfter = await db.len();
+  await db.close();
+  return out;
+}
