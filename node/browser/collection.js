@@ -27,7 +27,7 @@ export const ADOPT = Symbol('ruvector.adopt');
 const STORE = Symbol('ruvector.store');
 const FUSIONS = { rrf: 0, weighted: 1 };
 const CORE_OPTIONS = ['m', 'efConstruction', 'efSearch', 'pruneAlpha', 'exactThreshold', 'repairBatch', 'seed',
-  'quantTrain'];
+  'quantTrain', 'threads'];
 
 /** The options the worker passes to the core, from Collection's option names. */
 export function coreOptions(options) {

@@ -187,7 +187,7 @@ const num = (x) => (typeof x === 'number' ? x : NaN);
 function openCollection(name, c, mode) {
   const metric = c.metric === undefined ? NaN : METRIC_NUM[c.metric];
   const o = [num(c.dimensions), metric, num(c.m), num(c.efConstruction), num(c.efSearch), num(c.pruneAlpha),
-    num(c.exactThreshold), num(c.repairBatch), num(c.seed), num(c.quantTrain)];
+    num(c.exactThreshold), num(c.repairBatch), num(c.seed), num(c.quantTrain), num(c.threads)];
   const rc = withScratch((s) => M._rvw_collection(db, s.str(name), s.doubles(o), s.str(c.quantization), mode));
   if (rc < 0) throw coreError(rc);
   const ptr = M._rvw_result();

@@ -86,7 +86,7 @@ EXPORT int rvw_db_check(const char *path)
  * with these options when it is missing, 2 creates it (RV_EEXIST when it
  * exists); db NULL: a new in-memory collection.
  * o[] = dim, metric, m, ef_construction, ef_search, prune_alpha,
- * exact_threshold, repair_batch, seed, quant_train: NaN leaves the
+ * exact_threshold, repair_batch, seed, quant_train, threads: NaN leaves the
  * default; the core checks the ranges and names the field. quant: NULL or
  * "none", "int8", "pq:M", "binary". The handle goes to rvw_result(). */
 #define OPT(i, field, type) \
@@ -106,13 +106,18 @@ EXPORT int rvw_collection(rv_db *db, const char *name, const double *o, const ch
 	OPT(7, repair_batch, uint32_t)
 	OPT(8, seed, uint64_t)
 	OPT(9, quant_train, uint32_t)
+#ifdef __EMSCRIPTEN_PTHREADS__
+	/* the threads build: the page's choice (the pool has four workers) */
+	opts.threads = o[10] == o[10] ? (uint32_t)o[10] : 1;
+#else
+	/* Single-threaded WebAssembly: the calling thread does all the work. */
+	opts.threads = 1;
+#endif
 	if (quant && rv_quant_parse(quant, &opts.quant, &opts.quant_pq_m) != RV_OK) {
 		snprintf(last_msg, sizeof last_msg, "quantization must be 'none', 'int8', 'binary' or 'pq:M' (M dividing the "
 		         "dimension); got \"%.200s\"", quant);
 		return RV_EINVAL;
 	}
-	/* Single-threaded WebAssembly: the calling thread does all the work. */
-	opts.threads = 1;
 	rv_collection *c = NULL;
 	int rc;
 	if (!db) {
