@@ -11,6 +11,7 @@
 #   make bench-pg                     the extension beside pgvector 0.8.6 (pg/README.md)
 #   make browser-demo                 serve the browser demo on http://127.0.0.1:8080/examples/browser/
 #   make hyper-test                   the hypergraph's C, CLI and Node tests (issue #18)
+#   make bench-browser                the browser build against other browser vector libraries
 #   make fuzz                         libFuzzer targets (every input surface), 45 s each
 #   make fuzz-long [FUZZ_SECS=1800]   the same targets, FUZZ_SECS each; CPU-hours and findings
 #   make powerloss                    power-loss simulator: every crash point, every mode
@@ -193,6 +194,20 @@ browser-test: $(CLI)
 	cd node && npm_config_nodedir="$${npm_config_nodedir:-$(NODE_PREFIX)}" npm install --no-audit --no-fund
 	sh web/build.sh
 	cd web && node --test test/browser.test.js
+
+# The browser benchmark (web/bench/peers.js): ruvector's two builds against
+# @ruvector/wasm, hnswlib-wasm, voy-search and EdgeVec (pinned in
+# web/bench/peers/package.json, installed only here) in one Chromium run,
+# on SIFT 100k and the 384-d word vectors (../shared/data, or generated);
+# then the plot (python3-matplotlib). N_SIFT, N_WORDS, NQ shrink it.
+.PHONY: bench-browser
+bench-browser: $(CLI)
+	@sh scripts/install-deps.sh browser
+	@dpkg-query -W -f='$${Status}' python3-matplotlib 2>/dev/null | grep -q "install ok installed" || sh scripts/install-deps.sh bench
+	@[ -f node/browser/dist/simd/ruvector.wasm ] && [ -f node/browser/dist/plain/ruvector.wasm ] || sh web/build.sh
+	cd web/bench/peers && npm ci --no-audit --no-fund
+	cd web && node bench/peers.js
+	@PY=/usr/bin/python3; [ -x $$PY ] || PY=python3; $$PY web/bench/plot.py
 
 # The browser demo (examples/browser/): builds what is missing, then serves
 # the repository on http://127.0.0.1:8080/examples/browser/ until stopped.

@@ -16,6 +16,10 @@
 #
 #   sh web/build.sh            both variants
 #   sh web/build.sh plain      one
+#   sh web/build.sh threads    the pthreads build (-pthread, SIMD; dist/threads/,
+#                              also ruvector.worker.js): only for pages that are
+#                              cross-origin isolated (COOP/COEP headers), and
+#                              only with wasm: 'threads'; not built by default
 #
 # Needs emcc (Debian package emscripten; scripts/install-deps.sh browser).
 # NODE_PATH defaults to Debian's /usr/share/nodejs, where its emscripten
@@ -52,8 +56,8 @@ LINK="-sMODULARIZE=1 -sEXPORT_ES6=1 -sEXPORT_NAME=createRuvector -sENVIRONMENT=w
 	-sEXPORTED_RUNTIME_METHODS=UTF8ToString,stringToUTF8,lengthBytesUTF8 \
 	--js-library web/src/vfs_web.lib.js"
 
-build() { # variant extra_cflags
-	v=$1 x=$2
+build() { # variant extra_cflags [extra_link]
+	v=$1 x=$2 xl=${3:-}
 	obj=build/web/$v
 	out=node/browser/dist/$v
 	t0=$(date +%s)
@@ -66,7 +70,7 @@ build() { # variant extra_cflags
 		o="$obj/$(echo "${1%.c}" | tr / _).o"
 		$EMCC $CFLAGS_ALL -c "$1" -o "$o" || { echo "web/build.sh: emcc failed on $1" >&2; exit 255; }
 	' sh
-	"$EMCC" $CFLAGS_ALL $LINK "$obj"/*.o -lm -o "$out/ruvector.mjs"
+	"$EMCC" $CFLAGS_ALL $LINK $xl "$obj"/*.o -lm -o "$out/ruvector.mjs"
 	echo "web/build.sh: $out/ruvector.mjs + .wasm ($(wc -c < "$out/ruvector.wasm") bytes wasm, $(( $(date +%s) - t0 ))s)"
 }
 
@@ -75,6 +79,9 @@ for v in $variants; do
 	case "$v" in
 	simd) build simd -msimd128 ;;
 	plain) build plain "" ;;
-	*) echo "web/build.sh: unknown variant '$v' (simd, plain)" >&2; exit 2 ;;
+	# opt-in: for cross-origin-isolated pages (SharedArrayBuffer); the
+	# core's thread pool on real threads, four web workers made at load
+	threads) build threads "-msimd128 -pthread" "-sPTHREAD_POOL_SIZE=4 -Wno-pthreads-mem-growth" ;;
+	*) echo "web/build.sh: unknown variant '$v' (simd, plain, threads)" >&2; exit 2 ;;
 	esac
 done

@@ -151,6 +151,9 @@ class Engine {
   terminate() {
     this.#worker.terminate();
     if (!this.#dead) this.#dead = rvError('RV_ECLOSED', 'the collection is closed');
+    // calls still waiting would never be answered now
+    for (const p of this.#pending.values()) p.reject(this.#dead);
+    this.#pending.clear();
   }
 }
 

@@ -25,10 +25,17 @@ export function hasSimd() {
 /** 'simd' or 'plain': `wanted` ('auto' by default) or what this engine runs. */
 export function pickVariant(wanted = 'auto') {
   if (wanted === 'plain') return 'plain';
+  if (wanted === 'threads') {
+    // opt-in: SharedArrayBuffer, so a cross-origin-isolated page (COOP/COEP), and `sh web/build.sh threads`
+    if (typeof SharedArrayBuffer === 'undefined' || !globalThis.crossOriginIsolated) {
+      throw new Error('wasm: "threads" needs a cross-origin-isolated page (COOP and COEP headers)');
+    }
+    return 'threads';
+  }
   if (wanted === 'simd' || wanted === 'auto') {
     const simd = hasSimd();
     if (wanted === 'simd' && !simd) throw new Error('this browser has no WebAssembly SIMD; use wasm: "plain" or "auto"');
     return simd ? 'simd' : 'plain';
   }
-  throw new TypeError(`wasm must be 'auto', 'simd' or 'plain'; got ${String(wanted)}`);
+  throw new TypeError(`wasm must be 'auto', 'simd', 'plain' or 'threads'; got ${String(wanted)}`);
 }

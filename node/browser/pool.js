@@ -38,6 +38,10 @@
 // cannot open the same pool: open() fails with code 'RV_EBUSY'. Each
 // database has its own pool; different databases open side by side.
 
+import { MemHandle } from './memhandle.js';
+import { idbStore, idbAvailable } from './idb.js';
+
+export { MemHandle };
 export const ERR = { ENOENT: 1, EEXIST: 2, EIO: 3, ENOSPC: 4, EBUSY: 5, ENOTEMPTY: 6, EISDIR: 7, ENOTDIR: 8, EINVAL: 9 };
 export const HEADER = 4096;
 const MAGIC = 'RVPOOL01';
@@ -78,43 +82,6 @@ export function normPath(p) {
   return p.split('/').filter((s) => s !== '' && s !== '.').join('/');
 }
 const parentOf = (p) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '');
-
-// A FileSystemSyncAccessHandle stand-in over memory: the same five calls.
-export class MemHandle {
-  #buf = new Uint8Array(0);
-  #len = 0;
-  read(view, { at }) {
-    if (at >= this.#len) return 0;
-    const n = Math.min(view.length, this.#len - at);
-    view.set(this.#buf.subarray(at, at + n));
-    return n;
-  }
-  write(view, { at }) {
-    const end = at + view.length;
-    if (end > this.#buf.length) {
-      const grown = new Uint8Array(Math.max(end, this.#buf.length * 2, 8192));
-      grown.set(this.#buf.subarray(0, this.#len));
-      this.#buf = grown;
-    }
-    if (at > this.#len) this.#buf.fill(0, this.#len, at);
-    this.#buf.set(view, at);
-    this.#len = Math.max(this.#len, end);
-    return view.length;
-  }
-  truncate(size) {
-    if (size > this.#buf.length) {
-      const grown = new Uint8Array(size);
-      grown.set(this.#buf.subarray(0, this.#len));
-      this.#buf = grown;
-    } else if (size > this.#len) {
-      this.#buf.fill(0, this.#len, size);
-    }
-    this.#len = size;
-  }
-  getSize() { return this.#len; }
-  flush() {}
-  close() {}
-}
 
 // Where slots come from: OPFS (one directory per database) or memory.
 async function opfsStore(storagePath) {
@@ -174,15 +141,30 @@ export class Pool {
   #hdr = new Uint8Array(HEADER);
   /** Fault injection for the tests: {quotaBytes} lets that many more
    *  bytes of file data be written, then every write fails as a full
-   *  quota does (QuotaExceededError). null: none. */
+   *  quota does (QuotaExceededError); {persistFails: true} fails the
+   *  IndexedDB store's transactions the same way. null: none. */
   faults = null;
+  /** What the C side read through the pool: calls, bytes, milliseconds
+   *  (engineInfo.io reports it for the open). */
+  io = { reads: 0, readBytes: 0, readMs: 0 };
 
-  /** Open the pool of `storagePath`: 'opfs', 'memory', or 'auto' (OPFS where the browser has it). */
+  /**
+   * Open the pool of `storagePath`: 'opfs', 'indexeddb', 'memory', or
+   * 'auto' (OPFS where the browser has sync access handles, else
+   * IndexedDB, else memory).
+   */
   static async open(storagePath, kind = 'auto') {
-    const useOpfs = kind === 'opfs' || (kind === 'auto' && typeof navigator !== 'undefined' && navigator.storage &&
+    const hasOpfs = typeof navigator !== 'undefined' && navigator.storage &&
       typeof navigator.storage.getDirectory === 'function' && typeof FileSystemFileHandle !== 'undefined' &&
-      typeof FileSystemFileHandle.prototype.createSyncAccessHandle === 'function');
-    const store = useOpfs ? await opfsStore(storagePath) : memoryStore(storagePath);
+      typeof FileSystemFileHandle.prototype.createSyncAccessHandle === 'function';
+    const use = kind !== 'auto' ? kind : hasOpfs ? 'opfs' : idbAvailable() ? 'indexeddb' : 'memory';
+    if (!['opfs', 'indexeddb', 'memory'].includes(use)) {
+      const e = new Error(`storage must be 'auto', 'opfs', 'indexeddb' or 'memory'; got ${JSON.stringify(kind)}`);
+      e.code = 'RV_EINVAL';
+      throw e;
+    }
+    const store = use === 'opfs' ? await opfsStore(storagePath) : use === 'indexeddb' ? await idbStore(storagePath)
+      : memoryStore(storagePath);
     const pool = new Pool(store);
     try {
       for (const name of store.names) pool.#load(await store.open(name));
@@ -359,6 +341,7 @@ export class Pool {
     const slot = this.#fds.get(fd);
     if (!slot) return -ERR.EINVAL;
     let got = 0;
+    const t0 = performance.now();
     const r = this.#io(() => {
       while (got < view.length) {
         const n = slot.h.read(view.subarray(got), { at: HEADER + off + got });
@@ -366,6 +349,9 @@ export class Pool {
         got += n;
       }
     });
+    this.io.reads++;
+    this.io.readBytes += got;
+    this.io.readMs += performance.now() - t0;
     return r < 0 ? r : got;
   }
 
@@ -556,11 +542,22 @@ export class Pool {
     await this.refill();
   }
 
+  /**
+   * Make what the calls so far wrote durable where the store needs a step
+   * of its own for that (IndexedDB: the changed chunks, in one
+   * transaction); OPFS and memory have nothing to do. The worker awaits
+   * it before answering each call.
+   */
+  async persist() {
+    if (this.#store.persist) await this.#store.persist(this.faults);
+  }
+
   /** Close every handle (the pool is unusable after). */
   closeAll() {
     for (const s of this.#slots) {
       try { s.h.close(); } catch { /* already closed */ }
     }
+    if (this.#store.close) this.#store.close();
     this.#slots = [];
     this.#byPath.clear();
     this.#free = [];

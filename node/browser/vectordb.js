@@ -11,12 +11,14 @@
 //
 // Persistence: with storagePath, the database lives in the origin's
 // private file system (OPFS) under that name, in the native file format
-// (worker.js, pool.js); where the browser has no OPFS, in the worker's
-// memory (storage: 'memory' forces that). Without storagePath, in memory.
+// (worker.js, pool.js); where the browser has no OPFS sync access handles,
+// in IndexedDB (idb.js; storage: 'indexeddb' forces it), and without
+// either in the worker's memory (storage: 'memory'). Without storagePath,
+// in memory.
 //
 // Browser-only options: wasm ('auto' | 'simd' | 'plain': which build;
 // auto picks SIMD where WebAssembly.validate accepts it), storage ('auto' |
-// 'opfs' | 'memory'), importFiles (a database directory's files, as
+// 'opfs' | 'indexeddb' | 'memory'), importFiles (a database directory's files, as
 // exportFiles() returns them or read from a native one, to store under
 // storagePath before opening; the name must be unused), workerUrl and
 // distBase (where worker.js and the builds are served, when a bundler
@@ -309,7 +311,13 @@ export class VectorDB {
   checkpoint() { return this.#call(async () => { await this.#open(); return this.#engine.call('checkpoint'); }); }
   compact() { return this.#call(async () => { await this.#open(); return this.#engine.call('compact'); }); }
   /** The graph check of the core: {ok, problem}. */
-  check() { return this.#call(async () => { await this.#open(); return this.#engine.call('check'); }); }
+  check() {
+    return this.#call(async () => {
+      await this.#open();
+      const r = await this.#engine.call('check');
+      return { ok: r.ok, problem: r.problem };
+    });
+  }
   /**
    * The database's files, [{path, dir, data: Uint8Array}], exactly as a
    * native database directory holds them (write them out and `ruvector
@@ -324,6 +332,15 @@ export class VectorDB {
    */
   injectFaults(faults) {
     return this.#call(async () => { await this.#open(); return this.#engine.call('faults', faults ?? {}); });
+  }
+
+  /**
+   * For tests: run the engine's heap to its limit, leaving about
+   * {leaveBytes} free, so that calls meet a real out-of-memory; {} gives
+   * it back.
+   */
+  squeezeHeap(how) {
+    return this.#call(async () => { await this.#open(); return this.#engine.call('squeeze', how ?? {}); });
   }
 
   /**

@@ -21,7 +21,12 @@
  * mmap has no equivalent: a mapping is a malloc'd copy of the range, read
  * once (copy-on-write semantics hold trivially: writes stay in the copy);
  * munmap frees it. So a segment costs heap memory in the browser, where it
- * costs page cache natively. lock always succeeds: the pool's sync access
+ * costs page cache natively. A pread that falls inside a live mapping of
+ * the same file is served from that copy: opening a segment maps its
+ * links and then verifies their checksums through pread, which would
+ * otherwise read them from OPFS a second time (a quarter of a reopen's
+ * bytes at 100k x 128). A write or truncate to the file forgets its
+ * mappings for this purpose, so pread always returns the file's bytes. lock always succeeds: the pool's sync access
  * handles are exclusive per file, so a second tab or worker cannot open
  * the same database in the first place (its pool fails with RV_EBUSY).
  */
@@ -76,6 +81,32 @@ struct rv_file {
 	int fd; /* the pool's handle number */
 };
 
+/* Live mappings, for serving preads from them (see the top). A handful at
+ * most are live at once (a segment's vectors and links while it loads). */
+typedef struct mapping {
+	struct mapping *next;
+	rv_file *f; /* NULL once the file was closed, written or truncated */
+	uint64_t off;
+	size_t len;
+	void *addr;
+} mapping;
+static mapping *maps;
+
+static void forget_file(const rv_file *f)
+{
+	for (mapping *m = maps; m; m = m->next)
+		if (m->f == f)
+			m->f = NULL;
+}
+
+static const mapping *mapped(const rv_file *f, uint64_t off, size_t len)
+{
+	for (const mapping *m = maps; m; m = m->next)
+		if (m->f == f && off >= m->off && len <= m->len && off - m->off <= m->len - len)
+			return m;
+	return NULL;
+}
+
 static int w_open(const char *path, unsigned flags, rv_file **out)
 {
 	rv_file *f = malloc(sizeof *f);
@@ -93,6 +124,7 @@ static int w_open(const char *path, unsigned flags, rv_file **out)
 
 static int w_close(rv_file *f)
 {
+	forget_file(f);
 	int rc = rc_of(rvw_js_close(f->fd));
 	free(f);
 	return rc;
@@ -100,6 +132,12 @@ static int w_close(rv_file *f)
 
 static int w_pread(rv_file *f, void *buf, size_t len, uint64_t off, size_t *got)
 {
+	const mapping *m = mapped(f, off, len);
+	if (m) {
+		memcpy(buf, (const char *)m->addr + (off - m->off), len);
+		*got = len;
+		return 0;
+	}
 	double n = rvw_js_read(f->fd, buf, (double)len, (double)off);
 	if (n < 0)
 		return err_of((int)-n);
@@ -109,11 +147,16 @@ static int w_pread(rv_file *f, void *buf, size_t len, uint64_t off, size_t *got)
 
 static int w_pwrite(rv_file *f, const void *buf, size_t len, uint64_t off)
 {
+	forget_file(f);
 	return rc_of(rvw_js_write(f->fd, buf, (double)len, (double)off));
 }
 
 static int w_sync(rv_file *f) { return rc_of(rvw_js_flush(f->fd)); }
-static int w_truncate(rv_file *f, uint64_t size) { return rc_of(rvw_js_truncate(f->fd, (double)size)); }
+static int w_truncate(rv_file *f, uint64_t size)
+{
+	forget_file(f);
+	return rc_of(rvw_js_truncate(f->fd, (double)size));
+}
 
 static int w_size(rv_file *f, uint64_t *out)
 {
@@ -127,16 +170,24 @@ static int w_size(rv_file *f, uint64_t *out)
 static int w_mmap(rv_file *f, uint64_t off, size_t len, void **out)
 {
 	void *p = malloc(len ? len : 1);
-	if (!p)
+	mapping *m = malloc(sizeof *m);
+	if (!p || !m) {
+		free(p);
+		free(m);
 		return -ENOMEM;
+	}
 	size_t got = 0;
 	int rc = w_pread(f, p, len, off, &got);
 	if (rc == 0 && got < len)
 		memset((char *)p + got, 0, len - got); /* past the end reads as zeros, as a mapping would */
 	if (rc != 0) {
 		free(p);
+		free(m);
 		return rc;
 	}
+	/* only what the file really holds is served to pread */
+	*m = (mapping){.next = maps, .f = f, .off = off, .len = got, .addr = p};
+	maps = m;
 	*out = p;
 	return 0;
 }
@@ -144,6 +195,14 @@ static int w_mmap(rv_file *f, uint64_t off, size_t len, void **out)
 static int w_munmap(void *addr, size_t len)
 {
 	(void)len;
+	for (mapping **pp = &maps; *pp; pp = &(*pp)->next) {
+		if ((*pp)->addr == addr) {
+			mapping *m = *pp;
+			*pp = m->next;
+			free(m);
+			break;
+		}
+	}
 	free(addr);
 	return 0;
 }

@@ -103,6 +103,20 @@ for (const [wasm, isa] of VARIANTS) {
     assert.ok(r.recall >= 0.9, `recall@10 ${r.recall} < 0.9`);
   });
 
+  test(`[${wasm}] quantized collections (int8, pq:8): recall@10 of the graph against an exact scan`, async () => {
+    for (const [quant, want] of [['int8', 0.9], ['pq:8', 0.6]]) {
+      const r = await run(page, 'quantRecall', wasm, quant, 3000, 32, 50);
+      console.log(`  [${wasm}] ${quant}: recall@10 ${r.recall.toFixed(3)}; ${r.codeBytes} bytes of codes for ${r.vectorBytes} of floats`);
+      assert.equal(r.quantization, quant.split(':')[0]);
+      assert.equal(r.trained, true);
+      assert.ok(r.codeBytes > 0 && r.codeBytes < r.vectorBytes, `${r.codeBytes} bytes of codes`);
+      assert.ok(r.recall >= want, `${quant}: recall@10 ${r.recall} < ${want}`);
+      assert.equal(r.bad.ok, false, 'pq:7 on 32 dimensions');
+      assert.equal(r.bad.error.code, 'RV_EINVAL');
+      assert.match(r.bad.error.message, /pq|quant/i);
+    }
+  });
+
   test(`[${wasm}] bad input rejects with Node's codes and messages; the worker keeps serving`, async () => {
     const r = await run(page, 'badInput', wasm);
     const rejects = (x, name, code, message) => {
@@ -134,15 +148,22 @@ for (const [wasm, isa] of VARIANTS) {
 
 // The same script against the Node package (its addon: make browser-test
 // builds it with npm install in node/) and against each browser build.
-test('VectorDB and Collection answer as the Node package does: results, scores, errors (both builds)', async () => {
+test('VectorDB, Collection and Database answer as the Node package does: results, scores, errors (both builds)', async () => {
   let node;
   try {
     node = createRequire(import.meta.url)('../../node');
   } catch (e) {
     assert.fail(`the Node package does not load (${e.message}): cd node && npm install (make browser-test does)`);
   }
-  const want = await scenario({ VectorDB: node.VectorDB, Collection: node.Collection });
-  assert.ok(want.length > 50);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rv-scenario-'));
+  let want;
+  try {
+    want = await scenario({ VectorDB: node.VectorDB, Collection: node.Collection, Database: node.Database }, {},
+      path.join(dir, 'db'));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  assert.ok(want.length > 130, String(want.length));
   for (const [wasm] of VARIANTS) {
     const got = await run(page, 'runScenario', wasm);
     for (let i = 0; i < want.length; i++) assert.deepEqual(got[i], want[i], `[${wasm}] step ${i} (${want[i][0]})`);
@@ -191,6 +212,43 @@ test('persistence across a page reload (OPFS); the plain build reads what the SI
     checkFiles(r.files);
   }
   await ctx.close();
+});
+
+test('IndexedDB instead of OPFS: persistence across a reload, the native files, one tab at a time', async () => {
+  const ctx = await browser.newContext();
+  const p = await openPage(ctx);
+  const w = await run(p, 'idbWrite', 'idb-test', 'simd');
+  assert.equal(w.info.storage, 'indexeddb');
+  assert.equal(w.len, 319);
+  assert.equal(w.second.ok, false);
+  assert.equal(w.second.error.code, 'RV_EBUSY');
+  await p.reload();
+  await p.waitForFunction(() => window.rvtReady === true);
+  const r = await run(p, 'idbRead', 'idb-test', 'plain');
+  assert.equal(r.info.storage, 'indexeddb');
+  assert.equal(r.len, 319);
+  assert.deepEqual(r.hits, w.hits);
+  assert.equal(r.v5, null);
+  assert.deepEqual(r.v310, { i: 310 });
+  assert.deepEqual(r.check, { ok: true, problem: '' });
+  assert.deepEqual(r.stored, { ok: true, code: '', problem: '' });
+  checkFiles(r.files);
+  await ctx.close();
+});
+
+test('IndexedDB refusing a transaction: RV_ENOSPC, and reopening finds the last stored state', async () => {
+  const r = await run(page, 'idbQuota', 'idb-quota-test');
+  assert.equal(r.failed.ok, false);
+  assert.equal(r.failed.error.code, 'RV_ENOSPC');
+  assert.match(r.failed.error.message, /could not store the database/);
+  assert.equal(r.later.ok, false, 'later calls fail too');
+  assert.equal(r.later.error.code, 'RV_ENOSPC');
+  assert.equal(r.closing.ok, true, 'close() still resolves');
+  assert.equal(r.len, 51);
+  assert.equal(r.a, true);
+  assert.equal(r.b, null, 'the refused insert is not stored');
+  assert.deepEqual(r.check, { ok: true, problem: '' });
+  assert.equal(r.lenAfter, 52);
 });
 
 test('persistence across browser processes on the same profile', async () => {
@@ -454,6 +512,23 @@ test('a full OPFS quota fails the write with RV_ENOSPC and leaves the database a
   assert.equal(r.got101, null);
   assert.deepEqual(r.check, { ok: true, code: '', problem: '' });
 });
+
+for (const [wasm] of VARIANTS) {
+  test(`[${wasm}] out of memory at the heap's limit is RV_ENOMEM from the call that hit it; the worker keeps serving`, async () => {
+    const r = await run(page, 'outOfMemory', wasm);
+    console.log(`  [${wasm}] heap ${(r.squeezed.heapBytes / 2 ** 20).toFixed(0)} MiB, ${(r.squeezed.heldBytes / 2 ** 20).toFixed(0)} MiB ` +
+      `held back; the batch: ${r.batch.ok ? 'ok' : r.batch.error.message}`);
+    assert.ok(r.squeezed.heapBytes > 1024 * 2 ** 20, `the heap grew to ${r.squeezed.heapBytes} bytes only`);
+    assert.equal(r.batch.ok, false, 'the batch fit in what was left');
+    assert.equal(r.batch.error.code, 'RV_ENOMEM', JSON.stringify(r.batch.error));
+    assert.match(r.batch.error.message, /out of memory/);
+    assert.equal(r.lenDuring, r.single.ok ? 2001 : 2000, 'a failed batch inserts nothing');
+    assert.deepEqual(r.searchDuring.slice(0, 1), ['b0']);
+    assert.equal(r.batchAfter, true);
+    assert.equal(r.lenAfter, r.single.ok ? 4001 : 4000);
+    assert.deepEqual(r.check, { ok: true, problem: '' });
+  });
+}
 
 test('a call after the worker died rejects with RV_ECLOSED, not a hang', async () => {
   const r = await run(page, 'workerDies');

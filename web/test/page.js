@@ -2,7 +2,7 @@
 // through the public entry node/browser/index.js only. Each function returns
 // plain data; web/test/browser.test.js makes the assertions, so that a
 // failure prints what the page saw.
-import { VectorDB, hasSimd } from '../../node/browser/index.js';
+import { VectorDB, Collection as BrowserCollection, hasSimd } from '../../node/browser/index.js';
 
 export { hasSimd };
 
@@ -95,6 +95,38 @@ export async function recall(wasm, n, dim, nq, efSearch) {
   await db.close();
   return { recall: found / (nq * 10), info: db.engineInfo, isa: stats.isa, insertMs, searchMs, count: stats.count,
     memoryBytes: stats.memoryBytes };
+}
+
+// Quantized collections (the browser's Collection option): the graph walk
+// on int8 or PQ codes, re-ranked with the floats; recall@10 of the graph
+// (exactThreshold 0) against an exact scan computed here, and the codes'
+// bytes from stats().
+export async function quantRecall(wasm, quantization, n, dim, nq) {
+  const data = randomVectors(n, dim, 11);
+  const queries = randomVectors(nq, dim, 12);
+  const c = new BrowserCollection({ dimensions: dim, metric: 'l2', wasm, quantization, exactThreshold: 0, efSearch: 64,
+    quantTrain: 1000 });
+  await c.insertBatch(Array.from({ length: n }, (_, i) => String(i)), data);
+  const stats = await c.stats();
+  let found = 0;
+  for (let q = 0; q < nq; q++) {
+    const qv = queries.subarray(q * dim, (q + 1) * dim);
+    const d = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < dim; j++) {
+        const x = data[i * dim + j] - qv[j];
+        s += x * x;
+      }
+      d[i] = s;
+    }
+    const truth = new Set(Array.from(d.keys()).sort((a, b) => d[a] - d[b]).slice(0, 10).map(String));
+    for (const h of await c.search(qv, 10)) if (truth.has(h.id)) found++;
+  }
+  const bad = await settle(new BrowserCollection({ dimensions: dim, wasm, quantization: 'pq:7' }).len());
+  await c.close();
+  return { recall: found / (nq * 10), quantization: stats.quantization, trained: stats.quantTrained,
+    codeBytes: stats.codeBytes, vectorBytes: stats.vectorBytes, bad };
 }
 
 // Persistence: the first page writes; the reloaded page reads.
@@ -346,11 +378,12 @@ export async function workerDies() {
 }
 
 // The shared script (scenario.js) against the browser build.
-import { VectorDB as BrowserVectorDB, Collection as BrowserCollection } from '../../node/browser/index.js';
+import { VectorDB as BrowserVectorDB, Database as BrowserDatabase } from '../../node/browser/index.js';
 import { scenario } from './scenario.js';
 
 export function runScenario(wasm) {
-  return scenario({ VectorDB: BrowserVectorDB, Collection: BrowserCollection }, { wasm });
+  return scenario({ VectorDB: BrowserVectorDB, Collection: BrowserCollection, Database: BrowserDatabase }, { wasm },
+    `scenario-${wasm}-${Date.now()}`);
 }
 
 // Two handles on one stored database: the second is refused while the
@@ -367,4 +400,91 @@ export async function busy(name) {
   const after = await settle(c.len());
   await c.close();
   return { second, after };
+}
+
+// The heap run to its limit (the worker allocates until malloc fails,
+// then gives back about 16 MiB): a batch that needs more fails with
+// RV_ENOMEM and changes nothing; searches go on; once the memory is given
+// back, batches go in again.
+export async function outOfMemory(wasm) {
+  const dim = 64;
+  // a small graph (m 8, ef construction 32): the inserts are not what is tested
+  const db = new VectorDB({ dimensions: dim, metric: 'euclidean', wasm, hnsw: { m: 8, efConstruction: 32 } });
+  await db.ready();
+  const base = randomVectors(2000, dim, 5);
+  await db.insertBatch(Array.from({ length: 2000 }, (_, i) => ({ id: `b${i}`, vector: base.subarray(i * dim, (i + 1) * dim) })));
+  const big = randomVectors(40000, dim, 6); // 10 MiB of floats, more in the index
+  const entries = Array.from({ length: 40000 }, (_, i) => ({ id: `x${i}`, vector: big.subarray(i * dim, (i + 1) * dim) }));
+  const squeezed = await db.squeezeHeap({ leaveBytes: 16 << 20 });
+  const batch = await settle(db.insertBatch(entries));
+  const single = await settle(db.insert({ id: 'one', vector: big.subarray(0, dim) }));
+  const lenDuring = await db.len();
+  const searchDuring = (await db.search({ vector: base.subarray(0, dim), k: 3 })).map((h) => h.id);
+  const released = await db.squeezeHeap({});
+  const batchAfter = await settle(db.insertBatch(entries.slice(0, 2000)));
+  const lenAfter = await db.len();
+  const check = await db.check();
+  await db.close();
+  return { squeezed, batch, single, lenDuring, searchDuring, released, batchAfter: batchAfter.ok, lenAfter, check };
+}
+
+// IndexedDB instead of OPFS (storage: 'indexeddb', what 'auto' picks where
+// the browser has no sync access handles): written here, read back after
+// a page reload by idbRead.
+export async function idbWrite(name, wasm) {
+  const dim = 8;
+  const db = new VectorDB({ dimensions: dim, metric: 'euclidean', storagePath: name, storage: 'indexeddb', wasm });
+  await db.ready();
+  const data = randomVectors(320, dim, 31);
+  const entries = [];
+  for (let i = 0; i < 300; i++) entries.push({ id: `v${i}`, vector: data.subarray(i * dim, (i + 1) * dim), metadata: { i } });
+  await db.insertBatch(entries);
+  await db.checkpoint(); // a segment; the rest in the log
+  for (let i = 300; i < 320; i++) await db.insert({ id: `v${i}`, vector: data.subarray(i * dim, (i + 1) * dim), metadata: { i } });
+  await db.delete('v5');
+  const second = await settle(new VectorDB({ dimensions: dim, metric: 'euclidean', storagePath: name, storage: 'indexeddb' }).ready());
+  const hits = (await db.search({ vector: data.subarray(0, dim), k: 5, exact: true })).map((h) => [h.id, h.score]);
+  const out = { info: db.engineInfo, len: await db.len(), hits, second };
+  await db.close();
+  return out;
+}
+
+export async function idbRead(name, wasm) {
+  const dim = 8;
+  const data = randomVectors(320, dim, 31);
+  const db = new VectorDB({ dimensions: dim, metric: 'euclidean', storagePath: name, storage: 'indexeddb', wasm });
+  await db.ready();
+  const out = { info: db.engineInfo, len: await db.len(),
+    hits: (await db.search({ vector: data.subarray(0, dim), k: 5, exact: true })).map((h) => [h.id, h.score]),
+    v5: await db.get('v5'), v310: (await db.get('v310')).metadata, check: await db.check(),
+    files: (await db.exportFiles()).map((f) => ({ path: f.path, dir: f.dir, size: f.data ? f.data.length : 0,
+      head: f.data ? Array.from(f.data.subarray(0, 8)) : null })) };
+  await db.close();
+  out.stored = await VectorDB.check(name, { storage: 'indexeddb' });
+  return out;
+}
+
+// IndexedDB refusing a transaction (as at a full quota): the call whose
+// changes could not be stored rejects with RV_ENOSPC, and so does every
+// later one (the engine's memory is ahead of what is stored); reopened,
+// the database is as it was after the last stored call.
+export async function idbQuota(name) {
+  const dim = 4;
+  let db = new VectorDB({ dimensions: dim, metric: 'euclidean', storagePath: name, storage: 'indexeddb' });
+  await db.ready();
+  const data = randomVectors(60, dim, 41);
+  await db.insertBatch(Array.from({ length: 50 }, (_, i) => ({ id: `v${i}`, vector: data.subarray(i * dim, (i + 1) * dim) })));
+  await db.insert({ id: 'a', vector: data.subarray(50 * dim, 51 * dim) });
+  await db.injectFaults({ persistFails: true });
+  const failed = await settle(db.insert({ id: 'b', vector: data.subarray(51 * dim, 52 * dim) }));
+  const later = await settle(db.len());
+  const closing = await settle(db.close());
+  db = new VectorDB({ dimensions: dim, metric: 'euclidean', storagePath: name, storage: 'indexeddb' });
+  await db.ready();
+  const out = { failed, later, closing, len: await db.len(), a: (await db.get('a')) !== null, b: await db.get('b'),
+    check: await db.check() };
+  await db.insert({ id: 'c', vector: data.subarray(52 * dim, 53 * dim) });
+  out.lenAfter = await db.len();
+  await db.close();
+  return out;
 }

@@ -16,7 +16,9 @@ const TYPES = {
   '.wasm': 'application/wasm', '.json': 'application/json', '.css': 'text/css', '.txt': 'text/plain',
 };
 
-function handler(req, res) {
+// isolated: COOP and COEP headers on every response, so the page is
+// cross-origin isolated (SharedArrayBuffer: the threads build).
+const handler = (isolated) => (req, res) => {
   let rel;
   try {
     rel = decodeURIComponent(new URL(req.url, 'http://x').pathname);
@@ -39,14 +41,15 @@ function handler(req, res) {
       'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
       'content-length': st.size,
       'cache-control': 'no-store',
+      ...(isolated ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {}),
     });
     fs.createReadStream(file).pipe(res);
   });
-}
+};
 
-export function serve(port = 0) {
+export function serve(port = 0, { isolated = false } = {}) {
   return new Promise((resolve, reject) => {
-    const srv = http.createServer(handler);
+    const srv = http.createServer(handler(isolated));
     srv.on('error', reject);
     srv.listen(port, '127.0.0.1', () => {
       resolve({ url: `http://127.0.0.1:${srv.address().port}`, close: () => new Promise((r) => srv.close(r)) });
