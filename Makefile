@@ -49,6 +49,14 @@ CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_SRC   := $(wildcard cli/*.c)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 
+# The REST server (server/, issue #14): linked into the CLI (`ruvector
+# serve`), over the public header, on libmicrohttpd.
+SERVER_SRC := $(wildcard server/*.c)
+SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/obj/%.o)
+MHD_CFLAGS := $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
+MHD_LIBS   := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
+$(SERVER_OBJ): CPPFLAGS += $(MHD_CFLAGS)
+
 TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
@@ -73,8 +81,8 @@ $(LIB_A): $(CORE_OBJ)
 $(LIB_SO): $(CORE_OBJ)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(CLI): $(CLI_OBJ) $(LIB_A)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB_A) $(LDLIBS)
+$(CLI): $(CLI_OBJ) $(SERVER_OBJ) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(SERVER_OBJ) $(LIB_A) $(MHD_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/%.c tests/harness.h $(LIB_A)
 	@mkdir -p $(dir $@)
@@ -96,7 +104,7 @@ deps:
 # No two files call each other, directly or around a loop, and no include
 # cycles (scripts/check-cycles.py: from the sources, in a second).
 # node/src (the addon) and web/src (the browser shell) are held to the same rule.
-CYCLE_DIRS ?= src cli node/src web/src
+CYCLE_DIRS ?= src cli server node/src web/src
 check-cycles:
 	@python3 scripts/check-cycles.py $(CYCLE_DIRS)
 
@@ -184,4 +192,4 @@ bench: all
 clean:
 	rm -rf build
 
--include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)
+-include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(TEST_BIN:=.d)

@@ -36,6 +36,8 @@ int cmd_delete(int argc, char **argv);
 int cmd_payload(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_text_search(int argc, char **argv);
+/* the REST server: cmd_serve.c over server/ */
+int cmd_serve(int argc, char **argv);
 
 /* ---- the command line (args.c) ----
  * Each command describes its options and positionals in a cli_spec and
