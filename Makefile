@@ -2,6 +2,7 @@
 #
 #   make                              library (static + shared) and the CLI, in build/
 #   make test                         build and run every test (and check-cycles)
+#   make server-test                  `ruvector serve` driven by Qdrant's JS client, raw sockets, kill -9
 #   make SANITIZE=address,undefined test
 #   make SANITIZE=thread test         the same under a sanitizer, in build/san-*/
 #   make wasm-test                    core + tests under emscripten and node (SIMD and plain)
@@ -115,7 +116,7 @@ check-cycles:
 # tests run (the ports are other compilers).
 ifeq ($(SANITIZE),)
 test: deps
-	$(MAKE) check-cycles test-c test-cli node-test
+	$(MAKE) check-cycles test-c test-cli node-test server-test
 	$(MAKE) wasm-test cross-test browser-test
 else
 test: check-cycles test-c test-cli
@@ -133,6 +134,15 @@ NODE_PREFIX = $(shell node -p "require('path').resolve(process.execPath, '..', '
 node-test:
 	cd node && npm_config_nodedir="$${npm_config_nodedir:-$(NODE_PREFIX)}" npm install --no-audit --no-fund && \
 		node --expose-gc --test test/*.test.js
+
+# The REST server (server/, issue #14): Qdrant's official JS client
+# (pinned in server/test/package.json, installed from its lock file) drives
+# `ruvector serve` through every endpoint on 10,000 points, checked against
+# exact scans; then the raw-socket, key, limit and crash tests.
+.PHONY: server-test
+server-test: $(CLI)
+	cd server/test && npm install --no-audit --no-fund --loglevel=error && \
+		RUVECTOR_CLI=$(abspath $(CLI)) node --test *.test.js
 
 # 10,000 kill -9 cycles (tests/test_crash.c runs 300 in every `make test`).
 stress: $(BUILD)/tests/test_crash
