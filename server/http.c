@@ -240,6 +240,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 		return refuse(s, con, method, url, cr->start, 413, msg);
 	}
 	srv_req q = {.method = method, .path = url, .body = cr->body, .body_len = cr->len};
+	q.content_type = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	if (s->cfg.timeout_ms)
 		q.deadline = cr->start + s->cfg.timeout_ms / 1000.0;
 	if ((s->cfg.api_key || s->cfg.read_only_key) && !is_probe(url)) {

@@ -74,6 +74,7 @@ typedef struct srv_req {
 	size_t body_len;
 	const char *qkeys[SRV_MAX_QUERY], *qvals[SRV_MAX_QUERY]; /* query string */
 	size_t nq;
+	const char *content_type; /* the Content-Type header, or NULL */
 	bool read_only;           /* authenticated by the read-only key */
 	double deadline;          /* srv_now() after which work stops */
 } srv_req;
@@ -194,6 +195,12 @@ int h_search(srv *, const srv_req *, srv_resp *, srv_coll *, const char *);
 int h_search_batch(srv *, const srv_req *, srv_resp *, srv_coll *, const char *);
 int h_query(srv *, const srv_req *, srv_resp *, srv_coll *, const char *);
 int h_query_batch(srv *, const srv_req *, srv_resp *, srv_coll *, const char *);
+int h_snap_create(srv *, const srv_req *, srv_resp *, srv_coll *, const char *);
+int h_snap_list(srv *, const srv_req *, srv_resp *, srv_coll *, const char *);
+int h_snap_get(srv *, const srv_req *, srv_resp *, srv_coll *, const char *);
+int h_snap_delete(srv *, const srv_req *, srv_resp *, srv_coll *, const char *);
+int h_snap_recover(srv *, const srv_req *, srv_resp *, srv_coll *, const char *);
+int h_snap_upload(srv *, const srv_req *, srv_resp *, srv_coll *, const char *);
 
 /* ---- router.c ---- */
 /* Answer one request: fills r (status, body, route). Never fails. */

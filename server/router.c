@@ -62,6 +62,15 @@ static const struct route {
 	{"POST", "/collections/{}/points/search/batch", h_search_batch, R_COLL, "POST /collections/{name}/points/search/batch"},
 	{"POST", "/collections/{}/points/query", h_query, R_COLL, "POST /collections/{name}/points/query"},
 	{"POST", "/collections/{}/points/query/batch", h_query_batch, R_COLL, "POST /collections/{name}/points/query/batch"},
+	{"POST", "/collections/{}/snapshots", h_snap_create, R_COLL | R_WRITE, "POST /collections/{name}/snapshots"},
+	{"GET", "/collections/{}/snapshots", h_snap_list, R_COLL, "GET /collections/{name}/snapshots"},
+	{"PUT", "/collections/{}/snapshots/recover", h_snap_recover, R_WRITE | R_EXCL,
+	 "PUT /collections/{name}/snapshots/recover"},
+	{"POST", "/collections/{}/snapshots/upload", h_snap_upload, R_WRITE | R_EXCL,
+	 "POST /collections/{name}/snapshots/upload"},
+	{"GET", "/collections/{}/snapshots/{}", h_snap_get, R_COLL, "GET /collections/{name}/snapshots/{snapshot}"},
+	{"DELETE", "/collections/{}/snapshots/{}", h_snap_delete, R_COLL | R_WRITE,
+	 "DELETE /collections/{name}/snapshots/{snapshot}"},
 };
 #define NROUTES ((int)(sizeof routes / sizeof routes[0]))
 
@@ -144,6 +153,13 @@ void srv_route(srv *s, const srv_req *q, srv_resp *r)
 		srv_error(r, 414, "the path is longer than %zu bytes", sizeof path - 1);
 		return;
 	}
+	/* ".." as a path segment (decoded: %2e%2e%2f arrives as "../") never
+	 * names anything: say so rather than 404, before any handler sees it */
+	for (const char *d = strstr(q->path, ".."); d; d = strstr(d + 1, ".."))
+		if ((d == q->path || d[-1] == '/') && (d[2] == '/' || d[2] == '\0')) {
+			srv_error(r, 400, "Wrong input: \"..\" in the path %.200s", q->path);
+			return;
+		}
 	/* a trailing slash is the same route */
 	memcpy(path, q->path, len + 1);
 	if (len > 1 && path[len - 1] == '/')

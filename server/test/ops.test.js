@@ -225,7 +225,7 @@ test('kill -9 during wait=true upserts: every acknowledged point survives', asyn
 });
 
 test('SIGTERM finishes requests in flight and checkpoints; probes, metrics, access log', async () => {
-	const srv = await startServer([]);
+	const srv = await startServer(['--max-searches', '16']);
 	const c = new QdrantClient({ url: srv.url, checkCompatibility: false });
 	await c.createCollection('c', { vectors: { size: 32, distance: 'Dot' } });
 	const vs = vectors(5000, 32, 9);
@@ -262,4 +262,59 @@ test('SIGTERM finishes requests in flight and checkpoints; probes, metrics, acce
 	assert.match(m2.text, /ruvector_collection_points\{collection="c"\} 5000/);
 	assert.match(m2.text, /ruvector_collection_log_bytes\{collection="c"\} (0|[0-9]{1,3})\n/);
 	assert.equal((await again.stop()).code, 0);
+});
+
+// A ustar entry, written here so the test can make hostile ones.
+function tarEntry(name, body, type = '0', linkname = '') {
+	const h = Buffer.alloc(512);
+	h.write(name, 0, 'latin1');
+	h.write('0000644\0', 100); h.write('0000000\0', 108); h.write('0000000\0', 116);
+	h.write(body.length.toString(8).padStart(11, '0') + '\0', 124);
+	h.write('00000000000\0', 136);
+	h.write(type, 156); h.write(linkname, 157); h.write('ustar\0', 257); h.write('00', 263);
+	h.fill(' ', 148, 156);
+	let sum = 0;
+	for (const b of h) sum += b;
+	h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
+	const pad = Buffer.alloc((512 - (body.length % 512)) % 512);
+	return Buffer.concat([h, body, pad]);
+}
+
+test('snapshots: hostile names and archives are refused, nothing lands outside', async (t) => {
+	const fs = require('node:fs');
+	const path = require('node:path');
+	const srv = await startServer(['--quiet']);
+	t.after(() => srv.stop());
+	const c = new QdrantClient({ url: srv.url, checkCompatibility: false });
+	await c.createCollection('c', { vectors: { size: 2, distance: 'Dot' } });
+	await c.upsert('c', { wait: true, points: [{ id: 1, vector: [1, 0], payload: { a: 1 } }] });
+	// fetch resolves a literal "..": sent raw, it is 400 too
+	assert.match(await raw(srv.port, ['GET /collections/c/snapshots/.. HTTP/1.1\r\nHost: x\r\n\r\n']), /^HTTP\/1\.1 400/);
+	assert.match(await raw(srv.port, ['GET /collections/c/snapshots/../../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n']), /^HTTP\/1\.1 400/);
+	for (const name of ['..%2F..%2Fescape.snapshot', 'x%2F..%2F..%2Fy.snapshot', '.x.snapshot', 'x..snapshot'])
+		for (const method of ['GET', 'DELETE'])
+			assert.equal((await call(srv.url, method, `/collections/c/snapshots/${name}`)).status, 400, `${method} ${name}`);
+	const recover = await call(srv.url, 'PUT', '/collections/c/snapshots/recover', { location: 'file:///etc/passwd' });
+	assert.equal(recover.status, 400);
+	const outside = path.join(srv.dir, 'escaped');
+	const end = Buffer.alloc(1024);
+	for (const [label, archive] of [
+		['parent', Buffer.concat([tarEntry('../escaped', Buffer.from('x')), end])],
+		['deep parent', Buffer.concat([tarEntry('c/../../escaped', Buffer.from('x')), end])],
+		['absolute', Buffer.concat([tarEntry(outside, Buffer.from('x')), end])],
+		['symlink', Buffer.concat([tarEntry('link', Buffer.alloc(0), '2', outside), end])],
+		['hard link', Buffer.concat([tarEntry('link', Buffer.alloc(0), '1', '/etc/passwd'), end])],
+		['size past the end', tarEntry('big', Buffer.from('x')).subarray(0, 520)],
+		['not a tar', Buffer.from('hello world, this is not an archive'.repeat(40))],
+		['not a database', Buffer.concat([tarEntry('RUVECTOR', Buffer.from('garbage')), end])],
+	]) {
+		const form = new FormData();
+		form.append('snapshot', new Blob([archive]), 'x.snapshot');
+		const res = await fetch(`${srv.url}/collections/c/snapshots/upload`, { method: 'POST', body: form });
+		assert.equal(res.status, 400, `${label}: ${await res.text()}`);
+		assert.ok(!fs.existsSync(outside), `${label}: nothing written outside`);
+	}
+	assert.equal((await c.count('c')).count, 1, 'the collection is as it was');
+	const left = fs.readdirSync(`${srv.db}.snapshots`);
+	assert.deepEqual(left.filter((n) => n.startsWith('.recover')), [], 'scratch directories removed');
 });

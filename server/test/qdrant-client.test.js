@@ -93,6 +93,7 @@ test('Qdrant JS client against ruvector serve', { timeout: 600000 }, async (t) =
 	t.after(() => srv.stop());
 	const client = new QdrantClient({ url: srv.url, checkCompatibility: false });
 	const points = makePoints();
+	let live = points; // the points the collection holds, as the tests change it
 	const C = 'items';
 
 	await t.test('root, collections: create, exists, list, info', async () => {
@@ -278,6 +279,7 @@ test('Qdrant JS client against ruvector serve', { timeout: 600000 }, async (t) =
 		await client.delete(C, { filter: sel, wait: true });
 		const gone = new Set(byIds.map(String));
 		const left = points.filter((p) => !gone.has(String(p.id)) && !matches(sel, p.payload, p.id));
+		live = left;
 		assert.equal((await client.count(C)).count, left.length);
 		assert.equal((await client.retrieve(C, { ids: [3, uuidOf(30)] })).length, 0);
 		const hits = await client.search(C, { vector: queries[0], limit: 10, filter: FILTERS[3], params: { exact: true } });
@@ -322,6 +324,39 @@ test('Qdrant JS client against ruvector serve', { timeout: 600000 }, async (t) =
 		assert.equal(typeof body.time, 'number');
 		await assert.rejects(client.count(C, { filter: { must: [{ key: 'n', match: { fuzzy: 1 } }] } }), (e) => e.status === 400);
 		await assert.rejects(client.count(C, { filter: { must: [{ key: 'n', values_count: { gt: 1 } }] } }), (e) => e.status === 400);
+	});
+
+	await t.test('snapshots: create, list, download, recover (location and upload), delete', async () => {
+		const before = (await client.count(C)).count;
+		const snap = await client.createSnapshot(C);
+		assert.match(snap.name, /\.snapshot$/);
+		assert.ok(snap.size > 1024);
+		const list = await client.listSnapshots(C);
+		assert.deepEqual(list.map((x) => x.name), [snap.name]);
+		const file = await fetch(`${srv.url}/collections/${C}/snapshots/${snap.name}`);
+		assert.equal(file.status, 200);
+		const archive = Buffer.from(await file.arrayBuffer());
+		assert.equal(archive.length, snap.size);
+		assert.equal(archive.subarray(257, 262).toString(), 'ustar');
+		// change the collection, then recover it from the snapshot by location
+		await client.delete(C, { filter: { must: [{ key: 'city', match: { value: 'oslo' } }] }, wait: true });
+		assert.ok((await client.count(C)).count < before);
+		await client.recoverSnapshot(C, { location: `file://${srv.db}.snapshots/${C}/${snap.name}` });
+		assert.equal((await client.count(C)).count, before);
+		const hits = await client.search(C, { vector: queries[2], limit: 10, filter: FILTERS[1], params: { exact: true } });
+		checkTopK(hits, live, queries[2], FILTERS[1], 10, 'after recovery');
+		// upload the archive as a new collection (multipart, as Qdrant takes it)
+		const form = new FormData();
+		form.append('snapshot', new Blob([archive]), snap.name);
+		const up = await fetch(`${srv.url}/collections/${C}/snapshots/upload`, { method: 'POST', body: form });
+		assert.equal(up.status, 200, await up.clone().text());
+		assert.equal((await client.count(C)).count, before);
+		assert.equal((await client.deleteSnapshot(C, snap.name)), true);
+		assert.deepEqual(await client.listSnapshots(C), []);
+		for (const bad of ['..%2F..%2Fetc%2Fpasswd', '..%2Fx.snapshot', 'a..b.snapshot', '.hidden.snapshot', 'x.tar']) {
+			const res = await fetch(`${srv.url}/collections/${C}/snapshots/${bad}`);
+			assert.equal(res.status, 400, bad);
+		}
 	});
 
 	await t.test('delete the collection', async () => {
