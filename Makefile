@@ -156,7 +156,7 @@ powerloss: $(BUILD)/tests/test_powerloss
 
 # libFuzzer (clang, ASan + UBSan), one target per input surface (the list
 # is in tests/fuzz/run.sh), each on a copy of its seed corpus. CI runs
-# `make fuzz`: 45 s per target, seven targets, about 6 minutes with the build.
+# `make fuzz`: 45 s per target, eight targets, about 7 minutes with the build.
 # `make fuzz-long` runs each for FUZZ_SECS (default 30 minutes) and goes on
 # after a finding, then reports executions, CPU time and findings per target
 # and the CPU-hours in all.
