@@ -14,6 +14,7 @@
 #   make powerloss                    power-loss simulator: every crash point, every mode
 #   make demo                         the main job: SIFT (or generated) index, recall and QPS
 #   make bench                        peers side by side (see bench/README.md)
+#   make bench-server                 wrk against `ruvector serve` on SIFT 100k (server/README.md)
 #   make clean
 #
 # SIMD kernels are selected at run time by CPUID; nothing here uses
@@ -143,6 +144,12 @@ node-test:
 server-test: $(CLI)
 	cd server/test && npm install --no-audit --no-fund --loglevel=error && \
 		RUVECTOR_CLI=$(abspath $(CLI)) node --test *.test.js
+
+# wrk against `ruvector serve` on SIFT 100k (server/bench/run.sh): QPS and
+# p50/p99 at 1, 8 and 64 connections, the in-process ratio, overload.
+.PHONY: bench-server
+bench-server: $(CLI)
+	sh server/bench/run.sh
 
 # 10,000 kill -9 cycles (tests/test_crash.c runs 300 in every `make test`).
 stress: $(BUILD)/tests/test_crash

@@ -11,7 +11,7 @@ void rv_server_config_init(rv_server_config *c)
 	memset(c, 0, sizeof *c);
 	c->host = "127.0.0.1";
 	c->port = 6333;
-	c->threads = 0;       /* 2 x max_searches */
+	c->threads = 0;       /* 4 x max_searches, at least 8 */
 	c->max_body = 32u << 20;
 	c->max_batch = 10000;
 	c->max_k = 10000;

@@ -18,7 +18,7 @@ typedef struct rv_server_config {
 	const char *db_path;        /* the database directory (created when missing) */
 	const char *host;           /* address to bind; default "127.0.0.1" */
 	unsigned port;              /* default 6333; 0 picks a free port (printed) */
-	unsigned threads;           /* libmicrohttpd's thread pool; default 4 */
+	unsigned threads;           /* libmicrohttpd's thread pool; 0: 4 x max_searches, at least 8 */
 	const char *api_key;        /* read-write key, or NULL for none */
 	const char *read_only_key;  /* key that may only read, or NULL */
 	int insecure;               /* allow a non-loopback bind without a key */
@@ -28,7 +28,7 @@ typedef struct rv_server_config {
 	unsigned max_filter_depth;  /* deepest Qdrant filter nesting; default 8 */
 	unsigned timeout_ms;        /* per-request deadline; default 30000 */
 	unsigned conn_timeout_s;    /* idle connections closed after this; default 10 */
-	unsigned max_searches;      /* searches running at once before 503; default 64 */
+	unsigned max_searches;      /* searches running at once before 503; 0: one per CPU */
 	rv_durability durability;   /* of the database; default RV_SYNC_FULL */
 	int access_log;             /* one line per request on stderr; default 1 */
 	const char *port_file;      /* write the bound port here once listening (tests) */
