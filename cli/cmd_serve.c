@@ -29,8 +29,8 @@ static const char serve_usage[] =
 	"searches per request (10000), --max-k limit+offset (10000),\n"
 	"--max-filter-depth (8), --timeout per request in ms (30000),\n"
 	"--conn-timeout idle seconds (10), --max-searches running at once before\n"
-	"503 + Retry-After (default: one per CPU); --threads defaults to four times
-that (at least 8).\n"
+	"503 + Retry-After (default: one per CPU); --threads defaults to four times\n"
+	"that (at least 8).\n"
 	"--quiet turns the access log (one line per request on stderr) off;\n"
 	"--port-file writes the port once ready (use --port 0 for a free one).\n"
 	"SIGTERM or SIGINT: finish the requests in flight, checkpoint, exit 0.\n";
