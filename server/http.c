@@ -137,8 +137,6 @@ static enum MHD_Result send_answer(srv *s, struct MHD_Connection *con, const cha
 		MHD_add_response_header(resp, "Content-Disposition", cd);
 	}
 	enum MHD_Result ok = MHD_queue_response(con, (unsigned)r->status, resp);
-	size_t bytes = MHD_get_response_header(resp, "Content-Length") ? 0 : 0;
-	(void)bytes;
 	MHD_destroy_response(resp);
 	srv_metrics_record(s, r->route, r->status, secs);
 	if (s->cfg.access_log) {

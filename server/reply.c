@@ -60,8 +60,7 @@ int srv_rv_error(srv_resp *r, int rc, const char *msg)
 	case RV_ENOMEM: status = 503; break;
 	default: status = 500; break;
 	}
-	return srv_error(r, status, "%s%s%s", status == 400 ? "Wrong input: " : "", msg && *msg ? msg : rv_strerror(rc),
-	                 "");
+	return srv_error(r, status, "%s%s", status == 400 ? "Wrong input: " : "", msg && *msg ? msg : rv_strerror(rc));
 }
 
 const char *srv_query(const srv_req *q, const char *key)
