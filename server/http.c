@@ -45,7 +45,9 @@
 typedef struct conn_req {
 	char *body;
 	size_t len, cap;
-	bool too_big;
+	bool too_big;     /* refused on the first call, or grown past the limit */
+	bool read_only;   /* authenticated by the read-only key */
+	bool answered;    /* an answer was queued on the first call */
 	double start;
 } conn_req;
 
@@ -181,14 +183,35 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 		cr->start = srv_now();
 		*state = cr;
 		atomic_fetch_add(&inflight, 1);
+		/* Keys first: an unknown client gets 401 before sending its body. */
+		if ((s->cfg.api_key || s->cfg.read_only_key) && !is_probe(url)) {
+			const char *key = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "api-key");
+			const char *auth = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+			if (!key && auth && !strncasecmp(auth, "Bearer ", 7))
+				key = auth + 7;
+			if (s->cfg.api_key && key_equal(key, s->cfg.api_key))
+				cr->read_only = false;
+			else if (s->cfg.read_only_key && key_equal(key, s->cfg.read_only_key))
+				cr->read_only = true;
+			else {
+				cr->answered = true;
+				return refuse(s, con, method, url, cr->start, 401,
+				              key ? "Unauthorized: invalid API key"
+				                  : "Unauthorized: must provide an API key or an Authorization bearer token");
+			}
+		}
 		/* Refuse what is too big before reading it. */
 		const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoull(cl, NULL, 10) > s->cfg.max_body) {
-			cr->too_big = true;
+			cr->answered = true;
 			char msg[128];
 			snprintf(msg, sizeof msg, "Payload error: the body is larger than the limit of %zu bytes", s->cfg.max_body);
 			return refuse(s, con, method, url, cr->start, 413, msg);
 		}
+		return MHD_YES;
+	}
+	if (cr->answered) { /* libmicrohttpd discards the rest; nothing more to say */
+		*upload_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -225,20 +248,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 	q.content_type = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 	if (s->cfg.timeout_ms)
 		q.deadline = cr->start + s->cfg.timeout_ms / 1000.0;
-	if ((s->cfg.api_key || s->cfg.read_only_key) && !is_probe(url)) {
-		const char *key = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "api-key");
-		const char *auth = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-		if (!key && auth && !strncasecmp(auth, "Bearer ", 7))
-			key = auth + 7;
-		if (s->cfg.api_key && key_equal(key, s->cfg.api_key))
-			q.read_only = false;
-		else if (s->cfg.read_only_key && key_equal(key, s->cfg.read_only_key))
-			q.read_only = true;
-		else
-			return refuse(s, con, method, url, cr->start, 401,
-			              key ? "Unauthorized: invalid API key"
-			                  : "Unauthorized: must provide an API key or an Authorization bearer token");
-	}
+	q.read_only = cr->read_only;
 	MHD_get_connection_values(con, MHD_GET_ARGUMENT_KIND, add_arg, &q);
 	srv_resp r = {.route = -1};
 	srv_route(s, &q, &r);

@@ -57,6 +57,9 @@ test('keys: 401 without, 403 for the read-only key writing, probes open', async 
 	assert.equal((await call(srv.url, 'GET', '/collections', undefined, { 'api-key': 'secret' })).status, 401);
 	assert.equal((await call(srv.url, 'GET', '/collections', undefined, { authorization: 'Bearer reader' })).status, 401);
 	for (const p of ['/livez', '/readyz', '/healthz']) assert.equal((await call(srv.url, 'GET', p)).status, 200, p);
+	// refused on the headers: the server does not wait for the 10 MB body
+	const early = await raw(srv.port, ['PUT /collections/c/points HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000\r\n\r\n'], { waitMs: 3000 });
+	assert.match(early, /^HTTP\/1\.1 401/);
 	const admin = new QdrantClient({ url: srv.url, apiKey: 'secret-key', checkCompatibility: false });
 	await admin.createCollection('c', { vectors: { size: 2, distance: 'Dot' } });
 	await admin.upsert('c', { wait: true, points: [{ id: 1, vector: [1, 0] }] });
