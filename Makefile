@@ -2,6 +2,7 @@
 #
 #   make                              library (static + shared) and the CLI, in build/
 #   make test                         build and run every test (and check-cycles)
+#   make server-test                  `ruvector serve` driven by Qdrant's JS client, raw sockets, kill -9
 #   make SANITIZE=address,undefined test
 #   make SANITIZE=thread test         the same under a sanitizer, in build/san-*/
 #   make wasm-test                    core + tests under emscripten and node (SIMD and plain)
@@ -17,6 +18,7 @@
 #   make powerloss                    power-loss simulator: every crash point, every mode
 #   make demo                         the main job: SIFT (or generated) index, recall and QPS
 #   make bench                        peers side by side (see bench/README.md)
+#   make bench-server                 wrk against `ruvector serve` on SIFT 100k (server/README.md)
 #   make clean
 #
 # SIMD kernels are selected at run time by CPUID; nothing here uses
@@ -53,6 +55,14 @@ CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_SRC   := $(wildcard cli/*.c)
 CLI_OBJ   := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 
+# The REST server (server/, issue #14): linked into the CLI (`ruvector
+# serve`), over the public header, on libmicrohttpd.
+SERVER_SRC := $(wildcard server/*.c)
+SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/obj/%.o)
+MHD_CFLAGS := $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
+MHD_LIBS   := $(shell pkg-config --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
+$(SERVER_OBJ): CPPFLAGS += $(MHD_CFLAGS)
+
 TEST_SRC  := $(wildcard tests/test_*.c)
 TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 
@@ -77,8 +87,8 @@ $(LIB_A): $(CORE_OBJ)
 $(LIB_SO): $(CORE_OBJ)
 	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(CLI): $(CLI_OBJ) $(LIB_A)
-	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB_A) $(LDLIBS)
+$(CLI): $(CLI_OBJ) $(SERVER_OBJ) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(SERVER_OBJ) $(LIB_A) $(MHD_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/%: tests/%.c tests/harness.h $(LIB_A)
 	@mkdir -p $(dir $@)
@@ -111,7 +121,7 @@ hyper-test: $(BUILD)/tests/test_hyper $(BUILD)/tests/test_hyper_durable $(CLI)
 # No two files call each other, directly or around a loop, and no include
 # cycles (scripts/check-cycles.py: from the sources, in a second).
 # node/src (the addon) and web/src (the browser shell) are held to the same rule.
-CYCLE_DIRS ?= src cli node/src web/src pg
+CYCLE_DIRS ?= src cli server node/src web/src pg
 check-cycles:
 	@python3 scripts/check-cycles.py $(CYCLE_DIRS)
 
@@ -122,7 +132,7 @@ check-cycles:
 # tests run (the ports are other compilers).
 ifeq ($(SANITIZE),)
 test: deps
-	$(MAKE) check-cycles test-c test-cli node-test
+	$(MAKE) check-cycles test-c test-cli node-test server-test
 	$(MAKE) wasm-test cross-test browser-test pg-test
 else
 test: check-cycles test-c test-cli
@@ -141,6 +151,21 @@ node-test:
 	cd node && npm_config_nodedir="$${npm_config_nodedir:-$(NODE_PREFIX)}" npm install --no-audit --no-fund && \
 		node --expose-gc --test test/*.test.js
 
+# The REST server (server/, issue #14): Qdrant's official JS client
+# (pinned in server/test/package.json, installed from its lock file) drives
+# `ruvector serve` through every endpoint on 10,000 points, checked against
+# exact scans; then the raw-socket, key, limit and crash tests.
+.PHONY: server-test
+server-test: $(CLI)
+	cd server/test && npm install --no-audit --no-fund --loglevel=error && \
+		RUVECTOR_CLI=$(abspath $(CLI)) node --test *.test.js
+
+# wrk against `ruvector serve` on SIFT 100k (server/bench/run.sh): QPS and
+# p50/p99 at 1, 8 and 64 connections, the in-process ratio, overload.
+.PHONY: bench-server
+bench-server: $(CLI)
+	sh server/bench/run.sh
+
 # 10,000 kill -9 cycles (tests/test_crash.c runs 300 in every `make test`).
 stress: $(BUILD)/tests/test_crash
 	RV_CRASH_CYCLES=10000 $(BUILD)/tests/test_crash
@@ -153,7 +178,7 @@ powerloss: $(BUILD)/tests/test_powerloss
 
 # libFuzzer (clang, ASan + UBSan), one target per input surface (the list
 # is in tests/fuzz/run.sh), each on a copy of its seed corpus. CI runs
-# `make fuzz`: 45 s per target, seven targets, about 6 minutes with the build.
+# `make fuzz`: 45 s per target, eight targets, about 7 minutes with the build.
 # `make fuzz-long` runs each for FUZZ_SECS (default 30 minutes) and goes on
 # after a finding, then reports executions, CPU time and findings per target
 # and the CPU-hours in all.
@@ -228,4 +253,4 @@ bench: all
 clean:
 	rm -rf build
 
--include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)
+-include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(SERVER_OBJ:.o=.d) $(TEST_BIN:=.d)

@@ -50,6 +50,8 @@ int cmd_calibrate(int argc, char **argv);
 const char *conformal_score_name(rv_conformal_score s);
 /* A calibration as JSON on stdout ("null" when none). */
 void print_calibration_json(const rv_calibration *k);
+/* the REST server: cmd_serve.c over server/ */
+int cmd_serve(int argc, char **argv);
 
 /* ---- the command line (args.c) ----
  * Each command describes its options and positionals in a cli_spec and

@@ -37,6 +37,7 @@ static const struct {
 	{"repair", cmd_repair, "discard a damaged log tail, saying what it drops (--yes)"},
 	{"backup", cmd_backup, "copy a database consistently while it is in use"},
 	{"info", cmd_info, "list collections: counts, sizes, format version"},
+	{"serve", cmd_serve, "serve a database over HTTP with Qdrant's REST API"},
 };
 
 static void usage(FILE *f)

@@ -20,6 +20,8 @@
 #   fuzz_tokenize  the text tokenizer, the BM25 index, text and hybrid search
 #                  (input: text, one document per line)
 #   fuzz_records   the JSON Lines and .npy readers of import (input: a file)
+#   fuzz_server    the REST server's router and request bodies (server/; input:
+#                  a request line, then the body)
 #
 # `make fuzz` (CI) runs every target for 45 s: eight targets, about 7 minutes
 # with the build. `make fuzz-long FUZZ_SECS=N` runs this with FUZZ_LONG=1:
@@ -35,7 +37,7 @@ cd "$(dirname "$0")/../.."
 # The targets, each with the longest input it is given (the formats of
 # files run to megabytes; a record file is under a kilobyte, and text
 # longer than a few pages adds nothing but time per input).
-TARGETS="segment:1048576 wal:1048576 hyper:1048576 filter:1048576 manifest:4096 vecs:1048576 tokenize:65536 records:1048576"
+TARGETS="segment:1048576 wal:1048576 hyper:1048576 filter:1048576 manifest:4096 vecs:1048576 tokenize:65536 records:1048576 server:65536"
 
 secs=${1:-45}
 [ $# -gt 0 ] && shift
@@ -61,8 +63,11 @@ flags="-std=c11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Iincl
 flags="$flags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 for tl in $TARGETS; do
 	t=${tl%%:*}
+	# fuzz_server links the server's files below its libmicrohttpd shell
+	extra=""
+	[ "$t" = server ] && extra=$(ls server/*.c | grep -v '/http\.c$')
 	# shellcheck disable=SC2086
-	$CLANG $flags -o $out/fuzz_$t tests/fuzz/fuzz_$t.c $out/libruvector.a -lm
+	$CLANG $flags -o $out/fuzz_$t tests/fuzz/fuzz_$t.c $extra $out/libruvector.a -lm
 done
 
 # Scratch space for the working corpora and the targets' databases; tmpfs
