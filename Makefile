@@ -158,7 +158,7 @@ node-test:
 .PHONY: server-test
 server-test: $(CLI)
 	cd server/test && npm install --no-audit --no-fund --loglevel=error && \
-		RUVECTOR_CLI=$(abspath $(CLI)) node --test *.test.js
+		RUVECTOR_CLI=$(abspath $(CLI)) node --test --test-concurrency=1 *.test.js
 
 # wrk against `ruvector serve` on SIFT 100k (server/bench/run.sh): QPS and
 # p50/p99 at 1, 8 and 64 connections, the in-process ratio, overload.
