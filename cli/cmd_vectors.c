@@ -244,19 +244,23 @@ int cmd_payload(int argc, char **argv)
 /* ---- index ---- */
 
 static const char index_usage[] =
-	"usage: ruvector index DB COLL KEY keyword|numeric|text\n"
+	"usage: ruvector index DB COLL KEY keyword|numeric|text [--drop]\n"
 	"\n"
 	"Indexes payload field KEY: keyword (exact strings, booleans, array elements)\n"
 	"and numeric (ranges) make filtered searches plan from exact counts and find\n"
 	"small matching sets directly; text (one field per collection) enables BM25\n"
 	"text-search and hybrid search. Existing records are indexed now, later\n"
-	"writes as they happen. Creating an index that exists does nothing.\n";
+	"writes as they happen. Creating an index that exists does nothing.\n"
+	"--drop drops that index instead (an error if there is none); filters give\n"
+	"the same answers without it.\n";
 
 int cmd_index(int argc, char **argv)
 {
 	const char *cmd = "index", *pos[4];
 	int npos = 0;
-	const cli_spec spec = {cmd, index_usage, NULL, 4, 4, "give a database, a collection, a field and a kind"};
+	bool drop = false;
+	const cli_opt opts[] = {CLI_FLAG("--drop", drop), CLI_END};
+	const cli_spec spec = {cmd, index_usage, opts, 4, 4, "give a database, a collection, a field and a kind"};
 	int rc = cli_parse(&spec, argc, argv, pos, &npos);
 	if (rc != CLI_GO_ON)
 		return rc;
@@ -272,7 +276,7 @@ int cmd_index(int argc, char **argv)
 		return EXIT_FAIL;
 	if (db_open_coll(cmd, db, pos[1], &c) != EXIT_OK)
 		return db_close(cmd, db, EXIT_FAIL);
-	if (rv_create_index(c, pos[2], kind) != RV_OK) {
+	if ((drop ? rv_drop_index(c, pos[2], kind) : rv_create_index(c, pos[2], kind)) != RV_OK) {
 		cli_fail(cmd, "%s", rv_errmsg(c));
 		return db_close(cmd, db, EXIT_FAIL);
 	}

@@ -779,6 +779,24 @@ typedef enum rv_index_kind {
  *  @return #RV_OK, #RV_EINVAL (bad key, or a second text field),
  *  #RV_ENOMEM, or a storage error. */
 int rv_create_index(rv_collection *coll, const char *key, rv_index_kind kind);
+
+/** Drop the index of kind @p kind on @p key, with everything it holds;
+ *  filters go on giving the same answers, planned without it. Persistent
+ *  (logged, and left out of the next checkpoint).
+ *  @return #RV_OK, #RV_ENOTFOUND (no such index), #RV_EINVAL (bad key or
+ *  kind), #RV_EREADONLY, or a storage error. */
+int rv_drop_index(rv_collection *coll, const char *key, rv_index_kind kind);
+
+/** A payload index, as rv_list_indexes() describes it. */
+typedef struct rv_index_desc {
+	char key[RV_PAYLOAD_KEY_MAX + 1]; /**< its path, NUL-terminated */
+	rv_index_kind kind;
+} rv_index_desc;
+
+/** The collection's payload indexes: writes up to @p max of them to @p out
+ *  (keyword and numeric in order of creation, then the text index) and
+ *  returns how many there are (which may be more than @p max). */
+size_t rv_list_indexes(rv_collection *coll, rv_index_desc *out, size_t max);
 /** @} */
 
 /** @defgroup filters Filters

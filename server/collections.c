@@ -20,9 +20,10 @@
  * optimizers, WAL) are accepted and ignored, as a single-node Qdrant
  * ignores most of them.
  *
- * The core has no way to drop a payload index: deleting one removes it
- * from the collection's payload_schema here, while the core keeps
- * maintaining it (an index never changes results, only speed).
+ * Deleting a payload index drops every index the core has on that field
+ * (rv_drop_index: keyword, numeric, text); payload_schema lists the
+ * collection's indexes (rv_list_indexes at open, with the Qdrant type each
+ * was created with since).
  */
 #include <math.h>
 #include <stdio.h>
@@ -282,7 +283,16 @@ int h_index_create(srv *s, const srv_req *q, srv_resp *r, srv_coll *sc, const ch
 
 int h_index_delete(srv *s, const srv_req *q, srv_resp *r, srv_coll *sc, const char *field)
 {
-	if (!srv_registry_forget_index(sc, field))
+	static const rv_index_kind kinds[] = {RV_INDEX_KEYWORD, RV_INDEX_NUMERIC, RV_INDEX_TEXT};
+	int dropped = 0;
+	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+		int rc = rv_drop_index(sc->c, field, kinds[k]);
+		if (rc == RV_OK)
+			dropped++;
+		else if (rc != RV_ENOTFOUND)
+			return srv_rv_error(r, rc, rv_errmsg(sc->c));
+	}
+	if (!srv_registry_forget_index(sc, field) && !dropped)
 		return srv_error(r, 404, "Not found: no payload index on \"%s\"", field);
 	srv_write_update(s, q, r);
 	return 200;

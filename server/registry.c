@@ -22,6 +22,13 @@ static srv_coll *entry_new(const char *name, rv_collection *c)
 	sc->c = c;
 	rv_collection_options(c, &sc->opts);
 	pthread_mutex_init(&sc->edit, NULL);
+	/* payload_schema starts from the indexes the collection has; the core
+	 * keeps kinds, not Qdrant's types, so a numeric index shows as float */
+	rv_index_desc d[16];
+	size_t n = rv_list_indexes(c, d, sizeof d / sizeof d[0]);
+	for (size_t i = 0; i < n && i < sizeof d / sizeof d[0]; i++)
+		srv_registry_note_index(sc, d[i].key,
+		                        d[i].kind == RV_INDEX_NUMERIC ? "float" : d[i].kind == RV_INDEX_TEXT ? "text" : "keyword");
 	return sc;
 }
 

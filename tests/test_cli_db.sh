@@ -254,9 +254,9 @@ cp -r "$DB" "$TMP/newer"
 "$PY" -c "
 import sys
 with open(sys.argv[1], 'r+b') as f:
-    f.seek(8); f.write(bytes([4, 0, 0, 0]))" "$TMP/newer/RUVECTOR"
+    f.seek(8); f.write(bytes([9, 0, 0, 0]))" "$TMP/newer/RUVECTOR"
 expect 1 "a newer format version" "$CLI" count "$TMP/newer" docs
-contains "$TMP/err" "format version 4" "the newer version is named"
+contains "$TMP/err" "format version 9" "the newer version is named"
 expect 1 "check a newer format version" "$CLI" check "$TMP/newer"
 
 # a second writer while an import runs; readers go on
@@ -366,6 +366,11 @@ expect 0 "text search" "$CLI" text-search "$DB" pl "QUICK"
 same "$(cut -d' ' -f2 "$TMP/out" | tr '\n' ' ')" "1 0 " "BM25 ranks two 'quick's above one"
 expect 0 "text search with a filter" "$CLI" text-search "$DB" pl quick --filter '{"tag":"a"}'
 same "$(cut -d' ' -f2 "$TMP/out" | tr '\n' ' ')" "0 " "the filter applies to text search"
+expect 0 "drop the numeric index" "$CLI" index "$DB" pl n numeric --drop
+expect 1 "drop it again" "$CLI" index "$DB" pl n numeric --drop
+contains "$TMP/err" 'no numeric index on "n"' "the error names the missing index"
+expect 0 "range filter without the index" "$CLI" search "$DB" pl --query "$TMP/p0.fvecs" -k 6 --filter '{"n":{"$gte":2,"$lt":3}}'
+same "$(cut -d' ' -f3 "$TMP/out" | tr '\n' ' ')" "1 " "the same answer without the index"
 expect 0 "check with payloads" "$CLI" check "$DB"
 expect 0 "compact with payloads" "$CLI" compact "$DB" pl
 expect 0 "payload after compact" "$CLI" payload "$DB" pl 2

@@ -565,6 +565,78 @@ TEST(payloads_and_indexes_persist)
 	free(v);
 }
 
+/* rv_drop_index: the index goes (from memory, the replayed log and the
+ * checkpoint), the answers stay, and what is not there cannot be dropped. */
+TEST(drop_index)
+{
+	char dir[] = "/tmp/rv_test_filter_XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	char path[300];
+	snprintf(path, sizeof path, "%s/db", dir);
+	const uint32_t dim = 8;
+	const size_t n = 3000;
+	float *v = make_clustered(n, dim, 10, 6);
+	rec *recs = malloc(n * sizeof *recs);
+	const char *q = "{\"$and\":[{\"label\":\"L3\"},{\"num\":{\"$lt\":50}}]}";
+	long long want = 0;
+	rv_index_desc d[4];
+	for (int round = 0; round < 3; round++) {
+		rv_db_options dbo;
+		rv_db_options_init(&dbo);
+		dbo.flags = RV_DB_CREATE;
+		rv_db *db = NULL;
+		CHECK_OK(rv_db_open(path, &dbo, &db));
+		rv_collection *c = NULL;
+		if (round == 0) {
+			rv_options o;
+			rv_options_init(&o);
+			o.dim = dim;
+			CHECK_OK(rv_db_create_collection(db, "c", &o, &c));
+			fill(c, n, dim, 10, v, recs, 21);
+			for (size_t i = 0; i < n; i++)
+				want += recs[i].label == 3 && recs[i].num < 50;
+			CHECK_OK(rv_create_index(c, "label", RV_INDEX_KEYWORD));
+			CHECK_OK(rv_create_index(c, "num", RV_INDEX_NUMERIC));
+			CHECK_OK(rv_create_index(c, "text", RV_INDEX_TEXT));
+			CHECK(rv_list_indexes(c, d, 4) == 3);
+			CHECK(strcmp(d[0].key, "label") == 0 && d[0].kind == RV_INDEX_KEYWORD);
+			CHECK(strcmp(d[1].key, "num") == 0 && d[1].kind == RV_INDEX_NUMERIC);
+			CHECK(strcmp(d[2].key, "text") == 0 && d[2].kind == RV_INDEX_TEXT);
+			CHECK_OK(rv_drop_index(c, "label", RV_INDEX_KEYWORD));
+			CHECK_OK(rv_drop_index(c, "text", RV_INDEX_TEXT));
+			CHECK_RC(rv_drop_index(c, "label", RV_INDEX_KEYWORD), RV_ENOTFOUND);
+			CHECK_MSG(strstr(rv_errmsg(c), "no keyword index on \"label\"") != NULL, "%s", rv_errmsg(c));
+			CHECK_RC(rv_drop_index(c, "num", RV_INDEX_KEYWORD), RV_ENOTFOUND);
+			CHECK_RC(rv_drop_index(c, "", RV_INDEX_KEYWORD), RV_EINVAL);
+			CHECK_RC(rv_drop_index(c, "num", (rv_index_kind)9), RV_EINVAL);
+			/* a later write is indexed only where an index remains */
+			CHECK_OK(rv_set_payload(c, "7", "{\"label\":\"L3\",\"num\":1}"));
+			want += !(recs[7].label == 3 && recs[7].num < 50);
+		} else {
+			CHECK_OK(rv_db_open_collection(db, "c", &c));
+		}
+		/* round 0 from memory, 1 from the replayed log, 2 from a checkpoint */
+		CHECK_MSG(rv_list_indexes(c, d, 4) == 1 && strcmp(d[0].key, "num") == 0 && d[0].kind == RV_INDEX_NUMERIC,
+		          "round %d: %zu indexes", round, rv_list_indexes(c, d, 4));
+		rv_filter *f = parse(q);
+		CHECK_MSG(rv_count_matching(c, f) == want, "round %d: %lld, want %lld", round, rv_count_matching(c, f), want);
+		rv_filter_free(f);
+		rv_hit hits[5];
+		char idbuf[RV_IDBUF_SIZE(5)];
+		CHECK_MSG(rv_search_text(c, "seven", 5, NULL, hits, idbuf, sizeof idbuf) < 0,
+		          "round %d: text search without a text index", round);
+		if (round == 1)
+			CHECK_OK(rv_checkpoint(c));
+		rv_collection_free(c);
+		CHECK_OK(rv_db_close(db));
+	}
+	char problem[256];
+	CHECK_OK(rv_db_check(path, problem, sizeof problem));
+	rm_rf(dir);
+	free(recs);
+	free(v);
+}
+
 /* ---- text and hybrid ---- */
 
 TEST(text_search_and_fusion)
@@ -788,6 +860,7 @@ int main(void)
 	RUN(filtered_recall_50_percent);
 	RUN(never_fewer_than_min_k_matches);
 	RUN(payloads_and_indexes_persist);
+	RUN(drop_index);
 	RUN(text_search_and_fusion);
 	RUN(mmr_lambda_one_is_plain_and_lower_is_more_diverse);
 	RUN(payload_writes_under_concurrent_filtered_searches);

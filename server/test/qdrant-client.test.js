@@ -367,3 +367,28 @@ test('Qdrant JS client against ruvector serve', { timeout: 600000 }, async (t) =
 	const { code } = await srv.stop();
 	assert.equal(code, 0, `clean exit on SIGTERM: ${srv.log()}`);
 });
+
+test('a deleted payload index is gone from the core, also after a restart', { timeout: 120000 }, async () => {
+	let srv = await startServer(['--quiet']);
+	const dir = srv.dir;
+	let client = new QdrantClient({ url: srv.url, checkCompatibility: false });
+	await client.createCollection('idx', { vectors: { size: 4, distance: 'Euclid' } });
+	await client.upsert('idx', { wait: true, points: [1, 2, 3].map((id) => ({ id, vector: [id, 0, 0, 0], payload: { city: `c${id}`, price: id } })) });
+	await client.createPayloadIndex('idx', { field_name: 'city', field_schema: 'keyword', wait: true });
+	await client.createPayloadIndex('idx', { field_name: 'price', field_schema: 'float', wait: true });
+	await client.deletePayloadIndex('idx', 'price', { wait: true });
+	await assert.rejects(client.deletePayloadIndex('idx', 'nothing', { wait: true }), (e) => e.status === 404);
+	assert.equal((await srv.stop()).code, 0);
+	// the core's indexes, read back at open: city stays, price is gone
+	srv = await startServer(['--quiet'], { dir });
+	try {
+		client = new QdrantClient({ url: srv.url, checkCompatibility: false });
+		const schema = (await client.getCollection('idx')).payload_schema;
+		assert.deepEqual(Object.keys(schema).sort(), ['city']);
+		assert.equal(schema.city.data_type, 'keyword');
+		const r = await client.count('idx', { filter: { must: [{ key: 'price', range: { gte: 2 } }] }, exact: true });
+		assert.equal(r.count, 2, 'filters on the field still answer, without the index');
+	} finally {
+		assert.equal((await srv.stop()).code, 0);
+	}
+});

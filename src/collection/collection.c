@@ -397,7 +397,7 @@ int rv_create_index(rv_collection *c, const char *key, rv_index_kind kind)
 		                c->pidx.text_key);
 	}
 	rv_ticket t;
-	int rc = rv_persist_log_index(c, key, len, kind, &t);
+	int rc = rv_persist_log_index(c, key, len, kind, false, &t);
 	if (rc == RV_OK) {
 		rc = rv_coll_apply_index(c, key, len, kind);
 		if (rc != RV_OK) {
@@ -409,6 +409,61 @@ int rv_create_index(rv_collection *c, const char *key, rv_index_kind kind)
 	if (rc == RV_OK)
 		rc = rv_persist_commit(c, &t);
 	return rc;
+}
+
+int rv_drop_index(rv_collection *c, const char *key, rv_index_kind kind)
+{
+	if (!key)
+		return rv_error(c, RV_EINVAL, "key is NULL");
+	size_t len = strlen(key);
+	if (len == 0 || len > RV_PAYLOAD_KEY_MAX || rv_utf8_check(key, len) != len)
+		return rv_error(c, RV_EINVAL, "an index path must be 1..%u bytes of UTF-8", RV_PAYLOAD_KEY_MAX);
+	if (kind != RV_INDEX_KEYWORD && kind != RV_INDEX_NUMERIC && kind != RV_INDEX_TEXT)
+		return rv_error(c, RV_EINVAL, "unknown index kind %d", (int)kind);
+	if (c->readonly)
+		return refuse_readonly(c);
+	static const char *const names[] = {"", "keyword", "numeric", "text"};
+	rv_mutex_lock(&c->wlock);
+	/* only the writer changes the definitions, and it holds wlock */
+	bool found = false;
+	if (kind == RV_INDEX_TEXT)
+		found = c->pidx.text && c->pidx.text_keylen == len && memcmp(c->pidx.text_key, key, len) == 0;
+	for (size_t i = 0; !found && i < c->pidx.n; i++)
+		found = c->pidx.v[i].kind == kind && c->pidx.v[i].keylen == len && memcmp(c->pidx.v[i].key, key, len) == 0;
+	if (!found) {
+		rv_mutex_unlock(&c->wlock);
+		return rv_error(c, RV_ENOTFOUND, "no %s index on \"%s\"", names[kind], key);
+	}
+	rv_ticket t;
+	int rc = rv_persist_log_index(c, key, len, kind, true, &t);
+	if (rc == RV_OK)
+		(void)rv_coll_apply_unindex(c, key, len, kind); /* found above, under the same lock: cannot fail */
+	rv_mutex_unlock(&c->wlock);
+	if (rc == RV_OK)
+		rc = rv_persist_commit(c, &t);
+	return rc;
+}
+
+size_t rv_list_indexes(rv_collection *c, rv_index_desc *out, size_t max)
+{
+	rv_rwlock_rdlock(&c->payloads.lock);
+	size_t n = 0;
+	for (size_t i = 0; i < c->pidx.n; i++, n++)
+		if (out && n < max) {
+			memcpy(out[n].key, c->pidx.v[i].key, c->pidx.v[i].keylen);
+			out[n].key[c->pidx.v[i].keylen] = '\0';
+			out[n].kind = c->pidx.v[i].kind;
+		}
+	if (c->pidx.text) {
+		if (out && n < max) {
+			memcpy(out[n].key, c->pidx.text_key, c->pidx.text_keylen);
+			out[n].key[c->pidx.text_keylen] = '\0';
+			out[n].kind = RV_INDEX_TEXT;
+		}
+		n++;
+	}
+	rv_rwlock_unlock(&c->payloads.lock);
+	return n;
 }
 
 /* Delete ids that all exist (checked under wlock by the caller); with

@@ -89,6 +89,8 @@ void rv_coll_apply_delete(rv_collection *c, size_t n, const char *const *ids);
 int rv_coll_apply_payload(rv_collection *c, const char *id, const uint8_t *blob);
 /* Define and build a payload index. RV_OK (also when it exists). */
 int rv_coll_apply_index(rv_collection *c, const char *key, size_t keylen, rv_index_kind kind);
+/* Drop an index: RV_OK, or RV_ENOTFOUND. */
+int rv_coll_apply_unindex(rv_collection *c, const char *key, size_t keylen, rv_index_kind kind);
 /* After slots were renumbered (index rw held exclusively): payloads and
  * their indexes follow. `prepared` from rv_payloads_renumber_prepare(). */
 void rv_coll_renumber_payloads(rv_collection *c, void *prepared, const uint32_t *old_to_new, size_t n);
@@ -162,7 +164,9 @@ int rv_persist_log_insert_payloads(rv_collection *c, size_t n, const char *const
                                    write_mode mode, const uint8_t *const *payloads, rv_ticket *t);
 int rv_persist_log_delete(rv_collection *c, size_t n, const char *const *ids, rv_ticket *t);
 int rv_persist_log_payload(rv_collection *c, const char *id, const uint8_t *blob, rv_ticket *t);
-int rv_persist_log_index(rv_collection *c, const char *key, size_t keylen, rv_index_kind kind, rv_ticket *t);
+/* The INDEX frame, or with `drop` the UNINDEX frame. */
+int rv_persist_log_index(rv_collection *c, const char *key, size_t keylen, rv_index_kind kind, bool drop,
+                         rv_ticket *t);
 /* Log a frame of another kind (the hypergraph's, hyper_api.c), given in parts. */
 int rv_persist_log_frame(rv_collection *c, uint8_t type, const void *const *parts, const size_t *lens, int nparts,
                          rv_ticket *t);

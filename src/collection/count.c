@@ -51,7 +51,7 @@ static int count_frame(void *ctx, uint8_t type, const unsigned char *pl, size_t 
 	count_ctx *k = ctx;
 	if (len < 8)
 		return RV_ECORRUPT;
-	if (type == FRAME_PAYLOAD || type == FRAME_INDEX || type == FRAME_CALIB || type == FRAME_HEDGE_PUT ||
+	if (type == FRAME_PAYLOAD || type == FRAME_INDEX || type == FRAME_UNINDEX || type == FRAME_CALIB || type == FRAME_HEDGE_PUT ||
 	    type == FRAME_HEDGE_DEL)
 		return RV_OK; /* records do not change */
 	size_t n = rv_get32(pl), skip = 0;

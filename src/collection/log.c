@@ -166,7 +166,8 @@ int rv_persist_log_payload(rv_collection *c, const char *id, const uint8_t *blob
 	return rc;
 }
 
-int rv_persist_log_index(rv_collection *c, const char *key, size_t keylen, rv_index_kind kind, rv_ticket *t)
+int rv_persist_log_index(rv_collection *c, const char *key, size_t keylen, rv_index_kind kind, bool drop,
+                         rv_ticket *t)
 {
 	ticket_none(t);
 	if (!c->persist)
@@ -176,7 +177,7 @@ int rv_persist_log_index(rv_collection *c, const char *key, size_t keylen, rv_in
 	head[4] = (unsigned char)kind;
 	const void *parts[2] = {head, key};
 	size_t lens[2] = {sizeof head, keylen};
-	return log_frame(c, FRAME_INDEX, parts, lens, 2, t);
+	return log_frame(c, drop ? FRAME_UNINDEX : FRAME_INDEX, parts, lens, 2, t);
 }
 
 int rv_persist_log_calib(rv_collection *c, const rv_calibration *k, rv_ticket *t)

@@ -83,6 +83,7 @@
  *   5 INDEX   u32 1, u8 kind, 3 zero, then the key's bytes
  *   6 CALIB   u32 1, 4 zero, then a calibration record (CALIBRATION):
  *             the collection's calibrations from then on
+ *   7 UNINDEX as INDEX: the index of that kind and key is dropped
  *   10 HEDGE_PUT u32 n, 4 zero, then n x HYPEREDGE (below): put, replacing
  *             a hyperedge of the same id
  *   11 HEDGE_DEL u32 n, 4 zero, then n x (u8 length, hyperedge id)
@@ -102,7 +103,7 @@
  *   40 f32 target                        44 u32 k
  *   48 u32 ef chosen                     52 u32 n
  *   56 f32 bound                         60 u32 zero
- * Frames 6, 10-11 and sections 20, 30 came with format 4 (storage.h): a
+ * Frames 6-7, 10-11 and sections 20, 30 came with format 4 (storage.h): a
  * reader of format 3 refuses these files by their version.
  */
 #ifndef RV_PERSIST_H
@@ -120,6 +121,7 @@
 #define FRAME_PAYLOAD 4
 #define FRAME_INDEX 5
 #define FRAME_CALIB 6
+#define FRAME_UNINDEX 7
 #define FRAME_HEDGE_PUT 10
 #define FRAME_HEDGE_DEL 11
 #define SEC_HEDGES 30

@@ -285,6 +285,25 @@ void rv_pindexes_drop_last(rv_pindexes *ix, rv_index_kind kind)
 	ix->n--;
 }
 
+int rv_pindexes_remove(rv_pindexes *ix, const char *key, size_t keylen, rv_index_kind kind)
+{
+	if (kind == RV_INDEX_TEXT) {
+		if (!ix->text || ix->text_keylen != keylen || memcmp(ix->text_key, key, keylen) != 0)
+			return RV_ENOTFOUND;
+		rv_pindexes_drop_last(ix, kind);
+		return RV_OK;
+	}
+	for (size_t i = 0; i < ix->n; i++)
+		if (ix->v[i].kind == kind && ix->v[i].keylen == keylen && memcmp(ix->v[i].key, key, keylen) == 0) {
+			pindex_clear(&ix->v[i]);
+			rv_free(ix->v[i].key);
+			memmove(&ix->v[i], &ix->v[i + 1], (ix->n - i - 1) * sizeof *ix->v);
+			ix->n--;
+			return RV_OK;
+		}
+	return RV_ENOTFOUND;
+}
+
 int rv_pindexes_define(rv_pindexes *ix, const char *key, size_t keylen, rv_index_kind kind)
 {
 	if (kind == RV_INDEX_TEXT) {

@@ -63,6 +63,9 @@ void rv_pindexes_destroy(rv_pindexes *ix);
 int rv_pindexes_define(rv_pindexes *ix, const char *key, size_t keylen, rv_index_kind kind);
 /* Remove the definition just added (of that kind). */
 void rv_pindexes_drop_last(rv_pindexes *ix, rv_index_kind kind);
+/* Remove the index of that key and kind, with what it holds: RV_OK, or
+ * RV_ENOTFOUND. */
+int rv_pindexes_remove(rv_pindexes *ix, const char *key, size_t keylen, rv_index_kind kind);
 /* Fill index i (or the text index: i == SIZE_MAX) from every payload. */
 int rv_pindexes_build(rv_pindexes *ix, size_t i, const rv_payloads *p);
 /* Record slot's payload change from old to new (either may be NULL). */

@@ -88,12 +88,18 @@ static int replay_small(rv_collection *c, uint8_t type, const unsigned char *pl,
 {
 	if (rv_get32(pl) != 1)
 		return RV_ECORRUPT;
-	if (type == FRAME_INDEX) {
+	if (type == FRAME_INDEX || type == FRAME_UNINDEX) {
 		size_t kl = len - 8;
 		rv_index_kind kind = pl[4];
 		if ((kind != RV_INDEX_KEYWORD && kind != RV_INDEX_NUMERIC && kind != RV_INDEX_TEXT) || kl == 0 ||
 		    kl > RV_PAYLOAD_KEY_MAX || rv_utf8_check((const char *)pl + 8, kl) != kl)
 			return RV_ECORRUPT;
+		if (type == FRAME_UNINDEX) {
+			/* the drop was logged only for an index that existed, which
+			 * replay has rebuilt by now; absent, there is nothing to do */
+			(void)rv_coll_apply_unindex(c, (const char *)pl + 8, kl, kind);
+			return RV_OK;
+		}
 		int rc = rv_coll_apply_index(c, (const char *)pl + 8, kl, kind);
 		return rc == RV_EINVAL ? RV_ECORRUPT : rc;
 	}
@@ -267,7 +273,7 @@ int rv_persist_replay_frame(void *ctx, uint8_t type, const unsigned char *pl, si
 		if (rc != RV_OK)
 			return rc;
 	}
-	if (type == FRAME_PAYLOAD || type == FRAME_INDEX)
+	if (type == FRAME_PAYLOAD || type == FRAME_INDEX || type == FRAME_UNINDEX)
 		return replay_small(c, type, pl, len);
 	if (type == FRAME_HEDGE_PUT || type == FRAME_HEDGE_DEL)
 		return rv_hyper_replay_frame(c, type, pl, len);

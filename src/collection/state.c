@@ -451,6 +451,14 @@ int rv_coll_apply_index(rv_collection *c, const char *key, size_t keylen, rv_ind
 	return rc;
 }
 
+int rv_coll_apply_unindex(rv_collection *c, const char *key, size_t keylen, rv_index_kind kind)
+{
+	rv_rwlock_wrlock(&c->payloads.lock);
+	int rc = rv_pindexes_remove(&c->pidx, key, keylen, kind);
+	rv_rwlock_unlock(&c->payloads.lock);
+	return rc;
+}
+
 void rv_coll_apply_delete(rv_collection *c, size_t n, const char *const *ids)
 {
 	for (size_t i = 0; i < n; i++) {

@@ -146,7 +146,7 @@ static void tally_frame(void *ctx, uint8_t type, const unsigned char *pl, size_t
 	               : type == FRAME_INSERT || type == FRAME_INSERT_P ? 4ull * t->dim + 2
 	               : type == FRAME_HEDGE_PUT ? 30 : 0;
 	bool plausible = n >= 1 && (per ? n <= (len - 8) / per : n == 1);
-	if (!plausible || (!intact && type > FRAME_HEDGE_DEL) || (type > FRAME_CALIB && type < FRAME_HEDGE_PUT)) {
+	if (!plausible || (!intact && type > FRAME_HEDGE_DEL) || (type > FRAME_UNINDEX && type < FRAME_HEDGE_PUT)) {
 		t->r->unknown_frames++;
 		return;
 	}
